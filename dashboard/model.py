@@ -1,0 +1,124 @@
+"""The canonical data model shared by every part of the core.
+
+Everything downstream of ingestion (geography, engagement, risk, introductions,
+the pages and the headless report) reads these columns and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+# --- canonical columns -------------------------------------------------------
+
+#: members: one row per person. ``member_id`` is a string and unique.
+MEMBER_COLUMNS: tuple[str, ...] = (
+    "member_id",
+    "name",
+    "email",  # trimmed, case-folded; "" when unknown
+    "city",  # free text as the organiser typed it; "" when unknown
+    "country",  # free text country if a column gave one, else ""
+    "joined_on",  # datetime64[ns] (naive, date precision), NaT when unknown
+    "moved_on",  # datetime64[ns], when they moved to their city, NaT when unknown
+    "interests",  # tuple[str, ...] (lower-case), () when unknown
+    "role",  # member | host | volunteer | organiser
+    "ucla_companionship",  # raw survey answer text, "" when not asked
+    "ucla_left_out",
+    "ucla_isolated",
+    "ons_lonely",
+    "agg_events_attended",  # float (NaN when absent): Meetup "Meetups attended"
+    "agg_last_attended",  # datetime64[ns]: Meetup "Last Attended"
+    "agg_no_shows",  # float: Meetup "No shows"
+    "agg_rsvps",  # float: Meetup "RSVPed Yes"
+)
+
+#: geocode columns added to members by the geography step
+MEMBER_GEO_COLUMNS: tuple[str, ...] = (
+    "lat",  # float, NaN when unresolved (never 0,0 as a stand-in)
+    "lon",
+    "place",  # resolved place name, "" when unresolved
+    "country_code",  # ISO-3166 alpha-2 of the resolved place, "" when unresolved
+    "city_label",  # what filters and tables show: resolved place name, else the
+    # organiser's own text stripped, else "(no city)"
+)
+
+#: geocode columns added to events by the geography step (online events: NaN)
+EVENT_GEO_COLUMNS: tuple[str, ...] = ("lat", "lon", "city_label")
+
+#: events: one row per event. ``event_id`` is a string and unique.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "title",
+    "starts_at",  # datetime64[ns]
+    "city",
+    "venue",
+    "online",  # bool
+)
+
+#: attendance: one row per (member, event); status is one of STATUSES.
+ATTENDANCE_COLUMNS: tuple[str, ...] = ("member_id", "event_id", "status")
+STATUSES: tuple[str, ...] = ("registered", "attended", "no_show", "cancelled")
+ROLES: tuple[str, ...] = ("member", "host", "volunteer", "organiser")
+
+#: problems: every row that could not be used, or was changed, with a reason.
+PROBLEM_COLUMNS: tuple[str, ...] = ("file", "row", "column", "value", "problem")
+
+#: geocodes: one row per distinct city string
+GEOCODE_COLUMNS: tuple[str, ...] = (
+    "city_text",
+    "place",
+    "country",  # ISO alpha-2
+    "lat",
+    "lon",
+    "confidence",  # 0..1
+    "status",  # resolved | low_confidence | unresolved | manual
+    "reason",  # plain words for the organiser when not simply resolved
+    "candidates",  # best guesses, "; "-joined, for unresolved / low confidence
+)
+
+
+def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    """An empty frame with the given columns (object dtype)."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+@dataclass(frozen=True)
+class Community:
+    """One loaded community: immutable; derive new ones with ``dataclasses.replace``."""
+
+    members: pd.DataFrame
+    events: pd.DataFrame
+    attendance: pd.DataFrame
+    problems: pd.DataFrame = field(default_factory=lambda: empty_frame(PROBLEM_COLUMNS))
+    geocodes: pd.DataFrame = field(default_factory=lambda: empty_frame(GEOCODE_COLUMNS))
+    #: ISO alpha-2 of the community's own main country ("" when unknown)
+    country: str = ""
+    #: what ingestion understood, per file: free-form dicts for the Data page
+    sources: tuple = ()
+
+    def with_(self, **changes) -> "Community":
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+
+def default_as_of(community: Community) -> pd.Timestamp:
+    """The date indicators are computed at: the latest event that has attendance
+    recorded, else the latest past-looking event, else the latest join date.
+
+    Future events (planned, nobody attended yet) don't move ``as_of``; the core
+    never reads the clock, so a saved spreadsheet gives the same answers later.
+    """
+    ev, att = community.events, community.attendance
+    if not ev.empty and not att.empty:
+        attended_ids = att.loc[att["status"].isin(["attended", "no_show"]), "event_id"]
+        held = ev.loc[ev["event_id"].isin(attended_ids), "starts_at"].dropna()
+        if not held.empty:
+            return pd.Timestamp(held.max()).normalize()
+    if not ev.empty and ev["starts_at"].notna().any():
+        return pd.Timestamp(ev["starts_at"].max()).normalize()
+    members = community.members
+    for col in ("agg_last_attended", "joined_on"):
+        if col in members and members[col].notna().any():
+            return pd.Timestamp(members[col].max()).normalize()
+    return pd.Timestamp("2000-01-01")
