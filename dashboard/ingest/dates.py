@@ -1,0 +1,168 @@
+"""Dates as organisers type them: decide day-first or month-first per column.
+
+A value like 25/03/2026 settles a column as day-first; 03/25/2026 as
+month-first. ISO strings are parsed on their own (pandas' ``dayfirst=True``
+would turn 2024-01-07 into 1 July), Excel serial numbers are converted, and text
+months ("14 June 2025", "September 2026") are understood. A column that stays
+ambiguous is read one way and reported as ambiguous so the organiser can flip it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from dateutil import parser as du_parser
+
+DAY_FIRST = "day-first"
+MONTH_FIRST = "month-first"
+AUTO = "auto"
+
+_NUMERIC = (
+    r"^\s*(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{2}|\d{4})"
+    r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AaPp][Mm])?)?\s*$"
+)
+_YEAR_FIRST = (
+    r"^\s*(?P<y>\d{4})[/.\-](?P<m>\d{1,2})[/.\-](?P<d>\d{1,2})"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?\s*(?:Z|[+\-]\d{2}:?\d{2}|[A-Z]{2,4})?\s*$"
+)
+_SERIAL = r"^\s*(\d{5})(\.\d+)?\s*$"
+
+
+@dataclass(frozen=True)
+class DateReport:
+    """How one date column was read."""
+
+    order: str  # day-first | month-first | ISO | text | mixed | none
+    ambiguous: bool
+    parsed: int
+    unparsed_rows: tuple[int, ...]  # positions (0-based) of values that could not be read
+    note: str
+
+
+def _assemble(parts: pd.DataFrame, day: str, month: str) -> pd.Series:
+    year = pd.to_numeric(parts["y"], errors="coerce")
+    year = year.where(year >= 100, year + 2000)
+    hour = pd.to_numeric(parts.get("H"), errors="coerce").fillna(0)
+    if "ampm" in parts:
+        pm = parts["ampm"].fillna("").str.lower().eq("pm")
+        am = parts["ampm"].fillna("").str.lower().eq("am")
+        hour = hour.where(~(pm & (hour < 12)), hour + 12).where(~(am & (hour == 12)), 0)
+    frame = pd.DataFrame(
+        {
+            "year": year,
+            "month": pd.to_numeric(parts[month], errors="coerce"),
+            "day": pd.to_numeric(parts[day], errors="coerce"),
+            "hour": hour,
+            "minute": pd.to_numeric(parts.get("M"), errors="coerce").fillna(0),
+            "second": pd.to_numeric(parts.get("S"), errors="coerce").fillna(0),
+        }
+    )
+    ok = frame.notna().all(axis=1)
+    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    if ok.any():
+        out[ok] = pd.to_datetime(frame[ok], errors="coerce")
+    return out
+
+
+def _parse_text(values: pd.Series, dayfirst: bool) -> pd.Series:
+    default = pd.Timestamp("2000-01-01").to_pydatetime()
+
+    def one(v: str) -> pd.Timestamp:
+        if not any(ch.isalpha() for ch in v) or len(v) > 60:
+            return pd.NaT
+        try:
+            return pd.Timestamp(du_parser.parse(v, dayfirst=dayfirst, default=default.replace(day=1)))
+        except (ValueError, OverflowError, TypeError):
+            return pd.NaT
+
+    uniques = values.drop_duplicates()
+    mapping = {v: one(v) for v in uniques}
+    return values.map(mapping).astype("datetime64[ns]")
+
+
+def parse_dates(values: pd.Series, order: str = AUTO, country: str = "") -> tuple[pd.Series, DateReport]:
+    """Parse a column of date strings; ``order`` forces day- or month-first."""
+    text = values.fillna("").astype(str).str.strip()
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    filled = text != ""
+    if not filled.any():
+        return out, DateReport("none", False, 0, (), "No dates in this column.")
+
+    iso = text.str.match(_YEAR_FIRST)
+    if iso.any():
+        parts = text[iso].str.extract(_YEAR_FIRST)
+        out[iso] = _assemble(parts, "d", "m")
+
+    serial = text.str.match(_SERIAL) & ~iso
+    if serial.any():
+        days = pd.to_numeric(text[serial], errors="coerce")
+        plausible = days.between(20000, 80000)  # 1954..2119: anything else is not a date
+        conv = pd.to_datetime(days[plausible], unit="D", origin="1899-12-30").dt.round("s")
+        out[conv.index] = conv
+
+    numeric = text.str.match(_NUMERIC) & ~iso & ~serial
+    day_evidence = month_evidence = 0
+    chosen = order
+    if numeric.any():
+        parts = text[numeric].str.extract(_NUMERIC)
+        a = pd.to_numeric(parts["a"], errors="coerce")
+        b = pd.to_numeric(parts["b"], errors="coerce")
+        day_evidence = int(((a > 12) & (b <= 12)).sum())
+        month_evidence = int(((b > 12) & (a <= 12)).sum())
+        if order == AUTO:
+            if day_evidence and month_evidence:
+                chosen = "mixed"
+            elif month_evidence:
+                chosen = MONTH_FIRST
+            elif day_evidence:
+                chosen = DAY_FIRST
+            else:
+                chosen = MONTH_FIRST if country.upper() in {"US", "PH", "CA"} else DAY_FIRST
+        if chosen == "mixed":
+            # two formats in one column: each value by its own evidence, the rest by the majority
+            majority_day = day_evidence >= month_evidence
+            as_day = (a > 12) | ((b <= 12) & (a <= 12) & majority_day)
+            day_first = _assemble(parts, "a", "b")
+            month_first = _assemble(parts, "b", "a")
+            out[numeric] = day_first.where(as_day, month_first)
+        elif chosen == MONTH_FIRST:
+            out[numeric] = _assemble(parts, "b", "a")
+        else:
+            out[numeric] = _assemble(parts, "a", "b")
+
+    rest = filled & out.isna() & ~iso & ~numeric
+    dayfirst_text = (chosen if chosen in (DAY_FIRST, MONTH_FIRST) else DAY_FIRST) == DAY_FIRST
+    if rest.any():
+        out[rest] = _parse_text(text[rest], dayfirst_text)
+
+    unparsed = tuple(int(i) for i in np.flatnonzero((filled & out.isna()).to_numpy()))
+    kinds = []
+    if iso.any():
+        kinds.append("ISO")
+    if numeric.any():
+        kinds.append(chosen if chosen != AUTO else DAY_FIRST)
+    if serial.any():
+        kinds.append("Excel serial numbers")
+    if (rest & out.notna()).any():
+        kinds.append("text months")
+    ambiguous = bool(numeric.any() and order == AUTO and not day_evidence and not month_evidence)
+    if chosen == "mixed":
+        note = (
+            f"Two date formats in one column: {day_evidence} value(s) can only be day-first and "
+            f"{month_evidence} only month-first; the rest were read as the majority."
+        )
+        main = "mixed"
+    elif numeric.any():
+        main = chosen
+        note = f"Read as {' + '.join(kinds)}."
+        if ambiguous:
+            note += " Every value fits both orders: check a few, and flip the order if they are wrong."
+    else:
+        main = kinds[0] if len(kinds) == 1 else ("ISO" if iso.any() else "text")
+        note = f"Read as {'/'.join(kinds) or 'nothing recognisable'}."
+    if unparsed:
+        note += f" {len(unparsed)} value(s) could not be read as dates."
+    parsed = int(out.notna().sum())
+    return out, DateReport(main, ambiguous, parsed, unparsed, note)

@@ -1,0 +1,328 @@
+"""Read any table an organiser has: the bytes decide the format, not the extension.
+
+CSV/TSV/semicolon/pipe text in UTF-8 (with or without BOM), UTF-16 (Excel's
+"Unicode text") or Windows-1252, and Excel .xlsx workbooks with several sheets
+and title rows above the header. Every cell comes back as a string so that the
+column mapper, not the reader, decides what a value means.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import pandas as pd
+
+from dashboard.ingest.errors import InputError
+
+MAX_BYTES = 50 * 1024 * 1024
+ROW_COLUMN = "__row__"  # the spreadsheet row number each record came from
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel 97-2003 (.xls) or Word file"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"RIFF", "a media file"),
+)
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A raw table of strings plus what the reader understood about the file."""
+
+    frame: pd.DataFrame
+    format: str  # "text" | "xlsx"
+    encoding: str = ""
+    delimiter: str = ""
+    sheet: str = ""
+    sheets: tuple[str, ...] = ()
+    header_row: int = 1
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    problems: tuple[dict, ...] = field(default_factory=tuple)
+
+    @property
+    def delimiter_name(self) -> str:
+        """The delimiter in words."""
+        return _DELIMITER_NAMES.get(self.delimiter, self.delimiter)
+
+
+def read_table(
+    data: bytes, filename: str = "file", sheet: str | None = None, max_bytes: int = MAX_BYTES
+) -> ReadResult:
+    """Read bytes into a frame of strings; raise InputError with a clear reason."""
+    if len(data) > max_bytes:
+        raise InputError(
+            f"{filename} is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+            "Split it, or export only the columns you need.",
+            file=filename,
+        )
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise InputError(f"{filename} is empty: there is nothing to read.", file=filename)
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data, filename, sheet)
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            advice = (
+                "Open it in Excel and save it as .xlsx or CSV."
+                if "Excel" in what
+                else "Upload a CSV, TSV or Excel (.xlsx) file."
+            )
+            raise InputError(f"{filename} looks like {what}, not a spreadsheet. {advice}", file=filename)
+    text, encoding = decode_text(data, filename)
+    return _read_text(text, encoding, filename)
+
+
+def decode_text(data: bytes, filename: str = "file") -> tuple[str, str]:
+    """Decode text bytes, trying BOMs, UTF-8, then Windows-1252; binary is refused."""
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), {"utf-8-sig": "UTF-8 with BOM"}.get(enc, "UTF-16")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{filename} says it is {enc} but isn't: {exc.reason}.", file=filename) from exc
+    sample = data[:4096]
+    if sample.count(b"\x00") > len(sample) // 4:
+        # UTF-16 without a BOM: every other byte is NUL for Latin text
+        le = sample[1::2].count(b"\x00") > sample[0::2].count(b"\x00")
+        try:
+            return data.decode("utf-16-le" if le else "utf-16-be"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in sample:
+        raise InputError(
+            f"{filename} contains binary data, not text. Upload a CSV, TSV or Excel (.xlsx) file.",
+            file=filename,
+        )
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise InputError(
+                f"{filename}: the text encoding could not be recognised. Save it from Excel as "
+                "'CSV UTF-8' and upload again.",
+                file=filename,
+            ) from None
+        return str(best), best.encoding
+
+
+def _control_ratio(text: str) -> float:
+    sample = text[:4096]
+    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    return bad / max(len(sample), 1)
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines most consistently into most columns."""
+    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
+    if not lines:
+        return ","
+    best, best_key = ",", (-1.0, 0)
+    for delim in DELIMITERS:
+        counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+        widths = pd.Series(counts)
+        modal = int(widths.mode().max())
+        if modal < 2:
+            continue
+        # title rows above the header have fewer fields: judge the tail
+        consistency = float((widths == modal).mean())
+        key = (round(consistency, 2), modal)
+        if key > best_key:
+            best, best_key = delim, key
+    return best
+
+
+def _read_text(text: str, encoding: str, filename: str) -> ReadResult:
+    if _control_ratio(text) > 0.01:
+        raise InputError(
+            f"{filename} contains binary data, not text. Upload a CSV, TSV or Excel (.xlsx) file.",
+            file=filename,
+        )
+    text = text.lstrip("\ufeff")
+    delimiter = sniff_delimiter(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{filename} could not be read as a table: {exc}.", file=filename) from exc
+    result = _frame_from_rows(rows, filename)
+    notes = (f"Read as {encoding} text separated by {_DELIMITER_NAMES[delimiter]}s.", *result[2])
+    if result[0].shape[1] - 1 == 1 and delimiter == ",":
+        notes = (*notes, "Only one column was found: if the file uses another separator, check it.")
+    return ReadResult(
+        frame=result[0],
+        format="text",
+        encoding=encoding,
+        delimiter=delimiter,
+        header_row=result[1],
+        notes=notes,
+        problems=result[3],
+    )
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != time(0) else value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> ReadResult:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        values_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(
+            f"{filename} looks like a zip file but is not an Excel workbook that can be read ({exc}). "
+            "Open it in Excel and save it as .xlsx or CSV.",
+            file=filename,
+        ) from exc
+    names = tuple(values_wb.sheetnames)
+    if sheet is not None and sheet not in names:
+        raise InputError(f"{filename} has no sheet called {sheet!r}; its sheets are {', '.join(names)}.", file=filename)
+    chosen, rows, formula_rows = "", [], []
+    for name in [sheet] if sheet else names:
+        rows = [[_cell_text(v) for v in r] for r in values_wb[name].iter_rows(values_only=True)]
+        if any(any(c.strip() for c in r) for r in rows):
+            chosen = name
+            formula_rows = [list(r) for r in formulas_wb[name].iter_rows(values_only=True)]
+            break
+    values_wb.close()
+    formulas_wb.close()
+    if not chosen:
+        raise InputError(f"{filename}: every sheet is empty.", file=filename)
+    frame, header_row, notes, problems = _frame_from_rows(rows, filename)
+    problems = list(problems)
+    # formula cells with no saved result come back empty: say so rather than guess
+    n_formula = 0
+    for i, frow in enumerate(formula_rows):
+        for j, v in enumerate(frow):
+            if isinstance(v, str) and v.startswith("="):
+                n_formula += 1
+                if i < len(rows) and j < len(rows[i]) and not rows[i][j].strip() and i + 1 > header_row:
+                    problems.append(
+                        {
+                            "file": filename,
+                            "row": i + 1,
+                            "column": frame.columns[j] if j < len(frame.columns) - 1 else f"column {j + 1}",
+                            "value": v,
+                            "problem": "formula with no saved result: open the file in Excel, save it, upload again",
+                        }
+                    )
+    if n_formula:
+        notes = (*notes, f"{n_formula} formula cell(s): their saved results were used, never the formulas.")
+    return ReadResult(
+        frame=frame,
+        format="xlsx",
+        sheet=chosen,
+        sheets=names,
+        header_row=header_row,
+        notes=(f"Read Excel sheet {chosen!r} ({len(names)} sheet(s) in the workbook).", *notes),
+        problems=tuple(problems),
+    )
+
+
+def _looks_like_header(cells: list[str]) -> bool:
+    filled = [c for c in cells if c.strip()]
+    numeric = sum(bool(re.fullmatch(r"[\d.,/:\- ]+", c.strip())) for c in filled)
+    return len(filled) >= 2 and numeric <= len(filled) // 2
+
+
+def _frame_from_rows(rows: list[list[str]], filename: str) -> tuple[pd.DataFrame, int, tuple[str, ...], tuple[dict, ...]]:
+    """Find the header (skipping title rows), dedupe names, pad ragged rows."""
+    nonblank = [i for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    if not nonblank:
+        raise InputError(f"{filename} is empty: there is nothing to read.", file=filename)
+    widths = pd.Series([sum(bool(c.strip()) for c in rows[i]) for i in nonblank[:40]])
+    modal = int(widths.max())
+    header_idx = nonblank[0]
+    for i in nonblank[:20]:
+        filled = sum(bool(c.strip()) for c in rows[i])
+        if filled >= max(2, (modal + 1) // 2) and _looks_like_header(rows[i]):
+            header_idx = i
+            break
+    notes: list[str] = []
+    if header_idx > nonblank[0]:
+        titles = sum(1 for i in nonblank if i < header_idx)
+        notes.append(f"Skipped {titles} title row(s) above the header on row {header_idx + 1}.")
+    header = [c.strip() for c in rows[header_idx]]
+    body = rows[header_idx + 1 :]
+    width = max([len(header), *(len(r) for r in body)]) if body else len(header)
+    while width > len(header) and not any(len(r) > len(header) and r[len(header)].strip() for r in body):
+        width -= 1
+        if width == len(header):
+            break
+    header = header + [""] * (width - len(header))
+    # drop trailing unnamed, empty columns (Excel's ragged right edge)
+    while header and not header[-1] and not any(len(r) >= len(header) and r[len(header) - 1].strip() for r in body):
+        header.pop()
+    width = len(header)
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for j, name in enumerate(header):
+        name = name or f"column {j + 1}"
+        key = name.casefold()
+        if key in seen:
+            seen[key] += 1
+            new = f"{name} ({seen[key]})"
+            notes.append(f"Two columns are called {name!r}: the second is shown as {new!r}.")
+            name = new
+        else:
+            seen[key] = 1
+        names.append(name)
+    problems: list[dict] = []
+    records, row_numbers = [], []
+    blank = 0
+    for k, r in enumerate(body):
+        line = header_idx + 2 + k
+        if not any(c.strip() for c in r):
+            blank += 1
+            continue
+        if len(r) > width and any(c.strip() for c in r[width:]):
+            problems.append(
+                {
+                    "file": filename,
+                    "row": line,
+                    "column": "",
+                    "value": " | ".join(r[width:])[:200],
+                    "problem": f"row has {len(r)} cells but the header has {width}: extra cells ignored",
+                }
+            )
+        cells = [c.strip() for c in r[:width]] + [""] * max(0, width - len(r))
+        records.append(cells)
+        row_numbers.append(line)
+    if blank:
+        notes.append(f"Skipped {blank} blank row(s).")
+    frame = pd.DataFrame(records, columns=names, dtype=object) if records else pd.DataFrame(columns=names, dtype=object)
+    frame[ROW_COLUMN] = pd.Series(row_numbers, dtype="int64")
+    return frame, header_idx + 1, tuple(notes), tuple(problems)
