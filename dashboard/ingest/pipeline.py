@@ -1,0 +1,558 @@
+"""From uploaded bytes to one ``Community``: read, map, clean, merge identities.
+
+Nothing an organiser uploaded is silently dropped: every row that could not be
+used, or was merged, lands in ``Community.problems`` with its file, row and
+reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from dashboard.ingest.dates import AUTO, DateReport, parse_dates
+from dashboard.ingest.errors import InputError
+from dashboard.ingest.mapping import (
+
+    ColumnMatch,
+    apply_mapping,
+    missing_identity,
+    suggest_mapping,
+)
+from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
+from dashboard.ingest.status import classify_status, is_tick, looks_like_grid_column
+from dashboard.model import (
+    ATTENDANCE_COLUMNS,
+    EVENT_COLUMNS,
+    MEMBER_COLUMNS,
+    PROBLEM_COLUMNS,
+    Community,
+)
+
+KINDS = ("members", "events", "attendance")
+_STATUS_RANK = {"attended": 3, "no_show": 2, "registered": 1, "cancelled": 0}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file and the organiser's choices for it."""
+
+    name: str
+    data: bytes
+    sheet: str | None = None
+    overrides: Mapping[str, str] = field(default_factory=dict)  # column -> field | "(ignore)"
+    date_orders: Mapping[str, str] = field(default_factory=dict)  # field -> auto | day-first | month-first
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What ingestion understood about one file, for the Data page and the report."""
+
+    kind: str
+    filename: str
+    read: ReadResult
+    columns: tuple[str, ...]
+    matches: tuple[ColumnMatch, ...]
+    dates: Mapping[str, DateReport]
+    rows_read: int
+    rows_used: int
+    notes: tuple[str, ...] = ()
+
+
+class _Problems:
+    """Collects problem rows as plain dicts; turned into one frame at the end."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def add(self, file: str, row: object, column: str, value: object, problem: str) -> None:
+        self.rows.append({"file": file, "row": row, "column": column, "value": str(value)[:200], "problem": problem})
+
+    def add_many(self, file: str, frame: pd.DataFrame, column: str, values: pd.Series, problem: str) -> None:
+        for row, value in zip(frame[ROW_COLUMN].tolist(), values.tolist(), strict=True):
+            self.add(file, row, column, value, problem)
+
+    def frame(self) -> pd.DataFrame:
+        if not self.rows:
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
+        return pd.DataFrame(self.rows, columns=list(PROBLEM_COLUMNS))
+
+
+def _blank(n: int, index: pd.Index, value: object = "") -> pd.Series:
+    return pd.Series([value] * n, index=index, dtype="object")
+
+
+def _parse_date_field(
+    mapped: pd.DataFrame, fieldname: str, upload: Upload, country: str, problems: _Problems, column: str
+) -> tuple[pd.Series, DateReport | None]:
+    if fieldname not in mapped:
+        return pd.Series(pd.NaT, index=mapped.index, dtype="datetime64[ns]"), None
+    order = upload.date_orders.get(fieldname, AUTO)
+    parsed, report = parse_dates(mapped[fieldname], order=order, country=country)
+    if report.unparsed_rows:
+        bad = mapped.iloc[list(report.unparsed_rows)]
+        problems.add_many(upload.name, bad, column, bad[fieldname], "not a date this app can read: left empty")
+    return parsed, report
+
+
+def _column_of(matches: list[ColumnMatch], fieldname: str) -> str:
+    return next((m.column for m in matches if m.field == fieldname), fieldname)
+
+
+def _normalise_role(values: pd.Series) -> pd.Series:
+    text = values.fillna("").astype(str).str.casefold()
+    role = pd.Series("member", index=values.index, dtype="object")
+    role[text.str.contains("volunteer|helper|steward", regex=True)] = "volunteer"
+    role[text.str.contains(r"host|leader|co-?organi[sz]", regex=True)] = "host"
+    role[text.str.contains(r"^organi[sz]|admin|founder|\borgani[sz]er", regex=True)] = "organiser"
+    return role
+
+
+def _to_bool(values: pd.Series) -> pd.Series:
+    text = values.fillna("").astype(str).str.strip().str.casefold()
+    return text.isin({"yes", "y", "true", "1", "online", "virtual", "zoom", "x", "✓"})
+
+
+def _read(upload: Upload, kind: str) -> tuple[ReadResult, list[ColumnMatch], pd.DataFrame]:
+    result = read_table(upload.data, upload.name, sheet=upload.sheet)
+    columns = [c for c in result.frame.columns if c != ROW_COLUMN]
+    matches = suggest_mapping(columns, kind, dict(upload.overrides))
+    return result, matches, apply_mapping(result.frame, matches)
+
+
+# --- members ---------------------------------------------------------------------
+
+
+def _canonical_members(
+    upload: Upload, country: str, problems: _Problems, reference_date: pd.Timestamp | None
+) -> tuple[pd.DataFrame, SourceReport]:
+    result, matches, mapped = _read(upload, "members")
+    columns = [c for c in result.frame.columns if c != ROW_COLUMN]
+    for p in result.problems:
+        problems.add(**p)
+    if missing_identity(matches, "members"):
+        raise InputError(
+            f"{upload.name}: no column identifies a member (an email, a name or an id). "
+            f"Columns found: {', '.join(columns) or 'none'}. Pick the right column on the Data page, "
+            "or rename one to 'Email' or 'Name'.",
+            file=upload.name,
+        )
+    n = len(mapped)
+    idx = mapped.index
+    out = pd.DataFrame(index=idx)
+    out["member_id"] = mapped.get("member_id", _blank(n, idx))
+    out["name"] = mapped.get("name", _blank(n, idx))
+    email = mapped.get("email", _blank(n, idx)).str.strip().str.casefold()
+    invalid = (email != "") & ~email.str.match(_EMAIL)
+    if invalid.any():
+        problems.add_many(upload.name, mapped[invalid], _column_of(matches, "email"), email[invalid],
+                          "not an email address: kept the person, left the email empty")
+        email = email.where(~invalid, "")
+    out["email"] = email
+    out["city"] = mapped.get("city", _blank(n, idx))
+    out["country"] = mapped.get("country", _blank(n, idx))
+    dates: dict[str, DateReport] = {}
+    for f in ("joined_on", "moved_on", "agg_last_attended"):
+        out[f], rep = _parse_date_field(mapped, f, upload, country, problems, _column_of(matches, f))
+        if rep is not None:
+            dates[f] = rep
+    out["interests"] = (
+        mapped["interests"].str.casefold().str.split(r"\s*[,;/]\s*|\s+and\s+", regex=True)
+        .map(lambda xs: tuple(dict.fromkeys(x.strip() for x in xs if x.strip())))
+        if "interests" in mapped
+        else pd.Series([()] * n, index=idx, dtype="object")
+    )
+    out["role"] = _normalise_role(mapped["role"]) if "role" in mapped else _blank(n, idx, "member")
+    for f in ("ucla_companionship", "ucla_left_out", "ucla_isolated", "ons_lonely"):
+        out[f] = mapped.get(f, _blank(n, idx))
+    for f in ("agg_events_attended", "agg_no_shows", "agg_rsvps"):
+        if f in mapped:
+            raw = mapped[f].str.replace(",", "", regex=False)
+            num = pd.to_numeric(raw, errors="coerce")
+            bad = (raw != "") & num.isna()
+            if bad.any():
+                problems.add_many(upload.name, mapped[bad], _column_of(matches, f), raw[bad], "not a number: left empty")
+            out[f] = num.astype("float64")
+        else:
+            out[f] = np.nan
+    out[ROW_COLUMN] = mapped[ROW_COLUMN]
+
+    if reference_date is not None:
+        future = out["joined_on"] > reference_date + pd.Timedelta(days=1)
+        if future.any():
+            problems.add_many(upload.name, out[future], _column_of(matches, "joined_on"),
+                              out.loc[future, "joined_on"].dt.date,
+                              "joined date is in the future: check the date order (day-first / month-first)")
+
+    unusable = (out["member_id"] == "") & (out["email"] == "") & (out["name"] == "")
+    if unusable.any():
+        problems.add_many(upload.name, out[unusable], "", _blank(int(unusable.sum()), out[unusable].index),
+                          "no name, email or id: this row can't be linked to a person")
+    out = out[~unusable]
+    out = _merge_duplicate_members(out, upload.name, problems)
+    report = SourceReport(
+        "members", upload.name, result, tuple(columns), tuple(matches), dates, n, len(out),
+        notes=result.notes,
+    )
+    return out, report
+
+
+def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: _Problems) -> pd.DataFrame:
+    """One person is one member: rows with the same email (or id) become one."""
+    if members.empty:
+        return members
+    key = members["email"].where(members["email"] != "", members["member_id"])
+    key = key.where(key != "", "row:" + members[ROW_COLUMN].astype(str))
+    ordered = members.assign(_key=key).sort_values(["joined_on", ROW_COLUMN], na_position="last", kind="stable")
+    dup = ordered.duplicated("_key", keep=False)
+    if dup.any():
+        groups = ordered[dup].groupby("_key", sort=False)
+        for _, g in groups:
+            kept_row = g[ROW_COLUMN].iloc[0]
+            for row in g[ROW_COLUMN].iloc[1:]:
+                problems.add(filename, row, "email", "", f"same person as row {kept_row}: merged (earliest sign-up kept, gaps filled from both)")
+        # fill each field from the first non-empty value, earliest sign-up first
+        blanked = ordered[dup].replace({"": None}).copy()
+        blanked["interests"] = blanked["interests"].map(lambda t: t if t else None)
+        merged = blanked.groupby("_key", sort=False).first()
+        merged = merged.reset_index()
+        for col in ("member_id", "name", "email", "city", "country", "role",
+                    "ucla_companionship", "ucla_left_out", "ucla_isolated", "ons_lonely"):
+            merged[col] = merged[col].fillna("").astype(object)
+        merged["interests"] = merged["interests"].map(lambda t: t if isinstance(t, tuple) else ())
+        merged["role"] = merged["role"].replace("", "member")
+        ordered = pd.concat([ordered[~dup], merged[ordered.columns]], ignore_index=True)
+    # a name alone never merges two people: say so, let the organiser decide
+    names = ordered["name"].str.casefold().str.strip()
+    same_name = (names != "") & names.duplicated(keep=False)
+    if same_name.any():
+        for _, g in ordered[same_name].groupby(names[same_name]):
+            first = g[ROW_COLUMN].iloc[0]
+            for row, value in zip(g[ROW_COLUMN].iloc[1:], g["name"].iloc[1:], strict=True):
+                problems.add(filename, row, "name", value,
+                             f"same name as row {first} but different details: kept as two people")
+    return ordered.sort_values(ROW_COLUMN, kind="stable").drop(columns="_key").reset_index(drop=True)
+
+
+def _assign_member_ids(members: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    ids = members["member_id"].astype(str)
+    generated = [f"{prefix}{i:05d}" for i in range(1, len(members) + 1)]
+    out = members.copy()
+    out["member_id"] = ids.where(ids != "", pd.Series(generated, index=members.index))
+    dup = out["member_id"].duplicated(keep="first")
+    if dup.any():
+        out.loc[dup, "member_id"] = out.loc[dup, "member_id"] + "-" + out.loc[dup, ROW_COLUMN].astype(str)
+    return out
+
+
+# --- events ----------------------------------------------------------------------
+
+
+def _canonical_events(upload: Upload, country: str, problems: _Problems) -> tuple[pd.DataFrame, SourceReport]:
+    result, matches, mapped = _read(upload, "events")
+    columns = [c for c in result.frame.columns if c != ROW_COLUMN]
+    for p in result.problems:
+        problems.add(**p)
+    if missing_identity(matches, "events"):
+        raise InputError(
+            f"{upload.name}: no column names or dates an event (an event id, a title or a date). "
+            f"Columns found: {', '.join(columns) or 'none'}.",
+            file=upload.name,
+        )
+    n, idx = len(mapped), mapped.index
+    out = pd.DataFrame(index=idx)
+    out["event_id"] = mapped.get("event_id", _blank(n, idx))
+    out["title"] = mapped.get("title", _blank(n, idx))
+    out["starts_at"], rep = _parse_date_field(mapped, "starts_at", upload, country, problems, _column_of(matches, "starts_at"))
+    dates = {"starts_at": rep} if rep is not None else {}
+    out["city"] = mapped.get("city", _blank(n, idx))
+    out["venue"] = mapped.get("venue", _blank(n, idx))
+    online = _to_bool(mapped["online"]) if "online" in mapped else pd.Series(False, index=idx)
+    out["online"] = online | out["city"].str.casefold().isin({"online", "zoom", "virtual", "remote"})
+    out[ROW_COLUMN] = mapped[ROW_COLUMN]
+    generated = pd.Series([f"E{i:04d}" for i in range(1, n + 1)], index=idx)
+    out["event_id"] = out["event_id"].where(out["event_id"] != "", generated)
+    out["title"] = out["title"].where(out["title"] != "", "Event " + out["event_id"])
+    undated = out["starts_at"].isna()
+    if undated.any():
+        problems.add_many(upload.name, out[undated], _column_of(matches, "starts_at"), out.loc[undated, "title"],
+                          "event has no date: kept, but it can't be placed in time")
+    dup = out["event_id"].duplicated(keep="first")
+    if dup.any():
+        problems.add_many(upload.name, out[dup], _column_of(matches, "event_id"), out.loc[dup, "event_id"],
+                          "duplicate event id: only the first row with this id was used")
+        out = out[~dup]
+    report = SourceReport("events", upload.name, result, tuple(columns), tuple(matches), dates, n, len(out), result.notes)
+    return out.reset_index(drop=True), report
+
+
+# --- attendance ------------------------------------------------------------------
+
+
+def _grid_to_long(result: ReadResult, matches: list[ColumnMatch], mapped: pd.DataFrame) -> pd.DataFrame | None:
+    """Turn a one-row-per-person, one-column-per-event sheet into long rows."""
+    used = {m.column for m in matches if m.field in ("member_id", "email", "name", "first_name", "last_name")}
+    frame = result.frame
+    event_cols = [c for c in frame.columns if c != ROW_COLUMN and c not in used and looks_like_grid_column(frame[c])]
+    if len(event_cols) < 2:
+        return None
+    person = mapped[[c for c in ("member_id", "email", "name") if c in mapped] + [ROW_COLUMN]]
+    ticks = pd.DataFrame({c: is_tick(frame[c]) for c in event_cols}, index=frame.index)
+    stacked = ticks.stack()
+    stacked = stacked[stacked]
+    rows = stacked.index.get_level_values(0)
+    long = person.loc[rows].reset_index(drop=True)
+    long["event_title"] = stacked.index.get_level_values(1).astype(str)
+    long["status"] = "attended"
+    return long
+
+
+def _canonical_attendance(
+    upload: Upload, country: str, problems: _Problems
+) -> tuple[pd.DataFrame, SourceReport, bool]:
+    result, matches, mapped = _read(upload, "attendance")
+    columns = [c for c in result.frame.columns if c != ROW_COLUMN]
+    for p in result.problems:
+        problems.add(**p)
+    if missing_identity(matches, "attendance"):
+        raise InputError(
+            f"{upload.name}: no column identifies who came (an email, a name or a member id). "
+            f"Columns found: {', '.join(columns) or 'none'}.",
+            file=upload.name,
+        )
+    notes = list(result.notes)
+    grid = None
+    if not {"event_id", "event_title", "status"}.intersection({m.field for m in matches}):
+        grid = _grid_to_long(result, matches, mapped)
+    dates: dict[str, DateReport] = {}
+    if grid is not None:
+        notes.append(f"Recognised an attendance grid: {grid['event_title'].nunique()} event columns turned into {len(grid)} attendance rows.")
+        long = grid
+        long["event_id"] = ""
+        long["event_date"] = pd.NaT
+        has_checkin = True
+    else:
+        long = mapped.copy()
+        for f in ("event_date", "registered_on"):
+            long[f], rep = _parse_date_field(mapped, f, upload, country, problems, _column_of(matches, f))
+            if rep is not None:
+                dates[f] = rep
+        raw_status = mapped.get("status", _blank(len(mapped), mapped.index))
+        status = classify_status(raw_status)
+        if "checked_in" in mapped:
+            checked = mapped["checked_in"].str.strip().str.casefold()
+            truthy = (checked != "") & ~checked.isin({"no", "n", "false", "0", "-"})
+            status = status.where(~truthy, "attended")
+        unknown = status.isna() & (raw_status != "")
+        if unknown.any():
+            problems.add_many(upload.name, mapped[unknown], _column_of(matches, "status"), raw_status[unknown],
+                              "status not recognised: counted as registered")
+        no_status = status.isna() & (raw_status == "")
+        # a plain list of who came (no status column) is a check-in list
+        status = status.where(~no_status, "attended" if "status" not in mapped else "registered")
+        long["status"] = status.fillna("registered")
+        has_checkin = bool((long["status"] == "attended").any() or "checked_in" in mapped)
+        if not has_checkin and (long["status"] == "registered").any():
+            notes.append("No check-in information in this file: registrations at past events are counted as attendance.")
+    for f in ("event_id", "event_title", "member_id", "email", "name"):
+        if f not in long:
+            long[f] = ""
+    long["email"] = long["email"].str.strip().str.casefold()
+    report = SourceReport("attendance", upload.name, result, tuple(columns), tuple(matches), dates,
+                          len(mapped), 0, tuple(notes))
+    return long, report, has_checkin
+
+
+def _norm_title(s: pd.Series) -> pd.Series:
+    return s.fillna("").astype(str).str.casefold().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+
+
+def _link_events(long: pd.DataFrame, events: pd.DataFrame | None, filename: str, problems: _Problems) -> tuple[pd.Series, pd.DataFrame]:
+    """Event id for each attendance row ("" when unknown) and the events frame (built if absent)."""
+    if events is None:
+        key_title = _norm_title(long["event_title"])
+        date = long["event_date"].dt.strftime("%Y-%m-%d").fillna("") if "event_date" in long else ""
+        key = long["event_id"].where(long["event_id"] != "", key_title + "|" + date)
+        uniq = long.assign(_k=key).drop_duplicates("_k")
+        uniq = uniq[uniq["_k"].str.strip("|") != ""]
+        ids = uniq["event_id"].where(uniq["event_id"] != "", pd.Series([f"E{i:04d}" for i in range(1, len(uniq) + 1)], index=uniq.index))
+        built = pd.DataFrame({
+            "event_id": ids.values,
+            "title": uniq["event_title"].where(uniq["event_title"] != "", "Event " + ids).values,
+            "starts_at": pd.to_datetime(uniq["event_date"]).values if "event_date" in uniq else pd.NaT,
+            "city": "", "venue": "", "online": False,
+        })
+        mapping = dict(zip(uniq["_k"], ids, strict=True))
+        return key.map(mapping).fillna(""), built
+    by_id = long["event_id"].where(long["event_id"].isin(set(events["event_id"])), "")
+    titles = _norm_title(events["title"])
+    unique_titles = titles[~titles.duplicated(keep=False)]
+    title_to_id = dict(zip(unique_titles, events.loc[unique_titles.index, "event_id"], strict=True))
+    att_titles = _norm_title(long["event_title"])
+    by_title = att_titles.map(title_to_id).fillna("")
+    # recurring titles ("Coffee morning"): title + date settles it
+    if "event_date" in long and events["starts_at"].notna().any():
+        ev_key = titles + "|" + events["starts_at"].dt.strftime("%Y-%m-%d").fillna("")
+        key_to_id = dict(zip(ev_key, events["event_id"], strict=True))
+        att_key = att_titles + "|" + long["event_date"].dt.strftime("%Y-%m-%d").fillna("")
+        by_title = by_title.where(by_title != "", att_key.map(key_to_id).fillna(""))
+    # a grid's column headers may be event ids or dates
+    by_header_id = long["event_title"].where(long["event_title"].isin(set(events["event_id"])), "")
+    event_id = by_id.where(by_id != "", by_title).where(lambda s: s != "", by_header_id)
+    unknown = event_id == ""
+    if unknown.any():
+        shown = long.loc[unknown, "event_id"].where(long.loc[unknown, "event_id"] != "", long.loc[unknown, "event_title"])
+        problems.add_many(filename, long[unknown], "event", shown,
+                          "event not found in the events file: row not counted (check the event id or name)")
+    return event_id, events
+
+
+def _link_members(
+    long: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems, has_members_file: bool
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Member id for each attendance row ("" when unlinkable) and members found only in attendance."""
+    ids = set(members["member_id"])
+    by_id = long["member_id"].where(long["member_id"].isin(ids), "")
+    email_to_id = dict(zip(members.loc[members["email"] != "", "email"], members.loc[members["email"] != "", "member_id"], strict=True))
+    by_email = long["email"].map(email_to_id).fillna("")
+    names = members["name"].str.casefold().str.strip()
+    unique_names = names[(names != "") & ~names.duplicated(keep=False)]
+    name_to_id = dict(zip(unique_names, members.loc[unique_names.index, "member_id"], strict=True))
+    att_names = long["name"].str.casefold().str.strip()
+    by_name = att_names.map(name_to_id).fillna("").where(long["email"] == "", "")
+    member_id = by_id.where(by_id != "", by_email).where(lambda s: s != "", by_name)
+
+    # people who appear only in attendance are members too (by email; by name only without a members file)
+    new_by_email = (member_id == "") & (long["email"] != "")
+    new_by_name = (member_id == "") & (long["email"] == "") & (att_names != "") & (not has_members_file)
+    new_by_id = (member_id == "") & (long["member_id"] != "") & ~new_by_email & ~new_by_name & (not has_members_file)
+    newcomers = long[new_by_email | new_by_name | new_by_id].copy()
+    newcomers["_key"] = np.where(newcomers["email"] != "", "e:" + newcomers["email"],
+                                 np.where(newcomers["member_id"] != "", "i:" + newcomers["member_id"], "n:" + att_names[newcomers.index]))
+    first = newcomers.drop_duplicates("_key")
+    start = len(members) + 1
+    new_ids = first["member_id"].where(first["member_id"] != "", pd.Series([f"A{start + i:05d}" for i in range(len(first))], index=first.index))
+    key_to_id = dict(zip(first["_key"], new_ids, strict=True))
+    member_id.loc[newcomers.index] = newcomers["_key"].map(key_to_id)
+    added = pd.DataFrame({
+        "member_id": new_ids.values, "name": first["name"].values, "email": first["email"].values,
+        ROW_COLUMN: first[ROW_COLUMN].values,
+    })
+    if has_members_file and not added.empty:
+        problems.add_many(filename, first, "email", first["email"].where(first["email"] != "", first["name"]),
+                          "not in the members file: added as a member from this attendance export")
+    unlinked = member_id == ""
+    if unlinked.any():
+        shown = long.loc[unlinked, "name"].where(long.loc[unlinked, "name"] != "", long.loc[unlinked, "member_id"])
+        problems.add_many(filename, long[unlinked], "name", shown,
+                          "no email or id, and the name matches no single member: row not counted")
+    return member_id, added
+
+
+def _fill_member_defaults(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    n = len(out)
+    for col in MEMBER_COLUMNS:
+        if col in out:
+            continue
+        if col in ("joined_on", "moved_on", "agg_last_attended"):
+            out[col] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+        elif col.startswith("agg_"):
+            out[col] = np.nan
+        elif col == "interests":
+            out[col] = pd.Series([()] * n, index=out.index, dtype="object")
+        elif col == "role":
+            out[col] = "member"
+        else:
+            out[col] = ""
+    return out
+
+
+def load_community(
+    members: Upload | None = None,
+    events: Upload | None = None,
+    attendance: Upload | None = None,
+    country: str = "",
+    reference_date: pd.Timestamp | None = None,
+) -> Community:
+    """Build a Community from up to three uploads; raise InputError when nothing is usable.
+
+    ``reference_date`` (today, passed in by the front end) only flags join dates
+    in the future; the core never reads the clock.
+    """
+    if members is None and attendance is None:
+        raise InputError("Upload a members file or an attendance export: one of them says who your members are.")
+    problems = _Problems()
+    sources: list[SourceReport] = []
+    member_frame = None
+    if members is not None:
+        member_frame, rep = _canonical_members(members, country, problems, reference_date)
+        sources.append(rep)
+        member_frame = _assign_member_ids(member_frame, "M")
+    else:
+        member_frame = _fill_member_defaults(pd.DataFrame({ROW_COLUMN: pd.Series(dtype="int64")}))
+    event_frame = None
+    if events is not None:
+        event_frame, rep = _canonical_events(events, country, problems)
+        sources.append(rep)
+
+    attendance_frame = pd.DataFrame({c: pd.Series(dtype="object") for c in ATTENDANCE_COLUMNS})
+    if attendance is not None:
+        long, rep, has_checkin = _canonical_attendance(attendance, country, problems)
+        event_ids, event_frame = _link_events(long, event_frame, attendance.name, problems)
+        member_ids, added = _link_members(long, member_frame, attendance.name, problems, members is not None)
+        if not added.empty:
+            added = _fill_member_defaults(added)
+            first_seen = (
+                pd.DataFrame({"m": member_ids, "e": event_ids})
+                .merge(event_frame[["event_id", "starts_at"]], left_on="e", right_on="event_id", how="left")
+                .groupby("m")["starts_at"].min()
+            )
+            added["joined_on"] = added["member_id"].map(first_seen).astype("datetime64[ns]")
+            member_frame = pd.concat([member_frame, added[member_frame.columns]], ignore_index=True)
+        linked = (event_ids != "") & (member_ids != "")
+        att = pd.DataFrame({"member_id": member_ids[linked].values, "event_id": event_ids[linked].values,
+                            "status": long.loc[linked, "status"].values})
+        starts = att["event_id"].map(dict(zip(event_frame["event_id"], event_frame["starts_at"], strict=True)))
+        held = att.loc[att["status"] == "attended", "event_id"]
+        last_held = event_frame.loc[event_frame["event_id"].isin(held), "starts_at"].max()
+        if pd.isna(last_held):
+            last_held = reference_date if reference_date is not None else event_frame["starts_at"].max()
+        past = starts.notna() & (starts <= last_held)
+        # Eventbrite: "Attending" at a past event without a check-in is a no-show;
+        # with no check-in data at all, a registration is the best record we have.
+        att.loc[past & (att["status"] == "registered"), "status"] = "no_show" if has_checkin else "attended"
+        att["_rank"] = att["status"].map(_STATUS_RANK)
+        before = len(att)
+        att = att.sort_values("_rank", ascending=False, kind="stable").drop_duplicates(["member_id", "event_id"])
+        dropped = before - len(att)
+        notes = rep.notes + ((f"{dropped} repeated row(s) for the same person and event were counted once.",) if dropped else ())
+        attendance_frame = att.drop(columns="_rank").sort_index().reset_index(drop=True)
+        rep = SourceReport(rep.kind, rep.filename, rep.read, rep.columns, rep.matches, rep.dates,
+                           rep.rows_read, int(linked.sum()), notes)
+        sources.append(rep)
+    if event_frame is None:
+        event_frame = pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS})
+        event_frame["starts_at"] = pd.Series(dtype="datetime64[ns]")
+        event_frame["online"] = pd.Series(dtype="bool")
+
+    if member_frame.empty:
+        raise InputError("No usable members were found: every row was missing a name, email and id. See the problems list.")
+    member_frame = _fill_member_defaults(member_frame)
+    for col in ("joined_on", "moved_on", "agg_last_attended"):
+        member_frame[col] = pd.to_datetime(member_frame[col]).astype("datetime64[ns]")
+    event_frame["starts_at"] = pd.to_datetime(event_frame["starts_at"]).astype("datetime64[ns]")
+    event_frame["online"] = event_frame["online"].astype(bool)
+    return Community(
+        members=member_frame[list(MEMBER_COLUMNS)].reset_index(drop=True),
+        events=event_frame[list(EVENT_COLUMNS)].reset_index(drop=True),
+        attendance=attendance_frame[list(ATTENDANCE_COLUMNS)],
+        problems=problems.frame(),
+        country=country.upper(),
+        sources=tuple(sources),
+    )
