@@ -1,0 +1,49 @@
+"""One pass over a community: engagement, ties, connection risk, in that order.
+
+Indicators are computed on the whole community, then filtered: a person's risk
+doesn't change because the organiser narrowed the view to one city.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard import engagement, risk, ties
+from dashboard.model import Community
+from dashboard.settings import Settings
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the pages and the report need, per member and per tie."""
+
+    as_of: pd.Timestamp
+    metrics: pd.DataFrame  # indexed by member_id
+    edges: pd.DataFrame  # co-attendance ties
+    tie_stats: pd.DataFrame  # indexed by member_id
+    risk: pd.DataFrame  # indexed by member_id
+    members: pd.DataFrame  # community members + metrics + tie stats + risk, one row each
+
+
+def analyse(community: Community, as_of: pd.Timestamp, settings: Settings) -> Analysis:
+    """Run every indicator for every member at ``as_of``."""
+    metrics = engagement.member_metrics(community, as_of, settings)
+    edges = ties.co_attendance_ties(community.attendance, community.events, as_of, settings.decay_per_month)
+    tie_stats = ties.member_tie_stats(edges, community.members["member_id"])
+    risk_frame = risk.connection_risk(community, metrics, as_of, settings, tie_stats=tie_stats)
+    members = (
+        community.members.set_index("member_id", drop=False)
+        .join(metrics, rsuffix="_metric")
+        .join(tie_stats, rsuffix="_tie")
+        .join(risk_frame, rsuffix="_risk")
+        .reset_index(drop=True)
+    )
+    return Analysis(as_of, metrics, edges, tie_stats, risk_frame, members)
+
+
+def restrict(analysis_members: pd.DataFrame, view: Community) -> pd.DataFrame:
+    """The analysed member rows for the members in a filtered view."""
+    keep = analysis_members["member_id"].isin(view.members["member_id"])
+    return analysis_members[keep].reset_index(drop=True)

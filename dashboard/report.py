@@ -1,0 +1,116 @@
+"""The headless report: the same pipeline as the pages, written to CSV files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.analysis import Analysis, analyse
+from dashboard.export import neutralise_formulas
+from dashboard.geo import geocode_community
+from dashboard.ingest import Upload, load_community
+from dashboard.model import Community, default_as_of
+from dashboard.settings import Settings
+
+MEMBER_REPORT_COLUMNS = (
+    "member_id", "name", "email", "city", "country", "lat", "lon", "joined_on",
+    "events_attended", "last_attended_on", "days_since_last", "engagement_score",
+    "segment", "risk_score", "risk_tier", "risk_reasons",
+)
+CITY_REPORT_COLUMNS = ("city_text", "place", "country", "lat", "lon", "members", "confidence", "status")
+
+
+@dataclass(frozen=True)
+class Report:
+    """The frames the report writes, plus its JSON summary."""
+
+    members: pd.DataFrame
+    cities: pd.DataFrame
+    problems: pd.DataFrame
+    buddies: pd.DataFrame
+    next_meetups: pd.DataFrame
+    summary: dict
+
+
+def load_files(
+    members: Path | None, events: Path | None, attendance: Path | None, country: str = ""
+) -> Community:
+    """Read files from disk into a geocoded Community."""
+
+    def up(path: Path | None) -> Upload | None:
+        return None if path is None else Upload(path.name, Path(path).read_bytes())
+
+    community = load_community(up(members), up(events), up(attendance), country=country)
+    return geocode_community(community, country=country)
+
+
+def member_report(community: Community, analysis: Analysis) -> pd.DataFrame:
+    """One row per member with the contract's columns."""
+    m = analysis.members.copy()
+    m["country"] = m["country_code"].where(m["country_code"].fillna("") != "", m["country"])
+    m["risk_reasons"] = m["risk_reasons"].map(lambda r: "; ".join(r) if isinstance(r, (list, tuple)) else (r or ""))
+    for col in ("joined_on", "last_attended_on"):
+        m[col] = pd.to_datetime(m[col]).dt.strftime("%Y-%m-%d")
+    for col in MEMBER_REPORT_COLUMNS:
+        if col not in m:
+            m[col] = pd.NA
+    return m[list(MEMBER_REPORT_COLUMNS)]
+
+
+def city_report(community: Community) -> pd.DataFrame:
+    """One row per distinct city string with how it was placed and how many members."""
+    geo = community.geocodes.copy()
+    counts = community.members["city"].fillna("").str.strip().value_counts()
+    geo["members"] = geo["city_text"].map(counts).fillna(0).astype(int)
+    return geo[list(CITY_REPORT_COLUMNS)].sort_values("members", ascending=False, kind="stable")
+
+
+def build_report(community: Community, as_of: pd.Timestamp | None = None, settings: Settings | None = None) -> Report:
+    """Compute everything the report writes."""
+    from dashboard import introductions
+
+    settings = settings or Settings()
+    as_of = as_of if as_of is not None else default_as_of(community)
+    analysis = analyse(community, as_of, settings)
+    members = member_report(community, analysis)
+    buddies = introductions.suggest_buddies(analysis.members, analysis.edges, settings)
+    ranked, _chosen = introductions.plan_meetups(analysis.members, community.events, settings)
+    tiers = analysis.members["risk_tier"].value_counts().to_dict()
+    segments = analysis.members["segment"].value_counts().to_dict()
+    summary = {
+        "as_of": as_of.strftime("%Y-%m-%d"),
+        "members": int(len(community.members)),
+        "events": int(len(community.events)),
+        "attendance_rows": int(len(community.attendance)),
+        "problems": int(len(community.problems)),
+        "country": community.country,
+        "unresolved_cities": int((community.geocodes["status"] == "unresolved").sum()),
+        "segments": {str(k): int(v) for k, v in segments.items()},
+        "risk_tiers": {str(k): int(v) for k, v in tiers.items()},
+        "buddy_suggestions": int(len(buddies)),
+    }
+    return Report(
+        members=members,
+        cities=city_report(community),
+        problems=community.problems,
+        buddies=buddies[["member_id", "name", "buddy_id", "buddy_name", "distance_km", "reason"]],
+        next_meetups=ranked[["city", "lat", "lon", "at_risk_within_radius"]],
+        summary=summary,
+    )
+
+
+def write_report(report: Report, out_dir: Path) -> None:
+    """Write the report's CSV files (formulas neutralised) into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, frame in (
+        ("members", report.members),
+        ("cities", report.cities),
+        ("problems", report.problems),
+        ("buddies", report.buddies),
+        ("next_meetups", report.next_meetups),
+    ):
+        neutralise_formulas(frame).to_csv(out_dir / f"{name}.csv", index=False)
+    (out_dir / "summary.json").write_text(json.dumps(report.summary, indent=2))
