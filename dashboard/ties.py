@@ -1,0 +1,250 @@
+"""Co-attendance ties: who has been to the same events as whom, and how recently.
+
+Two members are tied when both *attended* the same event (on or before
+``as_of``). ``meetings`` counts the shared events; ``strength`` is Orbit's
+"reach": each shared event weighs ``decay_per_month ** months_ago``, so a tie
+fades unless the two keep meeting.
+
+Crowds are not ties: at an event where more than ``max_event_size`` people
+attended, nobody meets everybody, and the number of pairs grows with the square
+of the turnout (one 2,000-person gala alone would be two million pairs). Such
+events contribute no ties; :func:`oversized_events` lists them so a page can say
+so. Everything runs on integer codes with numpy: one sort of the pairs, no
+Python loop over rows (the only loop is over distinct event sizes, at most
+``max_event_size`` of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+#: mean length of a month in days (Gregorian year / 12); months ago are fractional
+MONTH_DAYS: float = 365.2425 / 12
+
+#: events with more attendees than this are crowds and make no ties
+DEFAULT_MAX_EVENT_SIZE: int = 50
+
+#: columns of the edges frame
+EDGE_COLUMNS: tuple[str, ...] = ("member_a", "member_b", "meetings", "strength", "last_met")
+
+#: columns of :func:`member_tie_stats`
+TIE_STAT_COLUMNS: tuple[str, ...] = (
+    "ties",
+    "repeat_ties",
+    "strongest_tie_id",
+    "strongest_tie_strength",
+    "regulars_known",
+)
+
+
+def _empty_edges() -> pd.DataFrame:
+    """An edges frame with no rows and the right dtypes."""
+    cats = pd.CategoricalDtype(pd.Index([], dtype="str"), ordered=True)
+    return pd.DataFrame(
+        {
+            "member_a": pd.Categorical([], dtype=cats),
+            "member_b": pd.Categorical([], dtype=cats),
+            "meetings": np.zeros(0, dtype="int64"),
+            "strength": np.zeros(0, dtype="float64"),
+            "last_met": pd.Series(np.zeros(0, dtype="datetime64[ns]")),
+        }
+    )
+
+
+def _attended_at_held_events(
+    attendance: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray, pd.Index, pd.DataFrame]:
+    """Member codes, event positions, member ids and held events for attended rows."""
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    starts = pd.to_datetime(events["starts_at"])
+    held = events.loc[starts.notna() & (starts < end), ["event_id", "starts_at"]]
+    held = held.drop_duplicates("event_id").reset_index(drop=True)
+    att = attendance.loc[
+        attendance["status"].eq("attended") & attendance["member_id"].notna(),
+        ["member_id", "event_id"],
+    ]
+    ev_pos = pd.Index(held["event_id"]).get_indexer(att["event_id"])
+    keep = ev_pos >= 0
+    codes, uniques = pd.factorize(att["member_id"].to_numpy()[keep], sort=True)
+    member_ids = pd.Index(uniques.astype(str), dtype="str")
+    return codes.astype(np.int64), ev_pos[keep].astype(np.int64), member_ids, held
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a plain sort: faster than np.unique's hashing here)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
+def oversized_events(
+    attendance: pd.DataFrame,
+    events: pd.DataFrame,
+    as_of: pd.Timestamp,
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+) -> pd.DataFrame:
+    """Held events whose turnout exceeds ``max_event_size`` (they make no ties)."""
+    codes, ev_pos, member_ids, held = _attended_at_held_events(attendance, events, as_of)
+    n_members = max(len(member_ids), 1)
+    turnout = np.bincount(_sorted_unique(ev_pos * n_members + codes) // n_members, minlength=len(held))
+    big = np.flatnonzero(turnout > max_event_size)
+    return pd.DataFrame(
+        {"event_id": held["event_id"].to_numpy()[big], "attended": turnout[big].astype("int64")}
+    )
+
+
+def co_attendance_ties(
+    attendance: pd.DataFrame,
+    events: pd.DataFrame,
+    as_of: pd.Timestamp,
+    decay_per_month: float = 0.9,
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+) -> pd.DataFrame:
+    """Pairs of members who attended the same events, with meetings and decayed strength.
+
+    Returns one row per pair with ``member_a < member_b``: ``meetings`` (shared
+    events), ``strength`` (sum of ``decay_per_month ** months_ago`` over them)
+    and ``last_met``. ``member_a``/``member_b`` are ordered categoricals sharing
+    one sorted category list (cheap at ten million rows; they compare, merge and
+    group like strings). Only ``attended`` rows at events with a start on or
+    before ``as_of`` count; repeated rows for one member and event count once.
+    """
+    codes, ev_pos, member_ids, held = _attended_at_held_events(attendance, events, as_of)
+    n_members, n_events = len(member_ids), len(held)
+    if n_members < 2:
+        return _empty_edges()
+
+    # one row per (event, member), sorted by event then member
+    em = _sorted_unique(ev_pos * n_members + codes)
+    ev_sorted, mem_sorted = em // n_members, em % n_members
+    bounds = np.flatnonzero(np.diff(ev_sorted)) + 1
+    group_start = np.r_[0, bounds]
+    group_size = np.diff(np.r_[group_start, len(em)])
+
+    starts_ns = pd.to_datetime(held["starts_at"]).to_numpy("datetime64[ns]")
+    # whole days between the event's date and as_of's date (same day: 0)
+    as_of_day = np.datetime64(pd.Timestamp(as_of).date(), "D")
+    days_ago = (as_of_day - starts_ns.astype("datetime64[D]")).astype(np.float64)
+    weight = float(decay_per_month) ** (np.clip(days_ago, 0.0, None) / MONTH_DAYS)
+
+    # pack (pair, event) into one int64 so a plain np.sort groups pairs
+    pair_space = n_members * n_members
+    packed_ok = pair_space * n_events < 2**62
+    chunks: list[np.ndarray] = []
+    events_of_pairs: list[np.ndarray] = []
+    for size in np.unique(group_size):
+        if size < 2 or size > max_event_size:
+            continue
+        first = group_start[group_size == size]
+        iu, ju = np.triu_indices(int(size), 1)
+        a = mem_sorted[(first[:, None] + iu[None, :]).ravel()]
+        b = mem_sorted[(first[:, None] + ju[None, :]).ravel()]
+        ev = np.repeat(ev_sorted[first], len(iu))
+        key = a * n_members + b
+        if packed_ok:
+            chunks.append(key * n_events + ev)
+        else:
+            chunks.append(key)
+            events_of_pairs.append(ev)
+    if not chunks:
+        return _empty_edges()
+
+    if packed_ok:
+        packed = np.sort(np.concatenate(chunks))
+        pair, ev = packed // n_events, packed % n_events
+    else:
+        pair = np.concatenate(chunks)
+        order = np.argsort(pair, kind="stable")
+        pair, ev = pair[order], np.concatenate(events_of_pairs)[order]
+
+    first = np.r_[0, np.flatnonzero(np.diff(pair)) + 1]
+    meetings = np.diff(np.r_[first, len(pair)])
+    strength = np.add.reduceat(weight[ev], first)
+    last_met = np.maximum.reduceat(starts_ns.view("int64")[ev], first).view("datetime64[ns]")
+    a_codes, b_codes = pair[first] // n_members, pair[first] % n_members
+
+    cats = pd.CategoricalDtype(member_ids, ordered=True)
+    return pd.DataFrame(
+        {
+            "member_a": pd.Categorical.from_codes(a_codes, dtype=cats),
+            "member_b": pd.Categorical.from_codes(b_codes, dtype=cats),
+            "meetings": meetings.astype("int64"),
+            "strength": strength.astype("float64"),
+            "last_met": last_met,
+        },
+        copy=False,
+    )
+
+
+def _edge_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Integer codes for both ends of the edges and the ids they index."""
+    a, b = edges["member_a"], edges["member_b"]
+    if (
+        isinstance(a.dtype, pd.CategoricalDtype)
+        and isinstance(b.dtype, pd.CategoricalDtype)
+        and a.cat.categories.equals(b.cat.categories)
+    ):
+        return (
+            a.cat.codes.to_numpy().astype(np.int64),
+            b.cat.codes.to_numpy().astype(np.int64),
+            pd.Index(a.cat.categories.astype(str), dtype="str"),
+        )
+    codes, uniques = pd.factorize(
+        np.concatenate([a.astype(str).to_numpy(), b.astype(str).to_numpy()])
+    )
+    n = len(edges)
+    return (
+        codes[:n].astype(np.int64),
+        codes[n:].astype(np.int64),
+        pd.Index(np.asarray(uniques).astype(str), dtype="str"),
+    )
+
+
+def member_tie_stats(
+    edges: pd.DataFrame,
+    member_ids: Iterable[str],
+    regulars: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Per member: ties, repeat ties (met 2+ times), strongest tie, regulars known.
+
+    Indexed by ``member_id`` in the order given (duplicates dropped); members
+    without ties get zeros and ``strongest_tie_id == ""``. ``regulars_known``
+    counts ties with the ids in ``regulars`` (empty by default, so 0). Equal
+    strongest ties resolve to the smallest member id.
+    """
+    index = pd.Index(pd.unique(pd.Index(list(member_ids), dtype="str")), name="member_id")
+    n = len(index)
+    a, b, ids = _edge_codes(edges)
+    slot = index.get_indexer(ids)  # edge code -> output row, -1 when not asked for
+    own = np.concatenate([slot[a], slot[b]]) if len(edges) else np.zeros(0, np.int64)
+    other = np.concatenate([b, a])
+    meetings = np.tile(edges["meetings"].to_numpy(np.int64), 2)
+    strength = np.tile(edges["strength"].to_numpy(np.float64), 2)
+    asked = own >= 0
+    own, other, meetings, strength = own[asked], other[asked], meetings[asked], strength[asked]
+
+    best = np.full(n, -np.inf)
+    np.maximum.at(best, own, strength)
+    is_best = strength == best[own]
+    best_other = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(best_other, own[is_best], other[is_best])
+    has_tie = best_other < np.iinfo(np.int64).max
+    strongest_id = np.full(n, "", dtype=object)
+    strongest_id[has_tie] = ids.to_numpy()[best_other[has_tie]]
+
+    is_regular = ids.isin(pd.Index(list(regulars), dtype="str"))
+    knows_regular = is_regular[other] if len(other) else np.zeros(0, bool)
+    return pd.DataFrame(
+        {
+            "ties": np.bincount(own, minlength=n).astype("int64"),
+            "repeat_ties": np.bincount(own[meetings >= 2], minlength=n).astype("int64"),
+            "strongest_tie_id": pd.array(strongest_id, dtype="str"),
+            "strongest_tie_strength": np.where(has_tie, best, 0.0),
+            "regulars_known": np.bincount(own[knows_regular], minlength=n).astype("int64"),
+        },
+        index=index,
+    )
