@@ -1,0 +1,75 @@
+"""Cached loaders: the only place Streamlit caching meets the core.
+
+Caching sits at the data boundary: the parsed upload and the analysis are keyed
+by file content and choices, so changing a filter never re-reads or re-scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import geo
+from dashboard.analysis import Analysis, analyse
+from dashboard.ingest import Upload, load_community
+from dashboard.model import Community
+from dashboard.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_FILES = {
+    "members": ROOT / "data" / "demo_members.csv",
+    "events": ROOT / "data" / "demo_events.csv",
+    "attendance": ROOT / "data" / "demo_attendance.csv",
+}
+
+
+@st.cache_resource(show_spinner="Loading the offline gazetteer (once per server)…")
+def geocoder() -> geo.OfflineGeocoder:
+    """The offline place index: built once per process, shared by every session."""
+    return geo.OfflineGeocoder()
+
+
+@st.cache_data(show_spinner=False)
+def demo_uploads() -> dict[str, Upload]:
+    """The demo community's three files, read once."""
+    return {kind: Upload(path.name, path.read_bytes()) for kind, path in DEMO_FILES.items()}
+
+
+def content_key(uploads: dict[str, Upload], manual: dict[str, str], country: str) -> str:
+    """A short hash of everything the loaded community depends on."""
+    h = hashlib.sha256()
+    for kind in sorted(uploads):
+        u = uploads[kind]
+        h.update(kind.encode())
+        h.update(u.data)
+        h.update(repr((u.name, u.sheet, sorted(u.overrides.items()), sorted(u.date_orders.items()))).encode())
+    h.update(repr((sorted(manual.items()), country)).encode())
+    return h.hexdigest()[:16]
+
+
+@st.cache_data(show_spinner="Reading your spreadsheets…", max_entries=8)
+def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country: str) -> Community:
+    """Parse, merge and geocode the uploads (cached by ``key``, their content hash)."""
+    community = load_community(
+        _uploads.get("members"),
+        _uploads.get("events"),
+        _uploads.get("attendance"),
+        country=country,
+        reference_date=pd.Timestamp.today().normalize(),
+    )
+    gc = geocoder()
+    community = geo.geocode_community(community, geocoder=gc, country=country)
+    for city_text, query in _manual.items():
+        community = community.with_(geocodes=geo.apply_manual_fix(community.geocodes, city_text, query, gc))
+    if _manual:
+        community = geo.geocode_community(community, geocoder=gc, country=community.country, geocodes=community.geocodes)
+    return community
+
+
+@st.cache_data(show_spinner="Scoring engagement and connection risk…", max_entries=16)
+def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings) -> Analysis:
+    """Every indicator for the whole community (cached by data key, date and settings)."""
+    return analyse(_community, as_of, _settings)

@@ -1,0 +1,223 @@
+"""The shared page frame: page config, sidebar (data source, navigation, filters,
+settings) and the loaded, filtered, analysed community every page starts from.
+
+Every page calls ``page(...)`` first, so a page opened directly by URL (a deep
+link such as ``/Map?city=Leeds``) gets the same sidebar and data as one reached
+by clicking.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.analysis import Analysis, restrict
+from dashboard.filters import Filters, apply_filters, city_options
+from dashboard.ingest import InputError, Upload
+from dashboard.model import Community, default_as_of
+from dashboard.settings import RiskWeights, Settings
+from dashboard.ui import loaders
+from dashboard.ui.state import (
+    KEY_AS_OF,
+    KEY_CITIES,
+    KEY_COUNTRY,
+    KEY_FROM,
+    KEY_MANUAL_PLACES,
+    KEY_NEAR,
+    KEY_RADIUS,
+    KEY_SETTINGS,
+    KEY_TO,
+    KEY_UPLOADS,
+)
+
+PAGES = (
+    ("app.py", "Overview", ":material/home:"),
+    ("pages/1_Data.py", "Data", ":material/upload_file:"),
+    ("pages/2_Map.py", "Map", ":material/map:"),
+    ("pages/3_Engagement.py", "Engagement", ":material/monitoring:"),
+    ("pages/4_Connection_risk.py", "Connection risk", ":material/volunteer_activism:"),
+    ("pages/5_Introductions.py", "Introductions", ":material/diversity_3:"),
+)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page starts from: the full community, the filtered view and the indicators."""
+
+    community: Community
+    view: Community
+    filters: Filters
+    settings: Settings
+    as_of: pd.Timestamp
+    analysis: Analysis
+    members: pd.DataFrame  # analysed members in the view
+    is_demo: bool
+    data_key: str
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """Engagement metrics for members in the view."""
+        return self.analysis.metrics.loc[self.analysis.metrics.index.isin(self.view.members["member_id"])]
+
+    @property
+    def risk(self) -> pd.DataFrame:
+        """Connection risk for members in the view."""
+        return self.analysis.risk.loc[self.analysis.risk.index.isin(self.view.members["member_id"])]
+
+    @property
+    def edges(self) -> pd.DataFrame:
+        """Co-attendance ties between members in the view."""
+        ids = set(self.view.members["member_id"])
+        e = self.analysis.edges
+        return e[e["member_a"].isin(ids) & e["member_b"].isin(ids)]
+
+
+def uploads() -> tuple[dict[str, Upload], bool]:
+    """The organiser's uploads, or the demo community's files when there are none."""
+    mine = st.session_state.get(KEY_UPLOADS) or {}
+    if mine:
+        return dict(mine), False
+    return loaders.demo_uploads(), True
+
+
+def settings() -> Settings:
+    """The session's thresholds (defaults until the organiser changes them)."""
+    return st.session_state.get(KEY_SETTINGS) or Settings()
+
+
+def set_manual_place(city_text: str, place_query: str) -> None:
+    """Remember a hand-made fix for a place; every page uses it from the next run."""
+    fixes = dict(st.session_state.get(KEY_MANUAL_PLACES) or {})
+    fixes[city_text] = place_query
+    st.session_state[KEY_MANUAL_PLACES] = fixes
+
+
+def load_community() -> tuple[Community, bool, str]:
+    """The loaded community (cached by content), whether it is the demo, and its key."""
+    ups, is_demo = uploads()
+    manual = dict(st.session_state.get(KEY_MANUAL_PLACES) or {})
+    country = st.session_state.get(KEY_COUNTRY, "")
+    key = loaders.content_key(ups, manual, country)
+    return loaders.load(key, ups, manual, country), is_demo, key
+
+
+def _nav() -> None:
+    with st.sidebar:
+        for path, label, icon in PAGES:
+            st.page_link(path, label=label, icon=icon)
+
+
+def _data_source(community: Community, is_demo: bool) -> None:
+    with st.sidebar:
+        if is_demo:
+            st.caption("Showing the **demo community**. Upload your own spreadsheets on the Data page.")
+        else:
+            names = ", ".join(s.filename for s in community.sources)
+            st.caption("Your data: " + names.replace("*", "\\*").replace("_", "\\_"))
+
+
+def _filters(community: Community) -> Filters:
+    options = city_options(community)
+    with st.sidebar:
+        st.subheader("Filters")
+        # drop URL values that name no city in this data, instead of failing
+        if KEY_CITIES in st.session_state:
+            st.session_state[KEY_CITIES] = [c for c in st.session_state[KEY_CITIES] if c in options]
+        cities = st.multiselect(
+            "Cities", options, key=KEY_CITIES, bind="query-params",
+            placeholder="All cities", help="Sorted by number of members.",
+        )
+        near_options = [""] + options
+        if st.session_state.get(KEY_NEAR) not in near_options:
+            st.session_state.pop(KEY_NEAR, None)
+        near = st.selectbox(
+            "Within a distance of", near_options, key=KEY_NEAR, bind="query-params",
+            format_func=lambda c: c or "(anywhere)",
+        )
+        radius = st.slider("Radius (km)", 5, 200, 25, step=5, key=KEY_RADIUS, bind="query-params", disabled=not near)
+        dates = community.events["starts_at"].dropna()
+        lo = dates.min().date() if not dates.empty else date(2000, 1, 1)
+        hi = dates.max().date() if not dates.empty else date.today()
+        c1, c2 = st.columns(2)
+        date_from = c1.date_input("Events from", value=None, min_value=lo, max_value=hi, key=KEY_FROM, bind="query-params")
+        date_to = c2.date_input("to", value=None, min_value=lo, max_value=hi, key=KEY_TO, bind="query-params")
+    return Filters(
+        cities=tuple(cities), near_city=near or "", radius_km=float(radius),
+        date_from=date_from, date_to=date_to,
+    )
+
+
+def _settings_form(default: pd.Timestamp) -> tuple[Settings, pd.Timestamp]:
+    current = settings()
+    with st.sidebar.expander("Settings and thresholds", icon=":material/tune:"):
+        as_of = st.date_input(
+            "Compute as of", value=st.session_state.get(KEY_AS_OF) or default.date(),
+            help="Defaults to the latest event with attendance, so a saved spreadsheet gives the same answers later.",
+        )
+        with st.form("settings"):
+            values = {}
+            for f in dataclasses.fields(Settings):
+                if f.name == "weights":
+                    continue
+                value = getattr(current, f.name)
+                label = f.name.replace("_", " ").capitalize()
+                if isinstance(value, bool):
+                    values[f.name] = st.checkbox(label, value=value)
+                elif isinstance(value, int):
+                    values[f.name] = int(st.number_input(label, value=value, step=1))
+                else:
+                    values[f.name] = float(st.number_input(label, value=float(value), step=0.05, format="%.2f"))
+            st.caption("Risk signal weights (points added to the 0–100 score)")
+            weights = {
+                f.name: int(st.number_input(f.name.replace("_", " "), value=getattr(current.weights, f.name), min_value=0, max_value=100, step=5))
+                for f in dataclasses.fields(RiskWeights)
+            }
+            c1, c2 = st.columns(2)
+            if c1.form_submit_button("Apply"):
+                st.session_state[KEY_SETTINGS] = Settings(**values, weights=RiskWeights(**weights))
+                st.rerun()
+            if c2.form_submit_button("Defaults"):
+                st.session_state.pop(KEY_SETTINGS, None)
+                st.rerun()
+    if as_of != default.date():
+        st.session_state[KEY_AS_OF] = as_of
+    else:
+        st.session_state.pop(KEY_AS_OF, None)
+    return current, pd.Timestamp(as_of)
+
+
+def page(title: str, icon: str = ":material/diversity_3:") -> PageContext:
+    """Draw the shared frame and return what the page needs; stops the page on unusable data."""
+    st.set_page_config(page_title=f"{title} · Neighbourly", page_icon=icon, layout="wide")
+    _nav()
+    try:
+        community, is_demo, key = load_community()
+    except InputError as exc:
+        st.error(f"Your upload could not be used: {exc}", icon=":material/error:")
+        st.page_link("pages/1_Data.py", label="Fix it on the Data page", icon=":material/upload_file:")
+        st.stop()
+    _data_source(community, is_demo)
+    filters = _filters(community)
+    current, as_of = _settings_form(default_as_of(community))
+    result = loaders.analysis(key, community, as_of, repr(current), current)
+    view = apply_filters(community, filters)
+    with st.sidebar:
+        st.caption(
+            "Places: GeoNames (CC BY 4.0). Indicators are prompts for a friendly check-in, "
+            "not a measure of loneliness."
+        )
+    return PageContext(
+        community=community, view=view, filters=filters, settings=current, as_of=as_of,
+        analysis=result, members=restrict(result.members, view), is_demo=is_demo, data_key=key,
+    )
+
+
+def stop_if_empty(ctx: PageContext) -> None:
+    """Say so, and stop, when the filters match no member."""
+    if ctx.view.members.empty:
+        st.info("No members match these filters. Clear the city or distance filter in the sidebar.", icon=":material/filter_alt_off:")
+        st.stop()

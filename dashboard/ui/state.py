@@ -1,0 +1,19 @@
+"""Session-state and URL key names, in one place so pages never repeat them."""
+
+# sidebar filters (also the URL query-parameter names)
+KEY_CITIES = "city"
+KEY_NEAR = "near"
+KEY_RADIUS = "radius_km"
+KEY_FROM = "from"
+KEY_TO = "to"
+FILTER_KEYS = (KEY_CITIES, KEY_NEAR, KEY_RADIUS, KEY_FROM, KEY_TO)
+
+# data and choices kept for the session (never written to disk)
+KEY_UPLOADS = "_uploads"  # kind -> dashboard.ingest.Upload
+KEY_MANUAL_PLACES = "_manual_places"  # city text -> place query typed by the organiser
+KEY_SETTINGS = "_settings"  # dashboard.settings.Settings
+KEY_AS_OF = "_as_of"  # date or None (default: latest event)
+KEY_COUNTRY = "_country"  # ISO code or "" (auto)
+KEY_SHOW_CONTACTS = "show_contacts"
+KEY_CONTACTED = "_contacted"  # list of dicts: member_id, name, on, until, note
+KEY_ONLINE_GEOCODES = "_online_geocodes"  # city text -> (place, lat, lon) found online
