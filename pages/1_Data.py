@@ -1,0 +1,130 @@
+"""Data: upload spreadsheets, see what was understood, correct it, list unusable rows."""
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.export import to_csv_bytes
+from dashboard.ingest import Upload
+from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST
+from dashboard.ingest.describe import example_value, field_choices, field_label, preview_upload
+from dashboard.ingest.mapping import DATE_FIELDS, IGNORE
+from dashboard.ui import shell
+from dashboard.ui.state import KEY_COUNTRY, KEY_UPLOADS
+
+KINDS = {
+    "members": ("Members", "A sign-up form export (Google Forms), a Meetup member list or your own sheet."),
+    "events": ("Events", "Your event list: id or title, date, city, venue, online."),
+    "attendance": ("Attendance", "Ticket, RSVP or check-in exports (Eventbrite, Meetup) or a tick grid."),
+}
+
+
+
+st.set_page_config(page_title="Data · Neighbourly", page_icon=":material/upload_file:", layout="wide")
+st.title("Your data")
+st.caption("Files stay in this browser session's memory; nothing is saved to disk.")
+
+uploads: dict[str, Upload] = dict(st.session_state.get(KEY_UPLOADS) or {})
+cols = st.columns(3)
+for (kind, (label, help_text)), col in zip(KINDS.items(), cols, strict=True):
+    with col:
+        file = st.file_uploader(label, type=["csv", "tsv", "txt", "xlsx", "xls"], key=f"upload_{kind}", help=help_text)
+        if file is not None:
+            data = file.getvalue()
+            old = uploads.get(kind)
+            if old is None or old.data != data or old.name != file.name:
+                uploads[kind] = Upload(file.name, data)
+        elif kind in uploads and st.session_state.get(f"upload_{kind}") is None and f"upload_{kind}" in st.session_state:
+            uploads.pop(kind)
+st.session_state[KEY_UPLOADS] = uploads
+
+c1, c2 = st.columns([1, 3])
+country = c1.text_input(
+    "Main country (optional)", value=st.session_state.get(KEY_COUNTRY, ""), max_chars=2,
+    help="Two letters, e.g. GB. Ambiguous places (London, Ontario vs London, England) prefer it; empty = guess from the data.",
+).strip().upper()
+st.session_state[KEY_COUNTRY] = country
+if uploads and c2.button("Back to the demo community", icon=":material/restart_alt:"):
+    st.session_state[KEY_UPLOADS] = {}
+    st.rerun()
+
+for kind, upload in uploads.items():
+    with st.expander(f"{KINDS[kind][0]}: {upload.name}", expanded=True):
+        preview = preview_upload(upload, kind)
+        if preview.error:
+            st.error(preview.error, icon=":material/error:")
+            continue
+        read = preview.read
+        changed = upload
+        if len(read.sheets) > 1:
+            sheet = st.selectbox("Sheet", read.sheets, index=read.sheets.index(read.sheet), key=f"sheet_{kind}")
+            changed = replace(changed, sheet=sheet)
+        for note in read.notes:
+            st.caption(note)
+        st.text(f"{len(read.frame)} rows, header on row {read.header_row}.")
+        mapped = {m.column: m for m in preview.matches}
+        table = pd.DataFrame(
+            {
+                "column": list(preview.columns),
+                "field": [mapped[c].field if c in mapped else IGNORE for c in preview.columns],
+                "how": [mapped[c].how if c in mapped else "" for c in preview.columns],
+                "example": [example_value(read.frame[c]) for c in preview.columns],
+            }
+        )
+        edited = st.data_editor(
+            table, key=f"mapping_{kind}", hide_index=True, use_container_width=True,
+            disabled=["column", "how", "example"],
+            column_config={
+                "field": st.column_config.SelectboxColumn(
+                    "becomes", options=field_choices(kind), required=True,
+                    help="Pick the field this column holds; your choice wins over the automatic one.",
+                )
+            },
+        )
+        overrides = dict(upload.overrides)
+        for row in edited.itertuples():
+            if row.field != (mapped[row.column].field if row.column in mapped else IGNORE):
+                overrides[row.column] = row.field
+        orders = dict(upload.date_orders)
+        for m in preview.matches:
+            if m.field in DATE_FIELDS:
+                orders[m.field] = st.radio(
+                    f"Date order for {m.column!r}", [AUTO, DAY_FIRST, MONTH_FIRST], horizontal=True,
+                    index=[AUTO, DAY_FIRST, MONTH_FIRST].index(orders.get(m.field, AUTO)),
+                    key=f"order_{kind}_{m.field}",
+                )
+        changed = replace(changed, overrides=overrides, date_orders=orders)
+        if changed != upload:
+            uploads[kind] = changed
+            st.session_state[KEY_UPLOADS] = uploads
+            st.rerun()
+
+ctx = shell.page("Data", ":material/upload_file:")
+community = ctx.community
+st.subheader("What was understood")
+for source in community.sources:
+    with st.container(border=True):
+        st.markdown(f"**{KINDS[source.kind][0]}** · {source.rows_used} of {source.rows_read} rows used")
+        st.text(source.filename)
+        for note in source.notes:
+            st.caption(note)
+        st.dataframe(
+            pd.DataFrame([{"column": m.column, "becomes": field_label(m.field), "how": m.how} for m in source.matches]),
+            hide_index=True, use_container_width=True,
+        )
+        for f, rep in source.dates.items():
+            st.caption(f"{field_label(f)}: {rep.note}" + (" (ambiguous)" if rep.ambiguous else ""))
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Members", f"{len(community.members):,}")
+m2.metric("Events", f"{len(community.events):,}")
+m3.metric("Attendance rows", f"{len(community.attendance):,}")
+m4.metric("Rows with a problem", f"{len(community.problems):,}")
+
+st.subheader("Rows that could not be used, or were changed")
+if community.problems.empty:
+    st.success("Every row was used as it was.")
+else:
+    st.dataframe(community.problems, hide_index=True, use_container_width=True)
+    st.download_button("Download problems (CSV)", to_csv_bytes(community.problems), "problems.csv", "text/csv", icon=":material/download:")
