@@ -264,26 +264,22 @@ def _frame_from_rows(rows: list[list[str]], filename: str) -> tuple[pd.DataFrame
     if not nonblank:
         raise InputError(f"{filename} is empty: there is nothing to read.", file=filename)
     widths = pd.Series([sum(bool(c.strip()) for c in rows[i]) for i in nonblank[:40]])
-    modal = int(widths.max())
+    # the header is at least as full as a typical row; title rows above it are not
+    typical = max(2, int(widths.mode().min()))
     header_idx = nonblank[0]
     for i in nonblank[:20]:
-        filled = sum(bool(c.strip()) for c in rows[i])
-        if filled >= max(2, (modal + 1) // 2) and _looks_like_header(rows[i]):
+        if sum(bool(c.strip()) for c in rows[i]) >= typical and _looks_like_header(rows[i]):
             header_idx = i
             break
     notes: list[str] = []
     if header_idx > nonblank[0]:
         titles = sum(1 for i in nonblank if i < header_idx)
         notes.append(f"Skipped {titles} title row(s) above the header on row {header_idx + 1}.")
-    header = [c.strip() for c in rows[header_idx]]
     body = rows[header_idx + 1 :]
-    width = max([len(header), *(len(r) for r in body)]) if body else len(header)
-    while width > len(header) and not any(len(r) > len(header) and r[len(header)].strip() for r in body):
-        width -= 1
-        if width == len(header):
-            break
-    header = header + [""] * (width - len(header))
-    # drop trailing unnamed, empty columns (Excel's ragged right edge)
+    width = max([len(rows[header_idx]), *(len(r) for r in body)])
+    header = [c.strip() for c in rows[header_idx]] + [""] * (width - len(rows[header_idx]))
+    # drop unnamed columns that hold nothing (Excel's ragged right edge); unnamed
+    # columns that do hold something are kept as "column N", so nothing is lost
     while header and not header[-1] and not any(len(r) >= len(header) and r[len(header) - 1].strip() for r in body):
         header.pop()
     width = len(header)
@@ -300,7 +296,6 @@ def _frame_from_rows(rows: list[list[str]], filename: str) -> tuple[pd.DataFrame
         else:
             seen[key] = 1
         names.append(name)
-    problems: list[dict] = []
     records, row_numbers = [], []
     blank = 0
     for k, r in enumerate(body):
@@ -308,16 +303,6 @@ def _frame_from_rows(rows: list[list[str]], filename: str) -> tuple[pd.DataFrame
         if not any(c.strip() for c in r):
             blank += 1
             continue
-        if len(r) > width and any(c.strip() for c in r[width:]):
-            problems.append(
-                {
-                    "file": filename,
-                    "row": line,
-                    "column": "",
-                    "value": " | ".join(r[width:])[:200],
-                    "problem": f"row has {len(r)} cells but the header has {width}: extra cells ignored",
-                }
-            )
         cells = [c.strip() for c in r[:width]] + [""] * max(0, width - len(r))
         records.append(cells)
         row_numbers.append(line)
@@ -325,4 +310,4 @@ def _frame_from_rows(rows: list[list[str]], filename: str) -> tuple[pd.DataFrame
         notes.append(f"Skipped {blank} blank row(s).")
     frame = pd.DataFrame(records, columns=names, dtype=object) if records else pd.DataFrame(columns=names, dtype=object)
     frame[ROW_COLUMN] = pd.Series(row_numbers, dtype="int64")
-    return frame, header_idx + 1, tuple(notes), tuple(problems)
+    return frame, header_idx + 1, tuple(notes), ()

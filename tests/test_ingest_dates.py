@@ -1,0 +1,68 @@
+"""Dates: day-first vs month-first per column, ISO, Excel serials, text months."""
+
+import pandas as pd
+import pytest
+
+from dashboard.ingest.dates import DAY_FIRST, MONTH_FIRST, parse_dates
+
+
+def parse(values, **kw):
+    out, report = parse_dates(pd.Series(values), **kw)
+    return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in out], report
+
+
+def test_a_day_over_12_settles_day_first():
+    dates, report = parse(["25/03/2026", "01/02/2026"])
+    assert dates == ["2026-03-25", "2026-02-01"]
+    assert report.order == DAY_FIRST and not report.ambiguous
+
+
+def test_a_second_number_over_12_settles_month_first():
+    dates, report = parse(["03/25/2026", "01/02/2026"])
+    assert dates == ["2026-03-25", "2026-01-02"]
+    assert report.order == MONTH_FIRST
+
+
+def test_iso_is_never_read_day_first():
+    dates, _ = parse(["2024-01-07", "25/03/2026"])
+    assert dates == ["2024-01-07", "2026-03-25"]
+
+
+def test_ambiguous_column_is_reported_and_can_be_flipped():
+    dates, report = parse(["01/02/2026", "03/04/2026"])
+    assert report.ambiguous and dates == ["2026-02-01", "2026-04-03"]
+    flipped, report2 = parse(["01/02/2026", "03/04/2026"], order=MONTH_FIRST)
+    assert flipped == ["2026-01-02", "2026-03-04"] and not report2.ambiguous
+
+
+def test_us_community_defaults_to_month_first_when_ambiguous():
+    dates, _ = parse(["01/02/2026"], country="US")
+    assert dates == ["2026-01-02"]
+
+
+def test_two_formats_in_one_column_are_read_value_by_value():
+    dates, report = parse(["25/03/2026", "03/26/2026"])
+    assert dates == ["2026-03-25", "2026-03-26"]
+    assert report.order == "mixed"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("45000", "2023-03-15"),  # Excel serial
+        ("14 June 2025", "2025-06-14"),
+        ("June 14, 2025", "2025-06-14"),
+        ("September 2026", "2026-09-01"),
+        ("2025/06/14 10:22:31", "2025-06-14"),
+        ("14/06/2025 10:22", "2025-06-14"),
+        ("14.06.25", "2025-06-14"),
+    ],
+)
+def test_formats(value, expected):
+    assert parse([value])[0] == [expected]
+
+
+def test_unreadable_values_are_reported_by_position():
+    dates, report = parse(["2026-01-01", "soon", "", "12345678"])
+    assert dates == ["2026-01-01", None, None, None]
+    assert report.unparsed_rows == (1, 3)
