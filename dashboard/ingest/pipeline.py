@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dashboard.ingest.dates import AUTO, DateReport, parse_dates
+from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST, DateReport, parse_dates
 from dashboard.ingest.errors import InputError
 from dashboard.ingest.mapping import (
+    DATE_FIELDS,
 
     ColumnMatch,
     apply_mapping,
@@ -87,13 +88,29 @@ def _blank(n: int, index: pd.Index, value: object = "") -> pd.Series:
     return pd.Series([value] * n, index=index, dtype="object")
 
 
+def _file_date_order(mapped: pd.DataFrame, upload: Upload, country: str) -> str:
+    """The order an unambiguous date column of this file settles, for its ambiguous siblings."""
+    for f in DATE_FIELDS:
+        if f in mapped and upload.date_orders.get(f, AUTO) == AUTO:
+            _, report = parse_dates(mapped[f].head(5000), country=country)
+            if report.order in (DAY_FIRST, MONTH_FIRST) and not report.ambiguous:
+                return report.order
+    return AUTO
+
+
 def _parse_date_field(
-    mapped: pd.DataFrame, fieldname: str, upload: Upload, country: str, problems: _Problems, column: str
+    mapped: pd.DataFrame, fieldname: str, upload: Upload, country: str, problems: _Problems, column: str,
+    file_order: str = AUTO,
 ) -> tuple[pd.Series, DateReport | None]:
     if fieldname not in mapped:
         return pd.Series(pd.NaT, index=mapped.index, dtype="datetime64[ns]"), None
     order = upload.date_orders.get(fieldname, AUTO)
     parsed, report = parse_dates(mapped[fieldname], order=order, country=country)
+    if report.ambiguous and file_order != AUTO:
+        # exports write every date column the same way: follow the one that is settled
+        parsed, report = parse_dates(mapped[fieldname], order=file_order, country=country)
+        report = DateReport(report.order, True, report.parsed, report.unparsed_rows,
+                            report.note + " Every value fits both orders; read like this file's other date column.")
     if report.unparsed_rows:
         bad = mapped.iloc[list(report.unparsed_rows)]
         problems.add_many(upload.name, bad, column, bad[fieldname], "not a date this app can read: left empty")
@@ -157,8 +174,9 @@ def _canonical_members(
     out["city"] = mapped.get("city", _blank(n, idx))
     out["country"] = mapped.get("country", _blank(n, idx))
     dates: dict[str, DateReport] = {}
+    file_order = _file_date_order(mapped, upload, country)
     for f in ("joined_on", "moved_on", "agg_last_attended"):
-        out[f], rep = _parse_date_field(mapped, f, upload, country, problems, _column_of(matches, f))
+        out[f], rep = _parse_date_field(mapped, f, upload, country, problems, _column_of(matches, f), file_order)
         if rep is not None:
             dates[f] = rep
     out["interests"] = (
@@ -338,8 +356,9 @@ def _canonical_attendance(
         has_checkin = True
     else:
         long = mapped.copy()
+        file_order = _file_date_order(mapped, upload, country)
         for f in ("event_date", "registered_on"):
-            long[f], rep = _parse_date_field(mapped, f, upload, country, problems, _column_of(matches, f))
+            long[f], rep = _parse_date_field(mapped, f, upload, country, problems, _column_of(matches, f), file_order)
             if rep is not None:
                 dates[f] = rep
         raw_status = mapped.get("status", _blank(len(mapped), mapped.index))
@@ -394,13 +413,13 @@ def _link_events(long: pd.DataFrame, events: pd.DataFrame | None, filename: str,
     unique_titles = titles[~titles.duplicated(keep=False)]
     title_to_id = dict(zip(unique_titles, events.loc[unique_titles.index, "event_id"], strict=True))
     att_titles = _norm_title(long["event_title"])
-    by_title = att_titles.map(title_to_id).fillna("")
+    by_title = att_titles.map(title_to_id).astype("object").fillna("")
     # recurring titles ("Coffee morning"): title + date settles it
     if "event_date" in long and events["starts_at"].notna().any():
         ev_key = titles + "|" + events["starts_at"].dt.strftime("%Y-%m-%d").fillna("")
         key_to_id = dict(zip(ev_key, events["event_id"], strict=True))
         att_key = att_titles + "|" + long["event_date"].dt.strftime("%Y-%m-%d").fillna("")
-        by_title = by_title.where(by_title != "", att_key.map(key_to_id).fillna(""))
+        by_title = by_title.where(by_title != "", att_key.map(key_to_id).astype("object").fillna(""))
     # a grid's column headers may be event ids or dates
     by_header_id = long["event_title"].where(long["event_title"].isin(set(events["event_id"])), "")
     event_id = by_id.where(by_id != "", by_title).where(lambda s: s != "", by_header_id)
@@ -419,12 +438,12 @@ def _link_members(
     ids = set(members["member_id"])
     by_id = long["member_id"].where(long["member_id"].isin(ids), "")
     email_to_id = dict(zip(members.loc[members["email"] != "", "email"], members.loc[members["email"] != "", "member_id"], strict=True))
-    by_email = long["email"].map(email_to_id).fillna("")
+    by_email = long["email"].map(email_to_id).astype("object").fillna("")
     names = members["name"].str.casefold().str.strip()
     unique_names = names[(names != "") & ~names.duplicated(keep=False)]
     name_to_id = dict(zip(unique_names, members.loc[unique_names.index, "member_id"], strict=True))
     att_names = long["name"].str.casefold().str.strip()
-    by_name = att_names.map(name_to_id).fillna("").where(long["email"] == "", "")
+    by_name = att_names.map(name_to_id).astype("object").fillna("").where(long["email"] == "", "")
     member_id = by_id.where(by_id != "", by_email).where(lambda s: s != "", by_name)
 
     # people who appear only in attendance are members too (by email; by name only without a members file)
