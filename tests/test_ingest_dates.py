@@ -56,10 +56,17 @@ def test_two_formats_in_one_column_are_read_value_by_value():
         ("2025/06/14 10:22:31", "2025-06-14"),
         ("14/06/2025 10:22", "2025-06-14"),
         ("14.06.25", "2025-06-14"),
+        ("2009", "2009-01-01"),
+        ("Born here", None),
     ],
 )
 def test_formats(value, expected):
     assert parse([value])[0] == [expected]
+
+
+def test_deliberate_no_date_answers_are_not_problems():
+    _, report = parse(["Always lived here", "born here", "March 2026"])
+    assert report.unparsed_rows == ()
 
 
 def test_unreadable_values_are_reported_by_position():

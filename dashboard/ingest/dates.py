@@ -28,6 +28,12 @@ _YEAR_FIRST = (
     r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?\s*(?:Z|[+\-]\d{2}:?\d{2}|[A-Z]{2,4})?\s*$"
 )
 _SERIAL = r"^\s*(\d{5})(\.\d+)?\s*$"
+_YEAR = r"^\s*(19|20)\d{2}\s*$"
+#: answers that say "no date" on purpose (a move question answered "born here")
+NO_DATE_ANSWERS = frozenset({
+    "born here", "always lived here", "always", "never moved", "all my life", "n/a", "na", "none",
+    "not applicable", "-", "local", "since birth", "whole life", "my whole life",
+})
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ def parse_dates(values: pd.Series, order: str = AUTO, country: str = "") -> tupl
     """Parse a column of date strings; ``order`` forces day- or month-first."""
     text = values.fillna("").astype(str).str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    filled = text != ""
+    filled = (text != "") & ~text.str.casefold().isin(NO_DATE_ANSWERS)
     if not filled.any():
         return out, DateReport("none", False, 0, (), "No dates in this column.")
 
@@ -101,6 +107,10 @@ def parse_dates(values: pd.Series, order: str = AUTO, country: str = "") -> tupl
         plausible = days.between(20000, 80000)  # 1954..2119: anything else is not a date
         conv = pd.to_datetime(days[plausible], unit="D", origin="1899-12-30").dt.round("s")
         out[conv.index] = conv
+
+    year_only = text.str.match(_YEAR)
+    if year_only.any():
+        out[year_only] = pd.to_datetime(text[year_only].str.strip() + "-01-01")
 
     numeric = text.str.match(_NUMERIC) & ~iso & ~serial
     day_evidence = month_evidence = 0
@@ -132,7 +142,7 @@ def parse_dates(values: pd.Series, order: str = AUTO, country: str = "") -> tupl
         else:
             out[numeric] = _assemble(parts, "a", "b")
 
-    rest = filled & out.isna() & ~iso & ~numeric
+    rest = filled & out.isna() & ~iso & ~numeric & ~year_only
     dayfirst_text = (chosen if chosen in (DAY_FIRST, MONTH_FIRST) else DAY_FIRST) == DAY_FIRST
     if rest.any():
         out[rest] = _parse_text(text[rest], dayfirst_text)
@@ -145,6 +155,8 @@ def parse_dates(values: pd.Series, order: str = AUTO, country: str = "") -> tupl
         kinds.append(chosen if chosen != AUTO else DAY_FIRST)
     if serial.any():
         kinds.append("Excel serial numbers")
+    if year_only.any():
+        kinds.append("years alone (read as 1 January)")
     if (rest & out.notna()).any():
         kinds.append("text months")
     ambiguous = bool(numeric.any() and order == AUTO and not day_evidence and not month_evidence)
