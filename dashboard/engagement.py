@@ -1,0 +1,716 @@
+"""Engagement: who comes, who comes back, who is drifting.
+
+Everything here is a pure function of ``(community, as_of, settings)``; the
+clock is never read. ``as_of`` is a day: events starting on that calendar day
+count as "on or before as_of", later ones are the future.
+
+Per-member metrics (``member_metrics``)
+---------------------------------------
+Counted from attendance rows with status ``attended`` at events whose start
+date is on or before ``as_of``. Windows are whole days counted back from
+``as_of`` (0 = the as_of day itself): "last 90 days" is days 0–89, "the 90
+before" is days 90–179 (90 = ``settings.active_window_days``).
+
+The engagement score (Orbit's "love")
+-------------------------------------
+Each attendance is worth ``weight × decay ** months_ago`` where
+
+* ``weight`` is 1, or ``settings.host_weight`` (3) for members whose role is
+  host, volunteer or organiser (hosting and volunteering weigh more);
+* ``decay`` is ``settings.decay_per_month`` (0.9);
+* ``months_ago = days_ago / 30.4375`` (an average calendar month), so
+  attending today is worth 1 and a year ago 0.9 ** 12 ≈ 0.28.
+
+The sum is ``score_raw``. It is mapped onto 0–100 by a fixed curve that does
+not depend on the community, so a score reads the same everywhere::
+
+    engagement_score = 100 × (1 − exp(−score_raw / SCORE_SCALE)),  SCORE_SCALE = 4
+
+Reference points: one event today → 22; one event a month for the last six
+months (the latest today) → raw 4.69 → 69, just under the default core line
+of 70; one event a week for a year → 99; a single event a year ago → 7.
+
+Segments (``SEGMENTS``) and their precedence
+--------------------------------------------
+The first rule that matches wins, in this order:
+
+1. ``never attended`` – no events on record and joined ``never_attended_days``
+   (30) or more days ago, or join date unknown. Checked before ``new`` because
+   a month-old sign-up who hasn't come is the thing to act on.
+2. ``new`` – joined fewer than ``new_member_days`` (60) days ago.
+3. ``lapsed`` – came at least once, nothing for ``lapsed_days`` (180) or more.
+4. ``drifting`` – had a rhythm (``drifting_min_events``, 3+ events) and either
+   the days since the last attendance exceed ``drifting_gap_factor`` (2) × their
+   own median gap between attendances, or the last 90 days hold fewer than half
+   the attendances of the 90 before.
+5. ``core`` – score ≥ ``core_score`` (70) or ``core_min_events_6m`` (6) events in
+   the last ``CORE_WINDOW_DAYS`` (182, six months).
+6. ``active`` – everyone else who has come.
+
+Members known only through Meetup totals (``agg_*`` columns, no attendance-log
+rows) get events attended, last attended, days since last, no-shows and RSVPs
+from those totals; their segment can be ``never attended``, ``new``,
+``lapsed`` or ``active`` only, because ``drifting`` and ``core`` need the dates
+of each attendance. ``uncomputable_metrics`` names what could not be computed.
+When the community has no attendance information at all, a member's
+``metrics_source`` is ``"none"``, counts are missing and the segment is only
+``new`` (by join date) or missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dashboard.model import STATUSES, Community, default_as_of
+from dashboard.settings import Settings
+
+SEGMENTS: tuple[str, ...] = ("new", "never attended", "active", "core", "drifting", "lapsed")
+#: roles whose attendances weigh ``settings.host_weight``
+WEIGHTED_ROLES: tuple[str, ...] = ("host", "volunteer", "organiser")
+#: roles left out of statistics when ``settings.exclude_organisers`` is on
+STAFF_ROLES: tuple[str, ...] = ("organiser", "host")
+SCORE_SCALE: float = 4.0
+DAYS_PER_MONTH: float = 365.25 / 12
+#: "six months" for the core rule
+CORE_WINDOW_DAYS: int = 182
+
+SOURCE_LOG = "attendance log"
+SOURCE_MEETUP = "Meetup totals"
+SOURCE_NONE = "none"
+
+#: metrics a Meetup-totals member cannot have, with the words the page shows
+METRIC_LABELS: dict[str, str] = {
+    "events_attended": "events attended",
+    "first_attended_on": "first attended",
+    "last_attended_on": "last attended",
+    "days_since_last": "days since last",
+    "attended_last_90": "attendance in the last 90 days",
+    "attended_prev_90": "attendance in the 90 days before",
+    "median_gap_days": "usual gap between visits",
+    "no_shows": "no-shows",
+    "rsvps": "RSVPs",
+    "engagement_score": "engagement score",
+}
+_MEETUP_UNCOMPUTABLE: tuple[str, ...] = (
+    "first_attended_on",
+    "attended_last_90",
+    "attended_prev_90",
+    "median_gap_days",
+    "engagement_score",
+)
+
+SCORE_EXPLANATION: str = (
+    "The engagement score (0–100) adds up every event a member came to, with "
+    "recent events counting more: an event today is worth 1 point, and each "
+    "month that passes keeps 90% of its value (a year-old event is worth 0.28). "
+    "Hosts, volunteers and organisers get 3 points per event. The total is put "
+    "on a fixed 0–100 curve, score = 100 × (1 − e^(−points / 4)), the same for "
+    "every community: one event today scores 22, one event a month for the last "
+    "six months scores 69, weekly for a year scores 99. Members scoring 70 or "
+    "more, or with 6+ events in the last six months, are 'core'."
+)
+
+_NAT = np.iinfo(np.int64).min
+_ATTENDED, _NO_SHOW = STATUSES.index("attended"), STATUSES.index("no_show")
+_RSVP_CODES = (STATUSES.index("registered"), _ATTENDED, _NO_SHOW)
+
+
+# --- small vectorised helpers -------------------------------------------------
+
+
+def _arrow_strings(values: pd.Series | pd.Index) -> pa.Array:
+    """Values as one Arrow large_string array (no Python loop for str dtype)."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = pd.Series(values, copy=False).astype("str")
+    arr = pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def positions(values: pd.Series, universe: pd.Series | pd.Index) -> np.ndarray:
+    """Position of each value in ``universe`` (int64, -1 when absent), by hash lookup."""
+    if len(values) == 0:
+        return np.empty(0, dtype=np.int64)
+    idx = pc.index_in(_arrow_strings(values), value_set=_arrow_strings(universe))
+    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def day_numbers(values: pd.Series) -> np.ndarray:
+    """Calendar days since 1970-01-01 (int64); NaT becomes a large negative sentinel."""
+    if len(values) == 0:
+        return np.empty(0, dtype=np.int64)
+    return pd.to_datetime(values).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def as_of_day(as_of: pd.Timestamp) -> int:
+    """``as_of`` as a day number."""
+    return int(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
+
+
+def days_to_datetime(days: np.ndarray) -> np.ndarray:
+    """Day numbers back to datetime64[ns] (the NaT sentinel stays NaT)."""
+    out = days.astype("datetime64[D]").astype("datetime64[ns]")
+    out[days == _NAT] = np.datetime64("NaT")
+    return out
+
+
+def _column(frame: pd.DataFrame, name: str, default: object) -> pd.Series:
+    """A column, or a constant Series when the frame lacks it."""
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series([default] * len(frame), index=frame.index, dtype=object if default is None else None)
+
+
+def _float_column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric column as float64 (NaN when missing or unparsable)."""
+    if name not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _date_days(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A date column as day numbers (sentinel when missing)."""
+    if name not in frame.columns:
+        return np.full(len(frame), _NAT, dtype=np.int64)
+    return day_numbers(frame[name])
+
+
+def plural(n: int | float, word: str, words: str | None = None) -> str:
+    """'1 event', '3 events'."""
+    n = int(n)
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def format_by_value(values: np.ndarray, fmt: Callable[[object], str]) -> np.ndarray:
+    """``fmt`` applied once per distinct value, broadcast back (object array)."""
+    if len(values) == 0:
+        return np.empty(0, dtype=object)
+    uniq, inverse = np.unique(values, return_inverse=True)
+    lut = np.array([fmt(v) for v in uniq] + [""], dtype=object)[:-1]
+    return lut[inverse]
+
+
+def score_from_raw(raw: float | np.ndarray) -> float | np.ndarray:
+    """The 0–100 engagement score for a raw decayed total (see module docstring)."""
+    return 100.0 * (1.0 - np.exp(-np.asarray(raw, dtype=float) / SCORE_SCALE))
+
+
+def member_weights(members: pd.DataFrame, settings: Settings) -> np.ndarray:
+    """Per-member attendance weight: host_weight for host/volunteer/organiser roles."""
+    role = _column(members, "role", "member").astype("str").str.strip().str.lower()
+    return np.where(role.isin(WEIGHTED_ROLES).to_numpy(), float(settings.host_weight), 1.0)
+
+
+# --- attendance as arrays ----------------------------------------------------
+
+
+def coded_attendance(community: Community) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Attendance as arrays: member position, event position, status code, event day.
+
+    Positions index ``community.members`` / ``community.events`` (-1 when the id
+    is unknown); status codes index ``STATUSES`` (-1 unknown); day is the event's
+    calendar day number (sentinel when the event or its date is unknown).
+    """
+    att, ev = community.attendance, community.events
+    member_pos = positions(att["member_id"], community.members["member_id"])
+    event_pos = positions(att["event_id"], ev["event_id"])
+    status = positions(att["status"], pd.Series(STATUSES, dtype="str"))
+    ev_day = np.append(day_numbers(ev["starts_at"]) if len(ev) else np.empty(0, np.int64), _NAT)
+    day = ev_day[event_pos]  # position -1 picks the appended sentinel
+    return member_pos, event_pos, status, day
+
+
+def _group_bounds(sorted_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) offsets of runs of equal values in a sorted array."""
+    if len(sorted_ids) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    change = np.flatnonzero(sorted_ids[1:] != sorted_ids[:-1]) + 1
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change, [len(sorted_ids)]))
+    return starts, ends
+
+
+def sorted_attended(
+    community: Community, as_of: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Attended rows up to as_of sorted by (member, day), plus per-member no-shows,
+    RSVPs and whether the member has any row in the log."""
+    n = len(community.members)
+    member_pos, _, status, day = coded_attendance(community)
+    today = as_of_day(as_of)
+    known = member_pos >= 0
+    past = known & (day != _NAT) & (day <= today)
+    no_shows = np.bincount(member_pos[past & (status == _NO_SHOW)], minlength=n)
+    rsvps = np.bincount(member_pos[past & np.isin(status, _RSVP_CODES)], minlength=n)
+    has_rows = np.bincount(member_pos[known], minlength=n) > 0
+    take = past & (status == _ATTENDED)
+    m, d = member_pos[take], day[take]
+    if len(d):
+        dmin = int(d.min())
+        span = int(d.max()) - dmin + 1
+        key = m * span + (d - dmin)
+        key.sort()  # one fast integer sort instead of an argsort of rows
+        m, d = key // span, key % span + dmin
+    return m, d, no_shows, rsvps, has_rows
+
+
+# --- per-member metrics -------------------------------------------------------
+
+
+def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
+    """Per-member engagement metrics, score and segment, indexed by member_id."""
+    members = community.members
+    n = len(members)
+    today = as_of_day(as_of)
+    window = int(settings.active_window_days)
+    m, d, no_shows, rsvps, has_rows = sorted_attended(community, as_of)
+
+    count = np.bincount(m, minlength=n).astype(np.float64)
+    first = np.full(n, _NAT, dtype=np.int64)
+    last = np.full(n, _NAT, dtype=np.int64)
+    starts, ends = _group_bounds(m)
+    if len(starts):
+        first[m[starts]] = d[starts]
+        last[m[ends - 1]] = d[ends - 1]
+    ago = today - d
+    last90 = np.bincount(m[ago < window], minlength=n).astype(np.float64)
+    prev90 = np.bincount(m[(ago >= window) & (ago < 2 * window)], minlength=n).astype(np.float64)
+    recent6m = np.bincount(m[ago < CORE_WINDOW_DAYS], minlength=n)
+    decay = np.exp(ago * (math.log(settings.decay_per_month) / DAYS_PER_MONTH))
+    raw = np.bincount(m, weights=decay, minlength=n) * member_weights(members, settings)
+    median_gap = _median_gaps(m, d, n)
+
+    # members known only from Meetup totals
+    agg_events = _float_column(members, "agg_events_attended")
+    agg_last = _date_days(members, "agg_last_attended")
+    use_agg = ~has_rows & (~np.isnan(agg_events) | (agg_last != _NAT))
+    community_has_log = len(community.attendance) > 0
+    none = ~has_rows & ~use_agg & (not community_has_log)
+    source = np.where(has_rows | (~use_agg & ~none), SOURCE_LOG, np.where(use_agg, SOURCE_MEETUP, SOURCE_NONE))
+
+    count = np.where(use_agg, agg_events, count)
+    count[none] = np.nan
+    last = np.where(use_agg, agg_last, last)
+    no_shows_f = np.where(use_agg, _float_column(members, "agg_no_shows"), no_shows.astype(np.float64))
+    rsvps_f = np.where(use_agg, _float_column(members, "agg_rsvps"), rsvps.astype(np.float64))
+    no_shows_f[none] = np.nan
+    rsvps_f[none] = np.nan
+    computable = ~use_agg & ~none
+    for arr in (last90, prev90, raw):
+        arr[~computable] = np.nan
+    first[~computable] = _NAT
+    has_last = last != _NAT
+    since_last = np.where(has_last, np.maximum(today - last, 0), -1).astype(np.float64)
+    since_last[~has_last] = np.nan
+    score = score_from_raw(raw)
+
+    joined = _date_days(members, "joined_on")
+    since_joined = np.where(joined != _NAT, today - joined, np.iinfo(np.int64).max)
+    join_known = joined != _NAT
+    frame = pd.DataFrame(
+        {
+            "events_attended": count,
+            "first_attended_on": days_to_datetime(first),
+            "last_attended_on": days_to_datetime(last),
+            "days_since_last": since_last,
+            "attended_last_90": last90,
+            "attended_prev_90": prev90,
+            "median_gap_days": median_gap,
+            "no_shows": no_shows_f,
+            "rsvps": rsvps_f,
+            "engagement_score": score,
+            "score_raw": raw,
+        },
+        index=pd.Index(members["member_id"].astype("str"), name="member_id"),
+    )
+    segment, reason = _segments(
+        count, since_last, last90, prev90, median_gap, score, recent6m, since_joined, join_known, source, settings
+    )
+    frame["segment"] = pd.Categorical.from_codes(segment, categories=list(SEGMENTS))
+    frame["metrics_source"] = pd.Series(source, index=frame.index, dtype="str")
+    frame["segment_reason"] = pd.Series(reason, index=frame.index, dtype="str")
+    for col in ("events_attended", "days_since_last", "attended_last_90", "attended_prev_90", "no_shows", "rsvps"):
+        frame[col] = pd.array(frame[col].to_numpy(), dtype="Int64")
+    return frame
+
+
+def _median_gaps(m: np.ndarray, d: np.ndarray, n: int) -> np.ndarray:
+    """Median days between consecutive attendances per member (NaN with < 2)."""
+    out = np.full(n, np.nan)
+    if len(m) < 2:
+        return out
+    same = m[1:] == m[:-1]
+    gm = m[1:][same]
+    gaps = (d[1:] - d[:-1])[same]
+    if len(gaps) == 0:
+        return out
+    gspan = int(gaps.max()) + 1
+    key = gm * gspan + gaps
+    key.sort()
+    gm, gaps = key // gspan, key % gspan
+    starts, ends = _group_bounds(gm)
+    size = ends - starts
+    lo = gaps[starts + (size - 1) // 2]
+    hi = gaps[starts + size // 2]
+    out[gm[starts]] = (lo + hi) / 2.0
+    return out
+
+
+def drifting_mask(
+    events: np.ndarray,
+    since_last: np.ndarray,
+    last90: np.ndarray,
+    prev90: np.ndarray,
+    median_gap: np.ndarray,
+    settings: Settings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drifting against one's own rhythm: (either rule, gap rule, window rule); NaN never fires."""
+    with np.errstate(invalid="ignore"):
+        rhythm = events >= settings.drifting_min_events
+        gap_rule = rhythm & (since_last > settings.drifting_gap_factor * median_gap)
+        window_rule = rhythm & (last90 < 0.5 * prev90)
+    return gap_rule | window_rule, gap_rule, window_rule
+
+
+def _segments(
+    count: np.ndarray,
+    since_last: np.ndarray,
+    last90: np.ndarray,
+    prev90: np.ndarray,
+    median_gap: np.ndarray,
+    score: np.ndarray,
+    recent6m: np.ndarray,
+    since_joined: np.ndarray,
+    join_known: np.ndarray,
+    source: np.ndarray,
+    settings: Settings,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Segment codes (into SEGMENTS, -1 missing) and plain-words reasons."""
+    n = len(count)
+    with np.errstate(invalid="ignore"):
+        has_count = ~np.isnan(count)
+        never = has_count & (count == 0) & (~join_known | (since_joined >= settings.never_attended_days))
+        new = join_known & (since_joined < settings.new_member_days)
+        came = (has_count & (count > 0)) | ~np.isnan(since_last)
+        lapsed = came & (since_last >= settings.lapsed_days)
+        drifting, gap_rule, _ = drifting_mask(count, since_last, last90, prev90, median_gap, settings)
+        core_score = score >= settings.core_score
+        core_events = recent6m >= settings.core_min_events_6m
+        core = (core_score | core_events) & (source == SOURCE_LOG)
+        active = came | (has_count & (count == 0))
+    rules = [never, new, lapsed, drifting, core, active]
+    names = ["never attended", "new", "lapsed", "drifting", "core", "active"]
+    code = np.full(n, -1, dtype=np.int8)
+    reason = np.full(n, "No attendance data for this member", dtype=object)
+    assigned = np.zeros(n, dtype=bool)
+    for rule, name in zip(rules, names):
+        hit = rule & ~assigned
+        code[hit] = SEGMENTS.index(name)
+        assigned |= hit
+
+    def put(mask: np.ndarray, texts: np.ndarray) -> None:
+        reason[mask] = texts
+
+    sel = code == SEGMENTS.index("never attended")
+    put(sel & join_known, format_by_value(since_joined[sel & join_known],
+                                          lambda v: f"Joined {plural(v, 'day')} ago and hasn't come to an event yet"))
+    put(sel & ~join_known, "No events on record (join date unknown)")
+    sel = code == SEGMENTS.index("new")
+    put(sel, format_by_value(since_joined[sel], lambda v: f"Joined {plural(max(v, 0), 'day')} ago"))
+    sel = code == SEGMENTS.index("lapsed")
+    put(sel, format_by_value(since_last[sel], lambda v: f"Last came {plural(v, 'day')} ago, "
+                             f"nothing for {settings.lapsed_days}+ days"))
+    sel = code == SEGMENTS.index("drifting")
+    by_gap = sel & gap_rule
+    put(by_gap, format_by_value(since_last[by_gap], lambda v: f"Last came {plural(v, 'day')} ago")
+        + format_by_value(median_gap[by_gap], lambda v: f", usually every {v:g} days"))
+    by_window = sel & ~gap_rule
+    put(by_window, format_by_value(last90[by_window], lambda v: f"{plural(v, 'event')} in the last "
+                                   f"{settings.active_window_days} days")
+        + format_by_value(prev90[by_window], lambda v: f", down from {v:g} in the "
+                          f"{settings.active_window_days} before"))
+    sel = code == SEGMENTS.index("core")
+    put(sel & core_score, format_by_value(np.floor(score[sel & core_score]),
+                                          lambda v: f"Engagement score {v:.0f} (core from {settings.core_score:g})"))
+    by_events = sel & ~core_score
+    put(by_events, format_by_value(recent6m[by_events], lambda v: f"{plural(v, 'event')} in the last six months"))
+    sel = code == SEGMENTS.index("active")
+    no_last = sel & np.isnan(since_last)
+    put(sel & ~no_last, format_by_value(count[sel & ~no_last], lambda v: "Came" if np.isnan(v) else
+                                        f"Came {plural(v, 'time')}")
+        + format_by_value(since_last[sel & ~no_last], lambda v: f", last {plural(v, 'day')} ago"))
+    put(no_last, format_by_value(count[no_last], lambda v: f"Came {plural(v, 'time')}" if v > 0
+                                 else "No events yet"))
+    meetup = source == SOURCE_MEETUP
+    reason[meetup] = "From Meetup totals: " + reason[meetup]
+    return code, reason
+
+
+def uncomputable_metrics(metrics: pd.DataFrame) -> list[str]:
+    """Metric columns that could not be computed for some members (Meetup totals only)."""
+    if metrics.empty or not (metrics["metrics_source"] == SOURCE_MEETUP).any():
+        return []
+    return list(_MEETUP_UNCOMPUTABLE)
+
+
+def is_staff(members: pd.DataFrame) -> pd.Series:
+    """True for organisers and hosts (False when there is no role column)."""
+    role = _column(members, "role", "member").astype("str").str.strip().str.lower()
+    return role.isin(STAFF_ROLES)
+
+
+def exclude_staff(community: Community, settings: Settings) -> Community:
+    """The community without organisers and hosts (and their attendance), when asked to."""
+    if not settings.exclude_organisers or "role" not in community.members.columns:
+        return community
+    staff = is_staff(community.members)
+    if not staff.any():
+        return community
+    members = community.members.loc[~staff.to_numpy()].reset_index(drop=True)
+    staff_ids = community.members.loc[staff.to_numpy(), "member_id"]
+    att = community.attendance
+    keep = positions(att["member_id"], staff_ids) < 0
+    return community.with_(members=members, attendance=att.loc[keep].reset_index(drop=True))
+
+
+# --- community-level views for the Engagement page ----------------------------
+
+
+def _attended_events(community: Community, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Attended rows joined with their event (member_id, event_id, starts_at, month, city)."""
+    att, ev = community.attendance, community.events
+    rows = att.loc[att["status"] == "attended", ["member_id", "event_id"]]
+    cols = ["event_id", "title", "starts_at", "city"] + (["city_label"] if "city_label" in ev.columns else [])
+    out = rows.merge(ev[cols + ["online"]], on="event_id", how="inner")
+    out = out.loc[out["starts_at"].notna()]
+    if as_of is not None:
+        out = out.loc[out["starts_at"].dt.normalize() <= pd.Timestamp(as_of).normalize()]
+    out = out.assign(
+        month=out["starts_at"].dt.to_period("M").dt.to_timestamp(),
+        event_city=_event_city(out),
+    )
+    return out.reset_index(drop=True)
+
+
+def _event_city(events: pd.DataFrame) -> pd.Series:
+    """What an event's city reads as: Online, its resolved label, its text, or (no city)."""
+    base = events["city_label"] if "city_label" in events.columns else events["city"]
+    base = base.astype("str").str.strip()
+    base = base.where(base != "", "(no city)")
+    return base.where(~events["online"].astype(bool), "Online")
+
+
+def summary(community: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> dict:
+    """Headline numbers: members, active in last 90 days, new this month, events held,
+    average turnout (attendees per held event) and no-show rate (None without RSVP data)."""
+    members = community.members
+    as_of = pd.Timestamp(as_of).normalize()
+    m = metrics.reindex(members["member_id"].astype("str"))
+    since = m["days_since_last"].astype("Float64")
+    active = (m["attended_last_90"].fillna(0) > 0) | (
+        (m["metrics_source"] == SOURCE_MEETUP) & (since < settings.active_window_days).fillna(False)
+    )
+    joined = members["joined_on"]
+    new_month = (joined.dt.to_period("M") == as_of.to_period("M")) & (joined <= as_of)
+    ev = community.events
+    held = ev.loc[ev["starts_at"].notna() & (ev["starts_at"].dt.normalize() <= as_of)]
+    past = _attended_events(community, as_of)
+    per_event = past.groupby("event_id").size()
+    avg_turnout = float(per_event.mean()) if len(per_event) else None
+    att = community.attendance.merge(held[["event_id"]], on="event_id", how="inner")
+    status_counts = att["status"].value_counts()
+    n_no_show = int(status_counts.get("no_show", 0))
+    n_registered = int(status_counts.get("registered", 0))
+    n_rsvps = n_no_show + n_registered + int(status_counts.get("attended", 0))
+    no_show_rate: float | None = None
+    if (n_no_show or n_registered) and n_rsvps:
+        no_show_rate = n_no_show / n_rsvps
+    else:
+        agg_ns = _float_column(members, "agg_no_shows")
+        agg_rsvps = _float_column(members, "agg_rsvps")
+        both = ~np.isnan(agg_ns) & ~np.isnan(agg_rsvps)
+        if both.any() and agg_rsvps[both].sum() > 0:
+            no_show_rate = float(agg_ns[both].sum() / agg_rsvps[both].sum())
+    return {
+        "members": int(len(members)),
+        "active_last_90": int(active.sum()),
+        "new_this_month": int(new_month.sum()),
+        "events_held": int(len(held)),
+        "avg_turnout": avg_turnout,
+        "no_show_rate": no_show_rate,
+    }
+
+
+def attendance_by_month(community: Community, by_city: bool = False) -> pd.DataFrame:
+    """Attendances per calendar month (columns month[, city], attended)."""
+    rows = _attended_events(community)
+    keys = ["month", "event_city"] if by_city else ["month"]
+    out = rows.groupby(keys).size().rename("attended").reset_index()
+    out = out.rename(columns={"event_city": "city"})
+    cols = ["month", "city"] if by_city else ["month"]
+    return out.sort_values(cols, ignore_index=True)[cols + ["attended"]]
+
+
+def _first_visit_flags(rows: pd.DataFrame) -> pd.Series:
+    """True where an attended row is the member's first attended event (earliest start)."""
+    ordered = rows.sort_values(["starts_at", "event_id"])
+    return (~ordered.duplicated("member_id")).reindex(rows.index)
+
+
+def new_vs_returning_by_month(community: Community) -> pd.DataFrame:
+    """Per month: attendances by first-timers and by returning members."""
+    rows = _attended_events(community)
+    rows = rows.assign(first=_first_visit_flags(rows))
+    out = rows.groupby("month").agg(first_timers=("first", "sum"), attended=("first", "size")).reset_index()
+    out["returning"] = out["attended"] - out["first_timers"]
+    return out[["month", "first_timers", "returning"]].astype({"first_timers": int, "returning": int})
+
+
+def first_timers_by_event(community: Community) -> pd.DataFrame:
+    """Per event with attendance: attended, first-timers and returning members."""
+    rows = _attended_events(community)
+    rows = rows.assign(first=_first_visit_flags(rows))
+    out = (
+        rows.groupby(["event_id", "title", "starts_at"])
+        .agg(attended=("first", "size"), first_timers=("first", "sum"))
+        .reset_index()
+    )
+    out["returning"] = out["attended"] - out["first_timers"]
+    out["first_timers"] = out["first_timers"].astype(int)
+    return out.sort_values(["starts_at", "event_id"], ignore_index=True)
+
+
+def cohort_retention(
+    community: Community, max_months: int = 12, as_of: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """Share of each join-month cohort attending in month 0..max_months after joining.
+
+    Rows: join month (month start). Columns: months since joining. NaN where that
+    month is after as_of's month (defaults to ``default_as_of``).
+    """
+    as_of = pd.Timestamp(default_as_of(community) if as_of is None else as_of).normalize()
+    members = community.members
+    joined = members.loc[members["joined_on"].notna() & (members["joined_on"] <= as_of), ["member_id", "joined_on"]]
+    cols = pd.RangeIndex(max_months + 1, name="months_since_joining")
+    if joined.empty:
+        return pd.DataFrame(index=pd.DatetimeIndex([], name="join_month"), columns=cols, dtype=float)
+    join_period = joined["joined_on"].dt.to_period("M")
+    cohort_size = join_period.value_counts().sort_index()
+    rows = _attended_events(community, as_of)[["member_id", "starts_at"]]
+    rows = rows.merge(joined.assign(join_period=join_period), on="member_id", how="inner")
+    offset = _month_number(rows["starts_at"].dt.to_period("M")) - _month_number(rows["join_period"])
+    rows = rows.assign(offset=offset)
+    rows = rows.loc[(rows["offset"] >= 0) & (rows["offset"] <= max_months)]
+    attending = rows.drop_duplicates(["member_id", "offset"]).groupby(["join_period", "offset"]).size()
+    table = attending.unstack("offset").reindex(index=cohort_size.index, columns=list(cols)).fillna(0)
+    share = table.div(cohort_size, axis=0).astype(float)
+    cohort_no = _month_number(pd.Series(share.index))
+    months_available = _month_number(pd.Series([as_of.to_period("M")])).iloc[0] - cohort_no.to_numpy()
+    future = np.arange(max_months + 1)[None, :] > months_available[:, None]
+    share = share.mask(future)
+    share.index = pd.DatetimeIndex(share.index.to_timestamp(), name="join_month")
+    share.columns = cols
+    return share
+
+
+def cohort_sizes(community: Community, as_of: pd.Timestamp | None = None) -> pd.Series:
+    """Members per join month (the denominators of ``cohort_retention``)."""
+    as_of = pd.Timestamp(default_as_of(community) if as_of is None else as_of).normalize()
+    joined = community.members["joined_on"]
+    joined = joined.loc[joined.notna() & (joined <= as_of)]
+    sizes = joined.dt.to_period("M").value_counts().sort_index()
+    sizes.index = pd.DatetimeIndex(sizes.index.to_timestamp(), name="join_month")
+    return sizes.rename("members")
+
+
+def _month_number(periods: pd.Series) -> pd.Series:
+    """year*12 + month for a Series of monthly Periods."""
+    return periods.dt.year * 12 + periods.dt.month
+
+
+def segment_mix_by_city(members_with_city_label: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """Members per (city, segment), long form: city, segment, members; busiest cities first."""
+    members = members_with_city_label
+    city = _column(members, "city_label", "(no city)").astype("str")
+    seg = metrics["segment"].reindex(members["member_id"].astype("str")).to_numpy()
+    frame = pd.DataFrame({"city": city.to_numpy(), "segment": pd.Categorical(seg, categories=list(SEGMENTS))})
+    counts = frame.groupby(["city", "segment"], observed=True).size().rename("members").reset_index()
+    totals = counts.groupby("city")["members"].transform("sum")
+    counts = counts.assign(_total=totals).sort_values(["_total", "city", "segment"], ascending=[False, True, True])
+    return counts.drop(columns="_total").reset_index(drop=True)
+
+
+def events_table(community: Community) -> pd.DataFrame:
+    """One row per event: event, date, city, registered, attended, no-shows, turnout.
+
+    ``registered`` counts RSVPs (registered, attended or no-show); ``turnout`` is
+    attended ÷ registered, left empty when the event has only check-ins (no RSVP data).
+    """
+    ev = community.events
+    att = community.attendance
+    counts = pd.crosstab(att["event_id"], att["status"]).reindex(columns=list(STATUSES), fill_value=0)
+    counts = counts.reindex(ev["event_id"].astype("str"), fill_value=0)
+    registered = counts["registered"] + counts["attended"] + counts["no_show"]
+    has_rsvp = (counts["registered"] + counts["no_show"]) > 0
+    turnout = (counts["attended"] / registered.where(registered > 0)).where(has_rsvp)
+    out = pd.DataFrame(
+        {
+            "event_id": ev["event_id"].astype("str").to_numpy(),
+            "event": ev["title"].astype("str").to_numpy(),
+            "date": ev["starts_at"].to_numpy(),
+            "city": _event_city(ev).to_numpy(),
+            "registered": registered.to_numpy(),
+            "attended": counts["attended"].to_numpy(),
+            "no_shows": counts["no_show"].to_numpy(),
+            "turnout": turnout.to_numpy(dtype=float),
+        }
+    )
+    return out.sort_values(["date", "event_id"], ascending=[False, True], ignore_index=True)
+
+
+def member_timeline(community: Community, member_id: str) -> pd.DataFrame:
+    """A member's attendance rows with event details, oldest first."""
+    att = community.attendance
+    rows = att.loc[att["member_id"] == str(member_id), ["event_id", "status"]]
+    ev = community.events
+    out = rows.merge(ev, on="event_id", how="left")
+    out = out.assign(city=_event_city(out.assign(online=out["online"].fillna(False))))
+    out = out.rename(columns={"starts_at": "date"})[["event_id", "title", "date", "city", "status"]]
+    return out.sort_values(["date", "event_id"], ignore_index=True)
+
+
+def score_breakdown(
+    community: Community, member_id: str, as_of: pd.Timestamp, settings: Settings
+) -> pd.DataFrame:
+    """Each counted attendance and the points it adds to the score (newest first).
+
+    ``points.sum()`` is the member's ``score_raw``; ``score_from_raw`` of it the score.
+    """
+    members = community.members
+    row = members.loc[members["member_id"] == str(member_id)]
+    weight = float(member_weights(row, settings)[0]) if len(row) else 1.0
+    rows = _attended_events(community, as_of)
+    rows = rows.loc[rows["member_id"] == str(member_id)]
+    days_ago = (pd.Timestamp(as_of).normalize() - rows["starts_at"].dt.normalize()).dt.days
+    months_ago = days_ago / DAYS_PER_MONTH
+    factor = np.power(settings.decay_per_month, months_ago.to_numpy(dtype=float))
+    out = pd.DataFrame(
+        {
+            "event_id": rows["event_id"].to_numpy(),
+            "title": rows["title"].to_numpy(),
+            "date": rows["starts_at"].to_numpy(),
+            "days_ago": days_ago.to_numpy(dtype=np.int64),
+            "months_ago": months_ago.to_numpy(dtype=float),
+            "weight": weight,
+            "decay": factor,
+            "points": weight * factor,
+        }
+    )
+    return out.sort_values(["date", "event_id"], ascending=[False, True], ignore_index=True)

@@ -1,0 +1,154 @@
+"""Exports that are safe to open in a spreadsheet and that the app can read back.
+
+Spreadsheet programs run a cell as a formula when it starts with ``=``, ``+``,
+``-`` or ``@`` (and some also after a leading tab or carriage return), so a
+member who typed ``=HYPERLINK(...)`` as their name could attack the organiser
+who opens the export. Every text cell starting with one of those characters
+gets a single quote in front (OWASP's advice); numbers, dates and booleans are
+left alone. CSV is written as UTF-8 with a byte-order mark so Excel shows
+accents correctly; the app's own reader understands both files.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+
+
+#: first characters that make a spreadsheet treat text as a formula
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+#: columns of the outreach list, in order (email only when contacts are shown)
+OUTREACH_COLUMNS: tuple[str, ...] = (
+    "member_id",
+    "name",
+    "email",
+    "city",
+    "risk_tier",
+    "risk_score",
+    "risk_reasons",
+    "segment",
+    "next_event",
+)
+
+
+def _neutral_cell(value: object) -> object:
+    """One text cell with a leading quote when it could run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _flatten(value: object) -> object:
+    """Lists and tuples as '; '-joined text (spreadsheets have no list cells)."""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy where text cells that a spreadsheet would run as formulas start with a quote."""
+    out = df.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+            continue
+        if isinstance(series.dtype, pd.StringDtype):
+            starts = series.str.startswith(FORMULA_PREFIXES).fillna(False)
+            if starts.any():
+                out[col] = series.where(~starts, "'" + series)
+        else:
+            out[col] = series.map(_flatten).map(_neutral_cell).astype(object)
+    # a header is a cell too
+    out.columns = [_neutral_cell(str(c)) for c in out.columns]
+    return out
+
+
+def _for_file(df: pd.DataFrame) -> pd.DataFrame:
+    """Neutralised, list cells flattened, index dropped."""
+    flat = df.reset_index(drop=True).copy()
+    for col in flat.columns:
+        if flat[col].dtype == object:
+            flat[col] = flat[col].map(_flatten)
+    return neutralise_formulas(flat)
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """The frame as UTF-8 CSV (with BOM, for Excel), formulas neutralised, no index."""
+    return _for_file(df).to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+
+
+def safe_sheet_name(name: str) -> str:
+    """An Excel-legal sheet name: no []:*?/\\, at most 31 characters, never empty."""
+    cleaned = _SHEET_FORBIDDEN.sub(" ", name).strip().strip("'")[:31].strip()
+    return cleaned or "Sheet1"
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Sheet1") -> bytes:
+    """The frame as an .xlsx workbook with one sheet, formulas neutralised, no index."""
+    flat = _for_file(df)
+    for col in flat.columns:
+        if isinstance(flat[col].dtype, pd.DatetimeTZDtype):
+            flat[col] = flat[col].dt.tz_localize(None)
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        flat.to_excel(writer, sheet_name=safe_sheet_name(sheet_name), index=False)
+        sheet = writer.sheets[safe_sheet_name(sheet_name)]
+        # openpyxl would store any remaining "=..." string as a formula; force text
+        for row in sheet.iter_rows(min_row=1):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
+    return buf.getvalue()
+
+
+def outreach_list(members_table: pd.DataFrame, risk: pd.DataFrame, show_contacts: bool) -> pd.DataFrame:
+    """Members with at least one risk signal, highest score first, reasons in words.
+
+    ``members_table`` has ``member_id`` and ``name`` (``email``, ``city_label``/``city``,
+    ``segment``, ``next_event`` when present); ``risk`` is ``connection_risk``'s frame.
+    Emails are included only when ``show_contacts`` is true.
+    """
+    members = members_table.drop_duplicates("member_id").set_index(
+        members_table["member_id"].drop_duplicates().astype("str").to_numpy()
+    )
+    flagged = risk.loc[risk["risk_score"] > 0]
+    ids = flagged.index.astype("str")
+    ids = ids[ids.isin(members.index)]
+    flagged = flagged.loc[ids]
+    m = members.loc[ids]
+
+    def col(name: str, default: str = "") -> pd.Series:
+        return m[name].astype("str") if name in m.columns else pd.Series(default, index=m.index, dtype="str")
+
+    city = col("city_label") if "city_label" in m.columns else col("city")
+    reasons = (
+        flagged["risk_reasons_text"]
+        if "risk_reasons_text" in flagged.columns
+        else flagged["risk_reasons"].map(_flatten)
+    )
+    next_event = (
+        flagged["next_event"] if "next_event" in flagged.columns else col("next_event")
+    )
+    out = pd.DataFrame(
+        {
+            "member_id": ids.to_numpy(),
+            "name": col("name").to_numpy(),
+            "email": col("email").to_numpy(),
+            "city": city.to_numpy(),
+            "risk_tier": flagged["risk_tier"].astype("str").to_numpy(),
+            "risk_score": flagged["risk_score"].to_numpy(),
+            "risk_reasons": reasons.astype("str").to_numpy(),
+            "segment": col("segment").to_numpy(),
+            "next_event": pd.Series(next_event, dtype="str").fillna("").to_numpy(),
+        }
+    )
+    out = out.sort_values(["risk_score", "name", "member_id"], ascending=[False, True, True], ignore_index=True)
+    if not show_contacts:
+        out = out.drop(columns="email")
+    return out
+

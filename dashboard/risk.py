@@ -1,0 +1,648 @@
+"""Connection risk: who might welcome a friendly check-in, and why.
+
+These are prompts for a check-in, never a diagnosis. Attendance data can only
+show *isolation risk* (someone who stopped coming, never came, or has nobody
+nearby); only the survey questions measure how someone *feels*.
+
+Each signal is a small pure vectorised function returning a ``Signal``: a
+boolean Series ``fired`` and a Series ``reason`` of plain neutral words ("" when
+not fired), both indexed by member_id. ``connection_risk`` adds the weights of
+the fired signals (``settings.weights``, capped at 100) and sorts members into
+``low | medium | high`` tiers (``settings.risk_medium`` / ``risk_high``).
+
+Signals (thresholds are settings):
+
+* ``self_reported`` – UCLA-3 total of ``ucla_lonely_min`` (6) to 9, only when all
+  three items are answered (``score_survey_answer``); or the ONS question "How
+  often do you feel lonely?" answered often/always.
+* ``newcomer`` – moved to their city within ``newcomer_months`` (12) of as_of
+  (inclusive: exactly 12 months ago still counts; a move after as_of doesn't).
+* ``never_came`` – no events on record and signed up ``never_attended_days``
+  (30) or more days ago, or sign-up date unknown.
+* ``came_once`` – exactly one event, ``came_once_days`` (60) or more days ago.
+* ``lapsed`` – two or more events and nothing for ``lapsed_days`` (180) or more
+  (one event is ``came_once``, so the same silence isn't counted twice).
+* ``drifting`` – against their own rhythm (see ``dashboard.engagement``), not
+  when already lapsed.
+* ``no_repeat_ties`` – ``no_repeat_ties_min_events`` (3) or more events but never
+  twice with the same person (``repeat_ties == 0`` in ``tie_stats``).
+* ``far_from_group`` – has coordinates, no other member within
+  ``member_radius_km`` (25) and no in-person event within ``event_radius_km``
+  (50). When events carry no coordinates at all, only the member rule applies.
+
+Signals that need the attendance log (drifting, no repeat ties) don't fire for
+members known only from Meetup totals.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.spatial import cKDTree
+
+from dashboard import engagement as eng
+from dashboard.model import Community
+from dashboard.settings import Settings
+
+SIGNALS: tuple[str, ...] = (
+    "self_reported",
+    "newcomer",
+    "never_came",
+    "came_once",
+    "lapsed",
+    "drifting",
+    "no_repeat_ties",
+    "far_from_group",
+)
+
+SIGNAL_LABELS: dict[str, str] = {
+    "self_reported": "Said in the survey they often feel lonely or isolated",
+    "newcomer": "Moved to their city in the last year",
+    "never_came": "Signed up but hasn't come to an event",
+    "came_once": "Came once and not since",
+    "lapsed": "Used to come, nothing for months",
+    "drifting": "Coming less than their usual rhythm",
+    "no_repeat_ties": "Comes to events but hasn't met anyone twice",
+    "far_from_group": "No other member or event nearby",
+}
+
+TIERS: tuple[str, ...] = ("low", "medium", "high")
+
+RISK_FRAMING: str = (
+    "This list is a prompt for a friendly check-in, not a measure of loneliness. "
+    "Attendance, distance and sign-up dates can only hint at isolation risk: someone "
+    "who stopped coming may simply be busy. Only the survey questions (UCLA-3, ONS) "
+    "measure how someone feels, and only when they chose to answer. Each row says "
+    "which signals fired, in plain words, so you can decide whether a hello, an "
+    "invitation or an introduction would be welcome."
+)
+
+#: survey questions (member columns) and the words used in reasons
+UCLA_ITEMS: tuple[str, ...] = ("ucla_companionship", "ucla_left_out", "ucla_isolated")
+ONS_ITEM: str = "ons_lonely"
+SURVEY_COLUMNS: tuple[str, ...] = UCLA_ITEMS + (ONS_ITEM,)
+
+#: normalised answer -> score on the UCLA-3 scale (1 hardly ever .. 3 often).
+#: Answers are lower-cased, trimmed, inner spaces collapsed, spaces around "/"
+#: removed, trailing "." dropped and a leading "3 - " / "2." style code stripped.
+#: ONS wording maps onto the same three steps: "Occasionally" says the feeling
+#: does occur, so it counts as "Some of the time"; "Never" counts as "Hardly ever".
+SURVEY_SCORES: dict[str, int] = {
+    "hardly ever": 1,
+    "hardly ever or never": 1,
+    "hardly ever/never": 1,
+    "never": 1,
+    "rarely": 1,
+    "almost never": 1,
+    "some of the time": 2,
+    "sometimes": 2,
+    "occasionally": 2,
+    "often": 3,
+    "often or always": 3,
+    "often/always": 3,
+    "always": 3,
+}
+
+EARTH_RADIUS_KM = 6371.0088
+#: most co-attendance pairs the built-in repeat-tie check enumerates
+MAX_TIE_PAIRS = 4_000_000
+
+_NO_CITY = "(no city)"
+
+
+class Signal(NamedTuple):
+    """A fired mask and its reasons, both indexed by member_id."""
+
+    fired: pd.Series
+    reason: pd.Series
+
+
+def _signal(index: pd.Index, fired: np.ndarray, reason: np.ndarray | None = None) -> Signal:
+    """A Signal from arrays aligned with ``index`` (reasons blanked where not fired)."""
+    fired = np.asarray(fired, dtype=bool)
+    text = np.full(len(index), "", dtype=object)
+    if reason is not None:
+        text[fired] = np.asarray(reason, dtype=object)[fired]
+    return Signal(pd.Series(fired, index=index, name="fired"), pd.Series(text, index=index, dtype="str"))
+
+
+def _ids(members: pd.DataFrame) -> pd.Index:
+    """members' ids as the result index."""
+    return pd.Index(members["member_id"].astype("str"), name="member_id")
+
+
+def _metric(metrics: pd.DataFrame, name: str) -> np.ndarray:
+    """A metrics column as float64 (NaN for missing)."""
+    return metrics[name].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def humanise_days(days: float) -> str:
+    """'5 days', '6 weeks', '3 months', '2 years' (rounded to the nearest unit)."""
+    days = max(int(days), 0)
+    if days < 14:
+        return eng.plural(days, "day")
+    if days < 63:
+        return eng.plural(round(days / 7), "week")
+    if days < 730:
+        return eng.plural(round(days / eng.DAYS_PER_MONTH), "month")
+    return eng.plural(days // 365.25, "year")
+
+
+def _month_year(days: np.ndarray) -> np.ndarray:
+    """'September 2026' for day numbers (formatted once per distinct day)."""
+    return eng.format_by_value(days, lambda d: pd.Timestamp(int(d), unit="D").strftime("%B %Y"))
+
+
+# --- survey ---------------------------------------------------------------------
+
+
+def normalise_answer(text: str) -> str:
+    """An answer as compared with SURVEY_SCORES (see there)."""
+    t = re.sub(r"\s+", " ", str(text).strip().lower())
+    t = re.sub(r"^\d+\s*[-=:.)]\s*", "", t)
+    t = re.sub(r"\s*/\s*", "/", t).strip(" .!\"'")
+    return t
+
+
+def score_survey_answer(text: str | None) -> int | None:
+    """The UCLA-3 step (1–3) of an answer, or None when blank or not recognised."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    return SURVEY_SCORES.get(normalise_answer(text))
+
+
+def _scores(answers: pd.Series) -> np.ndarray:
+    """Scores as float (NaN for blank/unknown), computed once per distinct answer."""
+    values = answers.fillna("").astype("str")
+    uniq = pd.unique(values)
+    table = {u: score_survey_answer(u) for u in uniq}
+    return values.map(lambda v: table[v]).to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def unknown_survey_answers(members: pd.DataFrame) -> pd.DataFrame:
+    """Non-blank survey answers that are not in SURVEY_SCORES: question, answer, members."""
+    rows = []
+    for col in SURVEY_COLUMNS:
+        if col not in members.columns:
+            continue
+        values = members[col].fillna("").astype("str")
+        counts = values.loc[values.str.strip() != ""].value_counts()
+        for answer, n in counts.items():
+            if score_survey_answer(answer) is None:
+                rows.append({"question": col, "answer": answer, "members": int(n)})
+    out = pd.DataFrame(rows, columns=["question", "answer", "members"])
+    return out.sort_values(["question", "members", "answer"], ascending=[True, False, True], ignore_index=True)
+
+
+def ucla_totals(members: pd.DataFrame) -> np.ndarray:
+    """UCLA-3 total 3–9 per member; NaN unless all three items are answered and known."""
+    if not all(c in members.columns for c in UCLA_ITEMS):
+        return np.full(len(members), np.nan)
+    return sum(_scores(members[c]) for c in UCLA_ITEMS)
+
+
+def self_reported(members: pd.DataFrame, settings: Settings) -> Signal:
+    """UCLA-3 total at or above ucla_lonely_min (all three answered), or ONS often/always."""
+    idx = _ids(members)
+    n = len(members)
+    total = ucla_totals(members)
+    with np.errstate(invalid="ignore"):
+        ucla = total >= settings.ucla_lonely_min
+    ons = (_scores(members[ONS_ITEM]) == 3) if ONS_ITEM in members.columns else np.zeros(n, bool)
+    item = {c: (_scores(members[c]) if c in members.columns else np.full(n, np.nan)) for c in UCLA_ITEMS}
+    phrase = np.select(
+        [item["ucla_isolated"] == 3, item["ucla_left_out"] == 3, item["ucla_companionship"] == 3],
+        ["often feel isolated from others", "often feel left out", "often feel they lack companionship"],
+        "feel left out or isolated some of the time",
+    ).astype(object)
+    reason = np.full(n, "", dtype=object)
+    if ucla.any():
+        reason[ucla] = (
+            "Said they " + phrase[ucla]
+            + eng.format_by_value(total[ucla], lambda t: f" (UCLA-3: {t:.0f} of 9)")
+        )
+    both = ucla & ons
+    reason[both] = reason[both] + " and that they feel lonely often or always (ONS question)"
+    only_ons = ons & ~ucla
+    reason[only_ons] = "Said they feel lonely often or always (ONS question)"
+    return _signal(idx, ucla | ons, reason)
+
+
+# --- life events and attendance ---------------------------------------------------
+
+
+def _city_words(members: pd.DataFrame) -> np.ndarray:
+    """The member's city for sentences (';' replaced so reasons stay '; '-separable)."""
+    label = members["city_label"] if "city_label" in members.columns else members["city"]
+    label = label.fillna("").astype("str").str.strip()
+    raw = members["city"].fillna("").astype("str").str.strip() if "city" in members.columns else label
+    words = label.where((label != "") & (label != _NO_CITY), raw)
+    words = words.where(words != "", "their city").str.replace(";", ",")
+    return words.to_numpy(dtype=object)
+
+
+def newcomer(members: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> Signal:
+    """Moved to their city within newcomer_months of as_of (inclusive), not after it."""
+    idx = _ids(members)
+    if "moved_on" not in members.columns:
+        return _signal(idx, np.zeros(len(members), bool))
+    today = eng.as_of_day(as_of)
+    since = eng.as_of_day(pd.Timestamp(as_of).normalize() - pd.DateOffset(months=settings.newcomer_months))
+    moved = eng.day_numbers(members["moved_on"])
+    fired = (moved != np.iinfo(np.int64).min) & (moved >= since) & (moved <= today)
+    reason = np.full(len(members), "", dtype=object)
+    if fired.any():
+        reason[fired] = "Moved to " + _city_words(members)[fired] + " in " + _month_year(moved[fired])
+    return _signal(idx, fired, reason)
+
+
+def never_came(members: pd.DataFrame, metrics: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> Signal:
+    """No events on record and signed up never_attended_days+ ago (or sign-up date unknown)."""
+    idx = _ids(members)
+    events = _metric(metrics.reindex(idx), "events_attended")
+    joined = eng.day_numbers(members["joined_on"]) if "joined_on" in members.columns else np.full(
+        len(members), np.iinfo(np.int64).min
+    )
+    known = joined != np.iinfo(np.int64).min
+    since = eng.as_of_day(as_of) - joined
+    fired = (events == 0) & (~known | (since >= settings.never_attended_days))
+    reason = np.full(len(members), "Hasn't been to an event yet (sign-up date not known)", dtype=object)
+    sel = fired & known
+    reason[sel] = eng.format_by_value(
+        since[sel], lambda d: f"Signed up {humanise_days(d)} ago and hasn't been to an event yet"
+    )
+    return _signal(idx, fired, reason)
+
+
+def came_once(metrics: pd.DataFrame, settings: Settings) -> Signal:
+    """Exactly one event, came_once_days or more ago."""
+    events = _metric(metrics, "events_attended")
+    since = _metric(metrics, "days_since_last")
+    with np.errstate(invalid="ignore"):
+        fired = (events == 1) & (since >= settings.came_once_days)
+    reason = np.full(len(metrics), "", dtype=object)
+    reason[fired] = eng.format_by_value(since[fired], lambda d: f"Came once, {humanise_days(d)} ago, and not since")
+    return _signal(metrics.index, fired, reason)
+
+
+def lapsed(metrics: pd.DataFrame, settings: Settings) -> Signal:
+    """Two or more events (or Meetup totals without a count) and nothing for lapsed_days+."""
+    events = _metric(metrics, "events_attended")
+    since = _metric(metrics, "days_since_last")
+    last = eng.day_numbers(metrics["last_attended_on"])
+    with np.errstate(invalid="ignore"):
+        fired = ((events >= 2) | np.isnan(events)) & (since >= settings.lapsed_days)
+    reason = np.full(len(metrics), "", dtype=object)
+    if fired.any():
+        counted = fired & ~np.isnan(events)
+        reason[fired] = "Came"
+        reason[counted] = eng.format_by_value(events[counted], lambda n: f"Came {eng.plural(n, 'time')}")
+        reason[fired] = reason[fired] + " until " + _month_year(last[fired]) + ", nothing since"
+    return _signal(metrics.index, fired, reason)
+
+
+def drifting(metrics: pd.DataFrame, settings: Settings) -> Signal:
+    """Against their own rhythm (engagement's rule), and not already lapsed."""
+    since = _metric(metrics, "days_since_last")
+    gap = _metric(metrics, "median_gap_days")
+    last90 = _metric(metrics, "attended_last_90")
+    prev90 = _metric(metrics, "attended_prev_90")
+    either, gap_rule, _ = eng.drifting_mask(
+        _metric(metrics, "events_attended"), since, last90, prev90, gap, settings
+    )
+    with np.errstate(invalid="ignore"):
+        fired = either & ~(since >= settings.lapsed_days) & (metrics["metrics_source"] == eng.SOURCE_LOG).to_numpy()
+    reason = np.full(len(metrics), "", dtype=object)
+    by_gap = fired & gap_rule
+    reason[by_gap] = eng.format_by_value(gap[by_gap], lambda g: f"Usually comes every {humanise_days(g)}") + \
+        eng.format_by_value(since[by_gap], lambda d: f", last came {humanise_days(d)} ago")
+    by_window = fired & ~gap_rule
+    w = settings.active_window_days
+    reason[by_window] = eng.format_by_value(
+        last90[by_window], lambda a: f"Came {eng.plural(a, 'time')} in the last {w} days"
+    ) + eng.format_by_value(prev90[by_window], lambda b: f", down from {b:.0f} in the {w} before")
+    return _signal(metrics.index, fired, reason)
+
+
+def no_repeat_ties(metrics: pd.DataFrame, tie_stats: pd.DataFrame, settings: Settings) -> Signal:
+    """no_repeat_ties_min_events+ events but repeat_ties == 0 (unknown repeat ties never fire)."""
+    events = _metric(metrics, "events_attended")
+    repeat = (
+        tie_stats["repeat_ties"].reindex(metrics.index).astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    )
+    log = (metrics["metrics_source"] == eng.SOURCE_LOG).to_numpy()
+    with np.errstate(invalid="ignore"):
+        fired = log & (events >= settings.no_repeat_ties_min_events) & (repeat == 0)
+    reason = np.full(len(metrics), "", dtype=object)
+    reason[fired] = eng.format_by_value(
+        events[fired], lambda n: f"Came to {n:.0f} events but hasn't met anyone there twice"
+    )
+    return _signal(metrics.index, fired, reason)
+
+
+def repeat_tie_stats(
+    community: Community, as_of: pd.Timestamp, settings: Settings, max_pairs: int = MAX_TIE_PAIRS
+) -> pd.DataFrame:
+    """Per member: repeat_ties (others met at 2+ events), for members who could need it.
+
+    Only members with no_repeat_ties_min_events+ attended events are checked, the
+    cheapest first, until ``max_pairs`` co-attendance pairs have been enumerated;
+    everyone else gets NaN (unknown, so the signal doesn't fire). Prefer
+    ``dashboard.ties.member_tie_stats`` when it is available.
+    """
+    members = community.members
+    n = len(members)
+    member_pos, event_pos, status, day = eng.coded_attendance(community)
+    take = (member_pos >= 0) & (event_pos >= 0) & (status == eng._ATTENDED) & (day != eng._NAT)
+    take &= day <= eng.as_of_day(as_of)
+    m, e = member_pos[take], event_pos[take]
+    out = np.full(n, np.nan)
+    if len(m) == 0:
+        return pd.DataFrame({"repeat_ties": out}, index=_ids(members))
+    # attended rows grouped by event: one integer sort, no argsort
+    key = np.unique(e * n + m)
+    e_sorted, m_sorted = key // n, key % n
+    count = np.bincount(m_sorted, minlength=n)
+    size = np.bincount(e_sorted, minlength=int(e_sorted.max()) + 1)
+    start = np.concatenate(([0], np.cumsum(size)[:-1]))
+    work = np.bincount(m_sorted, weights=size[e_sorted] - 1, minlength=n)
+    candidates = np.flatnonzero(count >= settings.no_repeat_ties_min_events)
+    candidates = candidates[np.argsort(work[candidates], kind="stable")]
+    within = np.cumsum(work[candidates]) <= max_pairs
+    chosen = np.zeros(n, bool)
+    chosen[candidates[within]] = True
+    out[chosen] = 0.0
+    rows = np.flatnonzero(chosen[m_sorted])
+    if len(rows):
+        row_event = e_sorted[rows]
+        lengths = size[row_event]
+        owner = np.repeat(m_sorted[rows], lengths)
+        # ragged arange: positions start[e] .. start[e]+size[e]-1 for each chosen row
+        offsets = np.repeat(start[row_event] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        other = m_sorted[np.arange(len(owner)) + offsets]
+        keep = other != owner
+        pairs = np.sort(owner[keep] * n + other[keep])
+        if len(pairs) > 1:
+            dup = pairs[1:] == pairs[:-1]
+            # count each (owner, other) run of length >= 2 once: its second element
+            first_dup = dup & np.concatenate(([True], ~dup[:-1]))
+            owners = pairs[1:][first_dup] // n
+            out[chosen] += np.bincount(owners, minlength=n)[chosen]
+    return pd.DataFrame({"repeat_ties": out}, index=_ids(members))
+
+
+# --- geography ----------------------------------------------------------------------
+
+
+def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere (chord distance is monotone in great-circle distance)."""
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.column_stack((np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)))
+
+
+def _chord(km: float) -> float:
+    """Chord length on the unit sphere for a great-circle distance in km."""
+    return 2.0 * math.sin(min(km / (2.0 * EARTH_RADIUS_KM), math.pi / 2))
+
+
+def _km(chord: np.ndarray) -> np.ndarray:
+    """Great-circle km for unit-sphere chord lengths (inf stays inf)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(chord), np.inf, 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)))
+
+
+def _coords(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """lat, lon as float arrays (NaN when missing)."""
+    if "lat" not in frame.columns or "lon" not in frame.columns:
+        return np.full(len(frame), np.nan), np.full(len(frame), np.nan)
+    return (
+        pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
+        pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
+    )
+
+
+def far_from_group(members: pd.DataFrame, events: pd.DataFrame, settings: Settings) -> Signal:
+    """No other member within member_radius_km and no in-person event within event_radius_km."""
+    idx = _ids(members)
+    n = len(members)
+    lat, lon = _coords(members)
+    placed = np.isfinite(lat) & np.isfinite(lon)
+    fired = np.zeros(n, bool)
+    reason = np.full(n, "", dtype=object)
+    if not placed.any():
+        return _signal(idx, fired)
+    # most members share a few hundred places: work on distinct coordinates
+    pts, inverse, counts = np.unique(
+        np.column_stack((lat[placed], lon[placed])), axis=0, return_inverse=True, return_counts=True
+    )
+    inverse = inverse.ravel()
+    xyz = _unit_vectors(pts[:, 0], pts[:, 1])
+    if len(pts) > 1:
+        dist, _ = cKDTree(xyz).query(xyz, k=2)
+        nearest = _km(dist[:, 1])
+    else:
+        nearest = np.full(1, np.inf)
+    nearest = np.where(counts > 1, 0.0, nearest)
+    alone = nearest > settings.member_radius_km
+    event_checked = "lat" in events.columns and "lon" in events.columns
+    no_event = np.ones(len(pts), bool)
+    if event_checked:
+        elat, elon = _coords(events)
+        online = events["online"].fillna(False).astype(bool).to_numpy() if "online" in events.columns else False
+        ok = np.isfinite(elat) & np.isfinite(elon) & ~online
+        if ok.any():
+            epts = np.unique(np.column_stack((elat[ok], elon[ok])), axis=0)
+            edist, _ = cKDTree(_unit_vectors(epts[:, 0], epts[:, 1])).query(
+                xyz, k=1, distance_upper_bound=_chord(settings.event_radius_km) * (1 + 1e-12)
+            )
+            no_event = np.isinf(edist) | (_km(edist) > settings.event_radius_km)
+    far_pt = alone & no_event
+    fired[placed] = far_pt[inverse]
+    nearest_text = eng.format_by_value(
+        nearest, lambda d: "No other member has a known location" if np.isinf(d)
+        else f"Nearest other member is {d:.0f} km away"
+    )
+    event_text = f", no in-person event within {settings.event_radius_km:g} km" if event_checked else ""
+    member_reason = nearest_text + event_text
+    placed_pos = np.flatnonzero(placed)
+    reason[placed_pos] = member_reason[inverse]
+    return _signal(idx, fired, reason)
+
+
+# --- next step -------------------------------------------------------------------------
+
+
+def _event_text(events: pd.DataFrame) -> np.ndarray:
+    """'Title – Sat 12 Sep 2026, Leeds' per event row (object array)."""
+    title = events["title"].fillna("").astype("str").str.replace(";", ",").to_numpy(dtype=object)
+    when = eng.format_by_value(
+        eng.day_numbers(events["starts_at"]), lambda d: pd.Timestamp(int(d), unit="D").strftime("%a %d %b %Y")
+    )
+    online = events["online"].fillna(False).astype(bool).to_numpy()
+    label = events["city_label"] if "city_label" in events.columns else events["city"]
+    place = label.fillna("").astype("str").str.replace(";", ",").to_numpy(dtype=object)
+    place = np.where(online, "online", place)
+    return title + " – " + when + np.where(place == "", "", ", " + place.astype(object))
+
+
+def _place_key(series: pd.Series) -> pd.Series:
+    """City text compared case- and space-insensitively."""
+    return series.fillna("").astype("str").str.strip().str.casefold()
+
+
+def next_event_for(
+    members: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp, radius_km: float = 50.0
+) -> pd.Series:
+    """The next event after as_of to suggest: in their city, else the nearest in-person
+    one within radius_km, else the next online one; "" when there is none."""
+    idx = _ids(members)
+    out = np.full(len(members), "", dtype=object)
+    if events.empty or members.empty:
+        return pd.Series(out, index=idx, dtype="str", name="next_event")
+    day = eng.day_numbers(events["starts_at"])
+    upcoming = events.loc[(day != eng._NAT) & (day > eng.as_of_day(as_of))]
+    if upcoming.empty:
+        return pd.Series(out, index=idx, dtype="str", name="next_event")
+    upcoming = upcoming.sort_values(["starts_at", "event_id"]).reset_index(drop=True)
+    text = _event_text(upcoming)
+    online = upcoming["online"].fillna(False).astype(bool).to_numpy()
+    in_person = upcoming.loc[~online]
+    city_col = "city_label" if "city_label" in members.columns and "city_label" in events.columns else "city"
+    # 1. the soonest in-person event in the same city
+    if not in_person.empty:
+        first_in_city = in_person.assign(_key=_place_key(in_person[city_col])).drop_duplicates("_key")
+        first_in_city = first_in_city.loc[(first_in_city["_key"] != "") & (first_in_city["_key"] != _NO_CITY.casefold())]
+        pos = eng.positions(_place_key(members[city_col]), first_in_city["_key"])
+        found = pos >= 0
+        out[found] = text[first_in_city.index.to_numpy()[pos[found]]]
+    # 2. the nearest in-person event within radius_km
+    lat, lon = _coords(members)
+    elat, elon = _coords(upcoming)
+    has_ev = ~online & np.isfinite(elat) & np.isfinite(elon)
+    todo = (out == "") & np.isfinite(lat) & np.isfinite(lon)
+    if todo.any() and has_ev.any():
+        ev_rows = np.flatnonzero(has_ev)
+        tree = cKDTree(_unit_vectors(elat[ev_rows], elon[ev_rows]))
+        dist, nearest = tree.query(
+            _unit_vectors(lat[todo], lon[todo]), k=1, distance_upper_bound=_chord(radius_km) * (1 + 1e-12)
+        )
+        ok = np.isfinite(dist)
+        targets = np.flatnonzero(todo)[ok]
+        out[targets] = text[ev_rows[nearest[ok]]]
+    # 3. the next online event
+    if online.any():
+        out[out == ""] = text[np.flatnonzero(online)[0]]
+    return pd.Series(out, index=idx, dtype="str", name="next_event")
+
+
+# --- putting it together ------------------------------------------------------------------
+
+
+def connection_risk(
+    community: Community,
+    metrics: pd.DataFrame,
+    as_of: pd.Timestamp,
+    settings: Settings,
+    tie_stats: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per member: sig_<signal> flags, risk_score 0–100, risk_tier, risk_reasons (list),
+    risk_reasons_text ("; "-joined) and next_event, indexed by member_id.
+
+    Without ``tie_stats``, repeat ties come from ``repeat_tie_stats`` (bounded work);
+    ``risk.attrs["notes"]`` says when some members could not be checked.
+    """
+    members = community.members
+    idx = _ids(members)
+    metrics = metrics.reindex(idx)
+    notes: list[str] = []
+    if tie_stats is None:
+        tie_stats = repeat_tie_stats(community, as_of, settings)
+        events = _metric(metrics, "events_attended")
+        with np.errstate(invalid="ignore"):
+            unchecked = (events >= settings.no_repeat_ties_min_events) & np.isnan(tie_stats["repeat_ties"].to_numpy())
+        unchecked &= (metrics["metrics_source"] == eng.SOURCE_LOG).to_numpy()
+        if unchecked.any():
+            notes.append(
+                f"Repeat ties were not checked for {int(unchecked.sum())} frequent attendees "
+                "(too many co-attendance pairs to check quickly)."
+            )
+    signals: dict[str, Signal] = {
+        "self_reported": self_reported(members, settings),
+        "newcomer": newcomer(members, as_of, settings),
+        "never_came": never_came(members, metrics, as_of, settings),
+        "came_once": came_once(metrics, settings),
+        "lapsed": lapsed(metrics, settings),
+        "drifting": drifting(metrics, settings),
+        "no_repeat_ties": no_repeat_ties(metrics, tie_stats, settings),
+        "far_from_group": far_from_group(members, community.events, settings),
+    }
+    score = np.zeros(len(members))
+    columns: dict[str, object] = {}
+    for name in SIGNALS:
+        fired = signals[name].fired.to_numpy()
+        columns[f"sig_{name}"] = fired
+        score += fired * float(getattr(settings.weights, name))
+    score = np.minimum(score, 100.0)
+    tier = np.select([score >= settings.risk_high, score >= settings.risk_medium], ["high", "medium"], "low")
+    text = _join_reasons([signals[name].reason for name in SIGNALS])
+    frame = pd.DataFrame(columns, index=idx)
+    frame["risk_score"] = np.rint(score).astype(np.int64)
+    frame["risk_tier"] = pd.Categorical(tier, categories=list(TIERS), ordered=True)
+    frame["risk_reasons"] = _split_reasons(text)
+    frame["risk_reasons_text"] = text
+    frame["next_event"] = next_event_for(members, community.events, as_of, settings.event_radius_km)
+    frame.attrs["notes"] = notes
+    return frame
+
+
+def _join_reasons(reasons: list[pd.Series]) -> pd.Series:
+    """Per member, the non-empty reasons "; "-joined (one Arrow pass, no Python loop)."""
+    arrays = []
+    for r in reasons:
+        a = pa.array(r.to_numpy(dtype=object), type=pa.large_string())
+        arrays.append(pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.large_string()), a))
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar("; ", pa.large_string()), null_handling="skip")
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=reasons[0].index, dtype="str")
+
+
+def _split_reasons(text: pd.Series) -> np.ndarray:
+    """The joined reasons back as one list per member ([] when none)."""
+    out = np.empty(len(text), dtype=object)
+    empty = (text == "").to_numpy()
+    if (~empty).any():
+        out[~empty] = text[~empty].str.split("; ").to_numpy()
+    out[empty] = np.frompyfunc(lambda _: [], 1, 1)(np.zeros(int(empty.sum())))
+    return out
+
+
+def risk_notes(risk: pd.DataFrame) -> list[str]:
+    """What connection_risk could not check (for the page to say)."""
+    return list(risk.attrs.get("notes", []))
+
+
+def signal_counts(risk: pd.DataFrame) -> pd.DataFrame:
+    """How many members each signal fires for, most first: signal, label, members, share."""
+    n = len(risk)
+    rows = [
+        {
+            "signal": name,
+            "label": SIGNAL_LABELS[name],
+            "members": int(risk[f"sig_{name}"].sum()) if f"sig_{name}" in risk.columns else 0,
+        }
+        for name in SIGNALS
+    ]
+    out = pd.DataFrame(rows, columns=["signal", "label", "members"])
+    out["share"] = out["members"] / n if n else 0.0
+    return out.sort_values(["members", "signal"], ascending=[False, True], ignore_index=True)
+
+
+def tier_counts(risk: pd.DataFrame) -> dict[str, int]:
+    """Members per tier, high first."""
+    counts = risk["risk_tier"].astype("str").value_counts()
+    return {t: int(counts.get(t, 0)) for t in reversed(TIERS)}

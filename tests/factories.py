@@ -1,0 +1,140 @@
+"""Small hand-made communities for tests: give only the columns a test is about.
+
+``make_community(members=[{"member_id": "a", "joined_on": "2026-01-01"}], ...)``
+fills every other canonical column with its documented empty value ("" for
+text, NaT for dates, NaN for numbers, () for interests, "member" for role), so
+tests read as the facts they check. Geo columns (``lat``, ``lon``, ``place``,
+``country_code``, ``city_label``) are always present, NaN/"" unless given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.model import (
+    ATTENDANCE_COLUMNS,
+    EVENT_COLUMNS,
+    EVENT_GEO_COLUMNS,
+    MEMBER_COLUMNS,
+    MEMBER_GEO_COLUMNS,
+    Community,
+)
+
+_MEMBER_DATES = ("joined_on", "moved_on", "agg_last_attended")
+_MEMBER_FLOATS = ("agg_events_attended", "agg_no_shows", "agg_rsvps", "lat", "lon")
+
+#: the day most tests compute at
+AS_OF = pd.Timestamp("2026-06-30")
+
+
+def days_before(days: int, as_of: pd.Timestamp = AS_OF) -> pd.Timestamp:
+    """The date ``days`` days before ``as_of`` (negative: after)."""
+    return as_of - pd.Timedelta(days=days)
+
+
+def _dates(values: list) -> pd.Series:
+    """Naive datetime64[ns] from strings, Timestamps or None."""
+    return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]")
+
+
+def make_members(rows: list[dict]) -> pd.DataFrame:
+    """A canonical members frame (with geo columns) from partial dicts."""
+    columns = MEMBER_COLUMNS + MEMBER_GEO_COLUMNS
+    out: dict[str, pd.Series] = {}
+    for col in columns:
+        values = [r.get(col) for r in rows]
+        if col == "member_id":
+            out[col] = pd.Series([str(v) for v in values], dtype="str")
+        elif col in _MEMBER_DATES:
+            out[col] = _dates(values)
+        elif col in _MEMBER_FLOATS:
+            out[col] = pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
+        elif col == "interests":
+            out[col] = pd.Series([tuple(v) if v is not None else () for v in values], dtype=object)
+        elif col == "role":
+            out[col] = pd.Series([v or "member" for v in values], dtype="str")
+        elif col == "name":
+            out[col] = pd.Series(
+                [v if v is not None else f"Member {r.get('member_id')}" for v, r in zip(values, rows)],
+                dtype="str",
+            )
+        elif col == "city_label":
+            out[col] = pd.Series(
+                [v if v is not None else ((r.get("city") or "").strip() or "(no city)") for v, r in zip(values, rows)],
+                dtype="str",
+            )
+        else:
+            out[col] = pd.Series(["" if v is None else str(v) for v in values], dtype="str")
+    return pd.DataFrame(out, columns=list(columns))
+
+
+def make_events(rows: list[dict]) -> pd.DataFrame:
+    """A canonical events frame (with geo columns) from partial dicts."""
+    columns = EVENT_COLUMNS + EVENT_GEO_COLUMNS
+    out: dict[str, pd.Series] = {}
+    for col in columns:
+        values = [r.get(col) for r in rows]
+        if col == "event_id":
+            out[col] = pd.Series([str(v) for v in values], dtype="str")
+        elif col == "starts_at":
+            out[col] = _dates(values)
+        elif col == "online":
+            out[col] = pd.Series([bool(v) for v in values], dtype=bool)
+        elif col in ("lat", "lon"):
+            out[col] = pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
+        elif col == "title":
+            out[col] = pd.Series(
+                [v if v is not None else f"Event {r.get('event_id')}" for v, r in zip(values, rows)],
+                dtype="str",
+            )
+        elif col == "city_label":
+            out[col] = pd.Series(
+                [
+                    v
+                    if v is not None
+                    else ("Online" if r.get("online") else ((r.get("city") or "").strip() or "(no city)"))
+                    for v, r in zip(values, rows)
+                ],
+                dtype="str",
+            )
+        else:
+            out[col] = pd.Series(["" if v is None else str(v) for v in values], dtype="str")
+    return pd.DataFrame(out, columns=list(columns))
+
+
+def make_attendance(rows: list[dict | tuple]) -> pd.DataFrame:
+    """A canonical attendance frame; rows are dicts or (member_id, event_id[, status])."""
+    norm = []
+    for r in rows:
+        if isinstance(r, tuple):
+            r = dict(zip(ATTENDANCE_COLUMNS, r))
+        norm.append({"member_id": str(r["member_id"]), "event_id": str(r["event_id"]),
+                     "status": r.get("status") or "attended"})
+    return pd.DataFrame(
+        {c: pd.Series([r[c] for r in norm], dtype="str") for c in ATTENDANCE_COLUMNS},
+        columns=list(ATTENDANCE_COLUMNS),
+    )
+
+
+def make_community(
+    members: list[dict] | None = None,
+    events: list[dict] | None = None,
+    attendance: list[dict | tuple] | None = None,
+    country: str = "GB",
+) -> Community:
+    """A Community from partial rows, every canonical column filled."""
+    return Community(
+        members=make_members(members or []),
+        events=make_events(events or []),
+        attendance=make_attendance(attendance or []),
+        country=country,
+    )
+
+
+def weekly_events(n: int, last: pd.Timestamp, prefix: str = "e", every_days: int = 7, **extra) -> list[dict]:
+    """``n`` events every ``every_days`` days, the last one on ``last``, oldest first."""
+    return [
+        {"event_id": f"{prefix}{i}", "starts_at": last - pd.Timedelta(days=every_days * (n - 1 - i)), **extra}
+        for i in range(n)
+    ]
