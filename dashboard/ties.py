@@ -180,8 +180,8 @@ def co_attendance_ties(
     )
 
 
-def _edge_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """Integer codes for both ends of the edges and the ids they index."""
+def edge_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Integer codes for both ends of the edges and the member ids they index (free for categoricals)."""
     a, b = edges["member_a"], edges["member_b"]
     if (
         isinstance(a.dtype, pd.CategoricalDtype)
@@ -218,7 +218,7 @@ def member_tie_stats(
     """
     index = pd.Index(pd.unique(pd.Index(list(member_ids), dtype="str")), name="member_id")
     n = len(index)
-    a, b, ids = _edge_codes(edges)
+    a, b, ids = edge_codes(edges)
     slot = index.get_indexer(ids)  # edge code -> output row, -1 when not asked for
     own = np.concatenate([slot[a], slot[b]]) if len(edges) else np.zeros(0, np.int64)
     other = np.concatenate([b, a])

@@ -1,0 +1,210 @@
+"""Benchmark for introductions: ties, buddy suggestions and meetup placement.
+
+Run: ``python -m benchmarks.bench_introductions``. Targets (issue 6): ties for
+1M attendance rows plus buddies for 100k members with 20k at risk under 10 s
+together; placement over 5k candidate cities under 2 s. Each stage has a
+same-run baseline where one makes sense, so ratios are comparable across
+machines.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from dashboard.introductions import plan_meetups, suggest_buddies
+from dashboard.settings import Settings
+from dashboard.ties import co_attendance_ties, member_tie_stats
+
+AS_OF = pd.Timestamp("2024-06-30")
+INTERESTS = tuple(f"interest{i:02d}" for i in range(40))
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, object]:
+    """Seconds taken by one call and its result."""
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def synthetic_members(
+    n_members: int = 100_000, n_cities: int = 500, n_at_risk: int = 20_000, seed: int = 0
+) -> pd.DataFrame:
+    """A community spread over Zipf-sized cities in a UK-sized box, ``n_at_risk`` at medium/high risk."""
+    rng = np.random.default_rng(seed)
+    sizes = 1.0 / np.arange(1, n_cities + 1) ** 0.9
+    city = rng.choice(n_cities, n_members, p=sizes / sizes.sum())
+    c_lat, c_lon = rng.uniform(50.0, 58.0, n_cities), rng.uniform(-5.0, 1.5, n_cities)
+    lat, lon = c_lat[city].copy(), c_lon[city].copy()
+    unplaced = rng.random(n_members) < 0.05
+    lat[unplaced], lon[unplaced] = np.nan, np.nan
+    at_risk = np.zeros(n_members, bool)
+    at_risk[rng.choice(n_members, n_at_risk, replace=False)] = True
+    tier = np.where(at_risk, np.where(rng.random(n_members) < 0.3, "high", "medium"), "low")
+    segment = np.where(
+        at_risk,
+        rng.choice(["new", "drifting", "lapsed", "never attended"], n_members),
+        rng.choice(["active", "core", "new", "lapsed"], n_members, p=[0.45, 0.15, 0.2, 0.2]),
+    )
+    n_int = rng.integers(0, 4, n_members)
+    picks = rng.integers(0, len(INTERESTS), (n_members, 3))
+    interests = [tuple(sorted({INTERESTS[j] for j in row[:k]})) for row, k in zip(picks, n_int)]
+    return pd.DataFrame(
+        {
+            "member_id": [f"m{i:06d}" for i in range(n_members)],
+            "name": [f"Member {i}" for i in range(n_members)],
+            "city_label": [f"City {c}" for c in city],
+            "lat": lat,
+            "lon": lon,
+            "risk_tier": tier,
+            "risk_score": np.where(at_risk, rng.uniform(30, 100, n_members), rng.uniform(0, 29, n_members)),
+            "segment": segment,
+            "events_attended": rng.poisson(6, n_members),
+            "engagement_score": rng.uniform(0, 100, n_members),
+            "interests": interests,
+        }
+    )
+
+
+def synthetic_attendance(
+    members: pd.DataFrame, n_rows: int = 1_000_000, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Events in members' cities (sizes lognormal, a few crowds of 300) and who attended them."""
+    rng = np.random.default_rng(seed + 1)
+    sizes = np.clip(rng.lognormal(2.7, 0.6, n_rows // 4).astype(np.int64), 2, None)
+    sizes[rng.random(len(sizes)) < 0.005] = 300
+    total = np.cumsum(sizes)
+    n_events = int(np.searchsorted(total, n_rows)) + 1
+    sizes = sizes[:n_events]
+    sizes[-1] -= total[n_events - 1] - n_rows
+    city = pd.factorize(members["city_label"])[0]
+    by_city = np.argsort(city, kind="stable")
+    lo = np.searchsorted(city[by_city], np.arange(city.max() + 1))
+    hi = np.searchsorted(city[by_city], np.arange(city.max() + 1), side="right")
+    event_city = city[rng.integers(0, len(city), n_events)]  # big cities hold more events
+    event_of_row = np.repeat(np.arange(n_events), sizes)
+    c = event_city[event_of_row]
+    skew = rng.random(n_rows) ** 2  # some people come far more often: regulars
+    member = by_city[lo[c] + (skew * (hi[c] - lo[c])).astype(np.int64)]
+    event_ids = np.array([f"e{i:06d}" for i in range(n_events)], dtype=object)
+    events = pd.DataFrame(
+        {
+            "event_id": event_ids,
+            "starts_at": AS_OF - pd.to_timedelta(rng.integers(0, 900, n_events), unit="D"),
+            "city_label": members["city_label"].to_numpy()[by_city[lo[event_city]]],
+            "online": False,
+        }
+    )
+    attendance = pd.DataFrame(
+        {
+            "member_id": members["member_id"].to_numpy()[member],
+            "event_id": event_ids[event_of_row],
+            "status": "attended",
+        }
+    )
+    return attendance, events
+
+
+def synthetic_places(n_cities: int = 5_000, n_members: int = 100_000, seed: int = 0) -> pd.DataFrame:
+    """Members over ``n_cities`` distinct places, a fifth of them at risk."""
+    rng = np.random.default_rng(seed + 2)
+    c_lat, c_lon = rng.uniform(36.0, 60.0, n_cities), rng.uniform(-10.0, 25.0, n_cities)
+    city = np.r_[np.arange(n_cities), rng.integers(0, n_cities, n_members - n_cities)]
+    return pd.DataFrame(
+        {
+            "member_id": [f"p{i:06d}" for i in range(n_members)],
+            "city_label": [f"Place {c}" for c in city],
+            "lat": c_lat[city],
+            "lon": c_lon[city],
+            "risk_tier": np.where(rng.random(n_members) < 0.2, "medium", "low"),
+        }
+    )
+
+
+def _row(stage: str, seconds: float, baseline: float | None, target: float | None, note: str) -> dict:
+    """One result row."""
+    return {
+        "stage": stage,
+        "seconds": round(seconds, 3),
+        "baseline_seconds": None if baseline is None else round(baseline, 3),
+        "ratio": None if not baseline else round(seconds / baseline, 1),
+        "target": target,
+        "ok": None if target is None else seconds < target,
+        "note": note,
+    }
+
+
+def run(seed: int = 0) -> list[dict]:
+    """Time each stage on seeded synthetic data; one dict per stage."""
+    settings = Settings()
+    members = synthetic_members(seed=seed)
+    attendance, events = synthetic_attendance(members, seed=seed)
+
+    base_ties, _ = _timed(lambda: attendance.groupby("member_id").size())
+    t_ties, edges = _timed(lambda: co_attendance_ties(attendance, events, AS_OF, settings.decay_per_month))
+    t_stats, _ = _timed(lambda: member_tie_stats(edges, members["member_id"]))
+    t_buddies, buddies = _timed(lambda: suggest_buddies(members, edges, settings, settings.buddies_per_member))
+    at_risk_xy = members[members["risk_tier"].ne("low") & members["lat"].notna()]
+    regulars_xy = members[members["risk_tier"].eq("low") & members["lat"].notna()]
+
+    def spatial_baseline() -> object:
+        tree = cKDTree(np.radians(regulars_xy[["lat", "lon"]].to_numpy()))
+        return tree.query(np.radians(at_risk_xy[["lat", "lon"]].to_numpy()), k=10)
+
+    base_buddies, _ = _timed(spatial_baseline)
+    n_at_risk = int(members["risk_tier"].ne("low").sum())
+    matched = buddies["member_id"].nunique()
+
+    places = synthetic_places(seed=seed)
+    no_events = pd.DataFrame({"event_id": [], "lat": [], "lon": [], "city_label": [], "online": []})
+    t_place, (ranked, chosen) = _timed(lambda: plan_meetups(places, no_events, settings, k=5))
+
+    def placement_baseline() -> object:
+        risky = places[places["risk_tier"].ne("low")]
+        tree = cKDTree(np.radians(risky[["lat", "lon"]].to_numpy()))
+        return tree.query_ball_point(np.radians(places[["lat", "lon"]].drop_duplicates().to_numpy()), r=0.004, return_length=True)
+
+    base_place, _ = _timed(placement_baseline)
+    return [
+        _row(
+            "ties: 1M attendance rows",
+            t_ties,
+            base_ties,
+            None,
+            f"{len(edges):,} ties from {len(attendance):,} rows; baseline: groupby-size of attendance by member",
+        ),
+        _row("tie stats: 100k members", t_stats, base_ties, None, "ties, repeat ties, strongest tie per member"),
+        _row(
+            "buddies: 100k members, 20k at risk",
+            t_buddies,
+            base_buddies,
+            None,
+            f"{len(buddies):,} suggestions, {matched:,} of {n_at_risk:,} people at risk matched; "
+            "baseline: KD-tree 10-nearest regulars for everyone at risk",
+        ),
+        _row(
+            "ties + tie stats + buddies",
+            t_ties + t_stats + t_buddies,
+            base_ties,
+            10.0,
+            "issue 6 target: under 10 s together",
+        ),
+        _row(
+            "placement: 5k candidate cities",
+            t_place,
+            base_place,
+            2.0,
+            f"{len(ranked):,} candidates, {len(chosen)} chosen covering {chosen['share_covered'].max():.0%}; "
+            "baseline: KD-tree radius counts for every candidate",
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(json.dumps(row))

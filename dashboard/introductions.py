@@ -1,0 +1,885 @@
+"""Introductions: buddies for people at risk, where to meet next, quiet cities.
+
+Buddies
+    People at medium or high risk are matched with *regulars*: members at low
+    risk, in the ``active`` or ``core`` segment, with at least
+    ``REGULAR_MIN_EVENTS`` events attended. A regular is a candidate when they
+    live within ``settings.buddy_radius_km`` (haversine; when either side has no
+    coordinates, the same ``city_label`` instead) and the two have not already
+    met ``STRONG_TIE_MEETINGS`` or more times. Each candidate pair has a cost
+
+        1 + distance / radius + (1 - quality) + (1 - min(shared interests, 2) / 2)
+
+    where ``quality`` in [0, 1] is half engagement score and half how many other
+    regulars the buddy knows (saturating). Unknown distances (city match) count
+    as half the radius.
+
+    Assignment runs in rounds, one buddy per person per round (so everyone at
+    risk gets a first buddy before anyone gets a second). Each round is an exact
+    minimum-cost assignment on the sparse candidate graph
+    (``scipy.sparse.csgraph.min_weight_full_bipartite_matching``, LAPJVsp) with
+    each regular's remaining capacity expanded into copies of their column and a
+    private "no buddy this round" column per person, priced so the solver first
+    matches as many people as possible, high risk before medium, then minimises
+    the cost. No regular ever takes more than ``settings.buddy_capacity`` people
+    in total.
+
+    Candidate set (why it scales): coordinates are city-level, so members
+    collapse onto *sites* (a place, or a city label without coordinates). For
+    each person and each site within reach, the candidates are the site's
+    ``TOP_PER_SITE`` best regulars by quality, the best ``TOP_PER_INTEREST`` per
+    shared interest, and a block of ``SPREAD_PER_SITE`` further regulars that
+    differs from one person to the next (so a thousand newcomers in one big city
+    do not all compete for the same twenty people). When a site has at most
+    ``TOP_PER_SITE + SPREAD_PER_SITE`` regulars every one of them is a candidate,
+    so on small communities the result is the exact optimum of each round.
+
+Meetups: candidate places are members' own resolved cities and in-person event
+cities; each is ranked by the number of medium/high-risk members within the
+radius, and ``k`` are chosen greedily for maximum coverage.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from scipy.spatial import cKDTree
+
+from dashboard.settings import Settings
+from dashboard.ties import edge_codes, member_tie_stats
+
+# distance.py (vectorised haversine) is another engineer's file and was not in
+# the repo when this was written; this module keeps a private copy.
+EARTH_RADIUS_KM: float = 6371.0088
+
+AT_RISK_TIERS: tuple[str, ...] = ("medium", "high")
+REGULAR_SEGMENTS: tuple[str, ...] = ("active", "core")
+REGULAR_MIN_EVENTS: int = 3
+STRONG_TIE_MEETINGS: int = 2
+NO_CITY_LABELS: frozenset[str] = frozenset({"", "(no city)"})
+
+TOP_PER_SITE: int = 12
+TOP_PER_INTEREST: int = 4
+SPREAD_PER_SITE: int = 12
+#: regulars knowing this many other regulars get half the connectedness credit
+KNOWS_HALF: float = 5.0
+#: highest cost a candidate pair can have (see the module docstring)
+MAX_PAIR_COST: float = 4.0
+
+BUDDY_COLUMNS: tuple[str, ...] = (
+    "member_id",
+    "name",
+    "city",
+    "risk_tier",
+    "buddy_id",
+    "buddy_name",
+    "buddy_city",
+    "distance_km",
+    "shared_interests",
+    "reason",
+    "rank",
+)
+RANKED_COLUMNS: tuple[str, ...] = ("city", "lat", "lon", "at_risk_within_radius")
+CHOSEN_COLUMNS: tuple[str, ...] = (
+    "order",
+    "city",
+    "lat",
+    "lon",
+    "newly_covered",
+    "cumulative_covered",
+    "share_covered",
+)
+DORMANT_COLUMNS: tuple[str, ...] = (
+    "city",
+    "members",
+    "at_risk",
+    "last_event_on",
+    "days_since_last_event",
+    "next_event_on",
+)
+
+#: the fields a message template may use
+MESSAGE_FIELDS: tuple[str, ...] = ("name", "buddy_name", "city", "reason")
+message_template: str = (
+    "Hi {name}, I'd love to introduce you to {buddy_name}, who is part of our "
+    "group in {city} too ({reason}). Would you be happy for me to put you in "
+    "touch? No pressure at all, just reply and let me know."
+)
+MESSAGE_TEMPLATE: str = message_template
+
+
+# --- geometry ----------------------------------------------------------------
+
+
+def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in km, elementwise over numpy arrays (NaN in, NaN out)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi, dlmb = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
+    h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere, for a KD-tree whose chord distance ranks like haversine."""
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+
+def _chord(radius_km: float) -> float:
+    """Chord length on the unit sphere for a great-circle distance, with float slack."""
+    return 2 * np.sin(min(radius_km / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9) + 1e-12
+
+
+# --- member columns ------------------------------------------------------------
+
+
+def _as_interests(value: object) -> tuple[str, ...]:
+    """Interests as a tuple of lower-case strings, whatever shape they arrived in."""
+    if isinstance(value, str):
+        items: Iterable = re.split(r"[;,|]", value)
+    elif isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        items = value
+    else:
+        return ()
+    return tuple(sorted({str(x).strip().lower() for x in items if str(x).strip()}))
+
+
+def _prepared(members: pd.DataFrame) -> pd.DataFrame:
+    """The member columns introductions read, normalised, on a fresh 0..n-1 index."""
+    m = members.reset_index(drop=True)
+    n = len(m)
+
+    def col(name: str, default: object) -> pd.Series:
+        return m[name] if name in m else pd.Series([default] * n, dtype=object)
+
+    return pd.DataFrame(
+        {
+            "member_id": col("member_id", "").astype(str).to_numpy(object),
+            "name": col("name", "").fillna("").astype(str).to_numpy(object),
+            "city_label": col("city_label", "(no city)").fillna("(no city)").astype(str).to_numpy(object),
+            "lat": pd.to_numeric(col("lat", np.nan), errors="coerce").to_numpy(float),
+            "lon": pd.to_numeric(col("lon", np.nan), errors="coerce").to_numpy(float),
+            "risk_tier": col("risk_tier", "").fillna("").astype(str).to_numpy(object),
+            "risk_score": pd.to_numeric(col("risk_score", 0.0), errors="coerce").fillna(0.0).to_numpy(float),
+            "segment": col("segment", "").fillna("").astype(str).to_numpy(object),
+            "events_attended": pd.to_numeric(col("events_attended", 0), errors="coerce").fillna(0).to_numpy(float),
+            "engagement_score": pd.to_numeric(col("engagement_score", 0.0), errors="coerce").fillna(0.0).to_numpy(float),
+            "interests": [_as_interests(v) for v in col("interests", ())],
+        }
+    )
+
+
+def _first_name(name: str) -> str:
+    """The first word of a name, or "they" when there is none."""
+    parts = name.split()
+    return parts[0] if parts else "they"
+
+
+def _plural(n: int, word: str) -> str:
+    """"1 event", "14 events"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _join_words(words: list[str]) -> str:
+    """"running", "running and chess", "running, chess and hiking"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def buddy_reason(
+    city: str,
+    buddy_city: str,
+    distance_km: float,
+    shared: list[str],
+    buddy_name: str,
+    events_attended: int,
+    regulars_known: int,
+) -> str:
+    """Why this buddy, in plain words."""
+    if city == buddy_city:
+        where = f"both in {city}"
+    elif np.isfinite(distance_km):
+        where = f"{city} and {buddy_city} are {distance_km:.0f} km apart"
+    else:
+        where = f"{city} and {buddy_city}"
+    if shared:
+        where += f", both into {_join_words(shared)}"
+    who = f"{_first_name(buddy_name)} has been to {_plural(events_attended, 'event')}"
+    if regulars_known > 0:
+        who += f" and knows {_plural(regulars_known, 'regular')}"
+    return f"{where}; {who}"
+
+
+# --- assignment ----------------------------------------------------------------
+
+
+def assign_rounds(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    cost: np.ndarray,
+    n_rows: int,
+    capacity: np.ndarray,
+    rounds: int,
+    priority: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Min-cost assignment of rows to capacitated columns, one column per row per round.
+
+    ``rows``/``cols``/``cost`` list the allowed pairs (each at most once, cost
+    > 0). Round after round every row gets at most one new column, never one
+    it already has; column ``j`` is used at most ``capacity[j]`` times over all
+    rounds. Each round first maximises how many rows are matched, then how many
+    of them have ``priority`` 1 (e.g. high risk), then minimises the total cost.
+    Returns ``row, col, cost, rank`` (rank = round number, from 1).
+    """
+    rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+    cost = np.asarray(cost, np.float64)
+    remaining = np.asarray(capacity, np.int64).copy()
+    prio = np.zeros(n_rows, np.int64) if priority is None else np.asarray(priority, np.int64)
+    used = np.zeros(len(rows), bool)
+    out: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for rank in range(1, rounds + 1):
+        live = ~used & (remaining[cols] > 0)
+        if not live.any():
+            break
+        r, c, w, edge = rows[live], cols[live], cost[live], np.flatnonzero(live)
+        row_ids, r_local = np.unique(r, return_inverse=True)
+        col_ids, c_local = np.unique(c, return_inverse=True)
+        # one column copy per unit of remaining capacity, never more than the rows
+        copies = np.minimum(remaining[col_ids], len(row_ids))
+        copy_start = np.r_[0, np.cumsum(copies)[:-1]]
+        n_slots = int(copies.sum())
+        per_edge = copies[c_local]
+        e_idx = np.repeat(np.arange(len(r)), per_edge)
+        k = np.arange(len(e_idx)) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)
+        slot = copy_start[c_local[e_idx]] + k
+        # a private "no buddy this round" column per row: dearer than any set of
+        # real costs, and dearer still for priority rows
+        n = len(row_ids)
+        base = 8.0 * (n + 1) * max(MAX_PAIR_COST, float(w.max()))
+        dummy = base * np.where(prio[row_ids] > 0, 1.5, 1.0)
+        graph = csr_matrix(
+            (
+                np.r_[w[e_idx], dummy],
+                (np.r_[r_local[e_idx], np.arange(n)], np.r_[slot, n_slots + np.arange(n)]),
+            ),
+            shape=(n, n_slots + n),
+        )
+        got_rows, got_cols = min_weight_full_bipartite_matching(graph)
+        real = got_cols < n_slots
+        got_rows, got_slots = got_rows[real], got_cols[real]
+        slot_col = np.repeat(np.arange(len(col_ids)), copies)[got_slots]
+        # find the edge behind each matched (row, column)
+        key = r_local.astype(np.int64) * len(col_ids) + c_local
+        order = np.argsort(key)
+        pos = order[np.searchsorted(key[order], got_rows.astype(np.int64) * len(col_ids) + slot_col)]
+        used[edge[pos]] = True
+        np.subtract.at(remaining, col_ids[slot_col], 1)
+        out.append((row_ids[got_rows], col_ids[slot_col], w[pos], np.full(len(pos), rank)))
+    if not out:
+        return pd.DataFrame({"row": [], "col": [], "cost": [], "rank": []}).astype(
+            {"row": "int64", "col": "int64", "cost": "float64", "rank": "int64"}
+        )
+    return pd.DataFrame(
+        {name: np.concatenate([o[i] for o in out]) for i, name in enumerate(("row", "col", "cost", "rank"))}
+    ).astype({"row": "int64", "col": "int64", "rank": "int64"})
+
+
+# --- buddy candidates ------------------------------------------------------------
+
+
+def _ragged(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each i, the indices starts[i] .. starts[i]+counts[i]-1, with their owner i."""
+    counts = np.asarray(counts, np.int64)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, np.asarray(starts, np.int64)[owner] + offset
+
+
+def _sites(m: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Site code per member and the site table (lat, lon, label; NaN coords = label-only)."""
+    has_xy = np.isfinite(m["lat"].to_numpy()) & np.isfinite(m["lon"].to_numpy())
+    key = pd.DataFrame(
+        {
+            "lat": np.where(has_xy, np.round(m["lat"].to_numpy(), 5), np.nan),
+            "lon": np.where(has_xy, np.round(m["lon"].to_numpy(), 5), np.nan),
+            "label": m["city_label"].to_numpy(object),
+        }
+    )
+    codes = key.groupby(["lat", "lon", "label"], dropna=False, sort=False).ngroup().to_numpy()
+    return codes.astype(np.int64), key.drop_duplicates().reset_index(drop=True)
+
+
+def _site_pairs(sites: pd.DataFrame, from_sites: np.ndarray, to_sites: np.ndarray, radius_km: float) -> pd.DataFrame:
+    """Pairs of sites (s, t, distance_km) within the radius, or sharing a label when one lacks coordinates."""
+    lat, lon = sites["lat"].to_numpy(float), sites["lon"].to_numpy(float)
+    labels = sites["label"].to_numpy(object)
+    has_xy = np.isfinite(lat)
+    parts = []
+    s_xy, t_xy = from_sites[has_xy[from_sites]], to_sites[has_xy[to_sites]]
+    if len(s_xy) and len(t_xy):
+        tree = cKDTree(_unit_vectors(lat[t_xy], lon[t_xy]))
+        near = tree.query_ball_point(_unit_vectors(lat[s_xy], lon[s_xy]), r=_chord(radius_km))
+        counts = np.fromiter((len(x) for x in near), np.int64, len(near))
+        s = np.repeat(s_xy, counts)
+        t = t_xy[np.fromiter((j for x in near for j in x), np.int64, int(counts.sum()))]
+        d = _haversine_km(lat[s], lon[s], lat[t], lon[t])
+        keep = d <= radius_km
+        parts.append(pd.DataFrame({"s": s[keep], "t": t[keep], "distance_km": d[keep]}))
+    named = ~pd.Series(labels).isin(list(NO_CITY_LABELS)).to_numpy()
+    left = pd.DataFrame({"s": from_sites, "label": labels[from_sites], "xy": has_xy[from_sites]})
+    right = pd.DataFrame({"t": to_sites, "label": labels[to_sites], "txy": has_xy[to_sites]})
+    left, right = left[named[from_sites]], right[named[to_sites]]
+    same = left.merge(right, on="label")
+    same = same[~(same["xy"] & same["txy"])]
+    parts.append(pd.DataFrame({"s": same["s"], "t": same["t"], "distance_km": np.nan}))
+    return pd.concat(parts, ignore_index=True).astype({"s": "int64", "t": "int64"})
+
+
+def _interest_bits(interests: list[tuple[str, ...]], vocab: pd.Index) -> np.ndarray:
+    """One row of 63-bit words per member marking their interests in ``vocab``."""
+    n_words = max(1, -(-len(vocab) // 63))
+    bits = np.zeros((len(interests), n_words), np.int64)
+    owner = np.repeat(np.arange(len(interests)), [len(x) for x in interests])
+    flat = [i for x in interests for i in x]
+    if flat:
+        code = vocab.get_indexer(flat)
+        np.bitwise_or.at(bits, (owner, code // 63), np.left_shift(1, code % 63).astype(np.int64))
+    return bits
+
+
+def _candidates(
+    at: pd.DataFrame,
+    reg: pd.DataFrame,
+    site_of_at: np.ndarray,
+    site_of_reg: np.ndarray,
+    site_pairs: pd.DataFrame,
+    quality: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sparse candidate pairs (at-risk row, regular row, distance_km), deduplicated."""
+    n_reg = len(reg)
+    # regulars grouped by site, best quality first
+    reg_order = np.lexsort((np.arange(n_reg), -quality, site_of_reg))
+    n_sites = int(max(site_of_reg.max(initial=-1), site_of_at.max(initial=-1))) + 1
+    site_size = np.bincount(site_of_reg, minlength=n_sites)
+    site_start = np.r_[0, np.cumsum(site_size)[:-1]]
+
+    # person x reachable site
+    sp = site_pairs.sort_values(["s", "t"], kind="stable")
+    sp_s, sp_t, sp_d = sp["s"].to_numpy(), sp["t"].to_numpy(), sp["distance_km"].to_numpy()
+    sp_count = np.bincount(sp_s, minlength=n_sites)
+    sp_first = np.r_[0, np.cumsum(sp_count)[:-1]]
+    person, sp_row = _ragged(sp_first[site_of_at], sp_count[site_of_at])
+    t = sp_t[sp_row]
+
+    # local rank of each person within their site, highest risk first, so that
+    # neighbours get different "spread" blocks of regulars
+    at_order = np.lexsort((np.arange(len(at)), -at["risk_score"].to_numpy(), site_of_at))
+    at_sizes = np.bincount(site_of_at, minlength=n_sites)
+    at_site_start = np.r_[0, np.cumsum(at_sizes)[:-1]]
+    local = np.empty(len(at), np.int64)
+    local[at_order] = np.arange(len(at)) - at_site_start[site_of_at[at_order]]
+
+    size = site_size[t]
+    take = np.minimum(size, TOP_PER_SITE + SPREAD_PER_SITE)
+    owner, j = _ragged(np.zeros(len(t), np.int64), take)
+    big = size[owner] > TOP_PER_SITE + SPREAD_PER_SITE
+    spread_j = TOP_PER_SITE + (
+        (local[person[owner]] * SPREAD_PER_SITE + j - TOP_PER_SITE) % np.maximum(size[owner] - TOP_PER_SITE, 1)
+    )
+    pos = np.where(big & (j >= TOP_PER_SITE), spread_j, j)
+    cand_p = [person[owner]]
+    cand_r = [reg_order[site_start[t[owner]] + pos]]
+    cand_d = [sp_d[sp_row[owner]]]
+
+    # the best few per shared interest at each reachable big site
+    reg_int = reg["interests"].tolist()
+    at_int = at["interests"].tolist()
+    if any(reg_int) and any(at_int):
+        vocab = pd.Index(sorted({i for x in reg_int for i in x}))
+        r_owner = np.repeat(np.arange(n_reg), [len(x) for x in reg_int])
+        r_code = vocab.get_indexer([i for x in reg_int for i in x])
+        n_vocab = len(vocab)
+        r_key = site_of_reg[r_owner] * n_vocab + r_code
+        order = np.lexsort((np.arange(len(r_owner)), -quality[r_owner], r_key))
+        r_key, r_owner = r_key[order], r_owner[order]
+        # person x reachable big site x own interest
+        is_big = size > TOP_PER_SITE + SPREAD_PER_SITE
+        p_big, t_big, d_big = person[is_big], t[is_big], sp_d[sp_row[is_big]]
+        a_count = np.array([len(x) for x in at_int], np.int64)
+        a_flat = vocab.get_indexer([i for x in at_int for i in x])
+        o2, idx = _ragged(np.r_[0, np.cumsum(a_count)[:-1]][p_big], a_count[p_big])
+        own_codes = a_flat[idx]
+        known = own_codes >= 0
+        o2, own_codes = o2[known], own_codes[known]
+        want = t_big[o2] * n_vocab + own_codes
+        lo = np.searchsorted(r_key, want, side="left")
+        hi = np.searchsorted(r_key, want, side="right")
+        o3, idx = _ragged(lo, np.minimum(hi - lo, TOP_PER_INTEREST))
+        cand_p.append(p_big[o2[o3]])
+        cand_r.append(r_owner[idx])
+        cand_d.append(d_big[o2[o3]])
+
+    p = np.concatenate(cand_p)
+    r = np.concatenate(cand_r)
+    d = np.concatenate(cand_d)
+    key = p * n_reg + r
+    order = np.argsort(key, kind="stable")
+    key, d = key[order], d[order]
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    return key[first] // max(n_reg, 1), key[first] % max(n_reg, 1), d[first]
+
+
+def _strong_pairs(edges: pd.DataFrame, at_ids: pd.Index, reg_ids: pd.Index) -> np.ndarray:
+    """Sorted keys (at-risk row * len(reg_ids) + regular row) of pairs who already met 2+ times."""
+    strong = edges.loc[edges["meetings"].to_numpy() >= STRONG_TIE_MEETINGS]
+    if strong.empty:
+        return np.zeros(0, np.int64)
+    a, b, ids = edge_codes(strong)
+    at_of, reg_of = at_ids.get_indexer(ids), reg_ids.get_indexer(ids)
+    keys = []
+    for x, y in ((a, b), (b, a)):
+        i, j = at_of[x], reg_of[y]
+        ok = (i >= 0) & (j >= 0)
+        keys.append(i[ok].astype(np.int64) * len(reg_ids) + j[ok])
+    return np.sort(np.concatenate(keys))
+
+
+def _empty_buddies() -> pd.DataFrame:
+    """A buddies frame with no rows."""
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in BUDDY_COLUMNS})
+    return frame.astype({"distance_km": "float64", "rank": "int64"})
+
+
+def suggest_buddies(
+    members: pd.DataFrame,
+    edges: pd.DataFrame,
+    settings: Settings,
+    max_per_member: int = 3,
+) -> pd.DataFrame:
+    """Up to ``max_per_member`` nearby regulars per person at medium/high risk, with reasons.
+
+    One row per suggestion (``BUDDY_COLUMNS``), people at risk by descending
+    risk score, then rank 1, 2, 3. See the module docstring for who counts as a
+    regular, the cost and the assignment.
+    """
+    m = _prepared(members)
+    at_mask = m["risk_tier"].isin(AT_RISK_TIERS).to_numpy()
+    reg_mask = (
+        m["risk_tier"].eq("low")
+        & m["segment"].isin(REGULAR_SEGMENTS)
+        & (m["events_attended"] >= REGULAR_MIN_EVENTS)
+    ).to_numpy()
+    if not at_mask.any() or not reg_mask.any() or max_per_member < 1 or settings.buddy_capacity < 1:
+        return _empty_buddies()
+    at, reg = m[at_mask].reset_index(drop=True), m[reg_mask].reset_index(drop=True)
+    at_ids, reg_ids = pd.Index(at["member_id"]), pd.Index(reg["member_id"])
+
+    stats = member_tie_stats(edges, reg_ids, regulars=reg_ids)
+    knows = stats["regulars_known"].to_numpy(np.float64)
+    quality = 0.5 * np.clip(reg["engagement_score"].to_numpy(), 0, 100) / 100 + 0.5 * knows / (knows + KNOWS_HALF)
+
+    site_codes, sites = _sites(pd.concat([at, reg], ignore_index=True))
+    site_of_at, site_of_reg = site_codes[: len(at)], site_codes[len(at) :]
+    pairs = _site_pairs(sites, np.unique(site_of_at), np.unique(site_of_reg), settings.buddy_radius_km)
+    if pairs.empty:
+        return _empty_buddies()
+    p, r, d = _candidates(at, reg, site_of_at, site_of_reg, pairs, quality)
+
+    # never yourself, never someone you already know well
+    strong = _strong_pairs(edges, at_ids, reg_ids)
+    key = p * len(reg) + r
+    known_well = np.isin(key, strong) if len(strong) else np.zeros(len(key), bool)
+    keep = ~known_well & (at["member_id"].to_numpy(object)[p] != reg["member_id"].to_numpy(object)[r])
+    p, r, d = p[keep], r[keep], d[keep]
+
+    vocab = pd.Index(sorted({i for x in at["interests"] for i in x} | {i for x in reg["interests"] for i in x}))
+    at_bits, reg_bits = _interest_bits(at["interests"].tolist(), vocab), _interest_bits(reg["interests"].tolist(), vocab)
+    shared = np.bitwise_count(at_bits[p] & reg_bits[r]).sum(axis=1) if len(p) else np.zeros(0, np.int64)
+    dist_term = np.where(np.isfinite(d), d / settings.buddy_radius_km, 0.5) if settings.buddy_radius_km > 0 else 0.5
+    cost = 1.0 + dist_term + (1.0 - quality[r]) + (1.0 - np.minimum(shared, 2) / 2.0)
+
+    priority = (at["risk_tier"] == "high").to_numpy().astype(np.int64)
+    capacity = np.full(len(reg), int(settings.buddy_capacity), np.int64)
+    got = assign_rounds(p, r, cost, len(at), capacity, int(max_per_member), priority)
+    if got.empty:
+        return _empty_buddies()
+    return _describe(got, at, reg, knows, p, r, d)
+
+
+def _describe(
+    got: pd.DataFrame,
+    at: pd.DataFrame,
+    reg: pd.DataFrame,
+    knows: np.ndarray,
+    p: np.ndarray,
+    r: np.ndarray,
+    d: np.ndarray,
+) -> pd.DataFrame:
+    """The assignments as a readable frame with reasons."""
+    key = p * len(reg) + r
+    order = np.argsort(key)
+    pos = order[np.searchsorted(key[order], got["row"].to_numpy() * len(reg) + got["col"].to_numpy())]
+    i, j, dist = got["row"].to_numpy(), got["col"].to_numpy(), d[pos]
+    shared = [sorted(set(a) & set(b)) for a, b in zip(at["interests"].to_numpy()[i], reg["interests"].to_numpy()[j])]
+    city, buddy_city = at["city_label"].to_numpy()[i], reg["city_label"].to_numpy()[j]
+    buddy_name, events = reg["name"].to_numpy()[j], reg["events_attended"].to_numpy()[j].astype(int)
+    reasons = [
+        buddy_reason(c, bc, float(dk), s, bn, int(ev), int(k))
+        for c, bc, dk, s, bn, ev, k in zip(city, buddy_city, dist, shared, buddy_name, events, knows[j].astype(int))
+    ]
+    out = pd.DataFrame(
+        {
+            "member_id": at["member_id"].to_numpy()[i],
+            "name": at["name"].to_numpy()[i],
+            "city": city,
+            "risk_tier": at["risk_tier"].to_numpy()[i],
+            "buddy_id": reg["member_id"].to_numpy()[j],
+            "buddy_name": buddy_name,
+            "buddy_city": buddy_city,
+            "distance_km": np.round(dist.astype(float), 1),
+            "shared_interests": [", ".join(s) for s in shared],
+            "reason": reasons,
+            "rank": got["rank"].to_numpy().astype("int64"),
+            "_score": -at["risk_score"].to_numpy()[i],
+        }
+    )
+    out = out.sort_values(["_score", "member_id", "rank"], kind="stable").drop(columns="_score")
+    return out.reset_index(drop=True)[list(BUDDY_COLUMNS)]
+
+
+# --- meetups ---------------------------------------------------------------------
+
+
+def _candidate_places(members: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Distinct (city, lat, lon) from members' resolved cities and in-person events."""
+    parts = []
+    for frame in (members, events):
+        if frame.empty or not {"lat", "lon"} <= set(frame.columns):
+            continue
+        label = frame["city_label"] if "city_label" in frame else frame.get("city", pd.Series("", index=frame.index))
+        part = pd.DataFrame(
+            {
+                "city": label.fillna("").astype(str).to_numpy(object),
+                "lat": pd.to_numeric(frame["lat"], errors="coerce").to_numpy(float),
+                "lon": pd.to_numeric(frame["lon"], errors="coerce").to_numpy(float),
+            }
+        )
+        if "online" in frame:
+            part = part[~frame["online"].fillna(False).astype(bool).to_numpy()]
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame({"city": pd.Series(dtype=object), "lat": [], "lon": []})
+    places = pd.concat(parts, ignore_index=True)
+    places = places[np.isfinite(places["lat"]) & np.isfinite(places["lon"])]
+    places = places.assign(_la=places["lat"].round(4), _lo=places["lon"].round(4))
+    places = places.drop_duplicates(["city", "_la", "_lo"]).drop(columns=["_la", "_lo"])
+    return places.sort_values(["city", "lat", "lon"], kind="stable").reset_index(drop=True)
+
+
+def plan_meetups(
+    members: pd.DataFrame,
+    events: pd.DataFrame,
+    settings: Settings,
+    k: int = 3,
+    radius_km: float | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Candidate meetup cities ranked by people at risk within reach, and k chosen for coverage.
+
+    ``ranked``: every candidate place with ``at_risk_within_radius`` (medium or
+    high risk members with coordinates within the radius), most first.
+    ``chosen``: up to ``k`` places picked greedily, each covering the most
+    people not yet covered (it stops early when nobody new is reached);
+    ``share_covered`` is of the at-risk members who have coordinates.
+    """
+    radius = float(settings.meetup_radius_km if radius_km is None else radius_km)
+    places = _candidate_places(members, events)
+    tier = members["risk_tier"] if "risk_tier" in members else pd.Series("", index=members.index)
+    risky = members[tier.isin(AT_RISK_TIERS)]
+    lat = pd.to_numeric(risky.get("lat", pd.Series(dtype=float)), errors="coerce").to_numpy(float)
+    lon = pd.to_numeric(risky.get("lon", pd.Series(dtype=float)), errors="coerce").to_numpy(float)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    points = pd.DataFrame({"lat": np.round(lat[ok], 5), "lon": np.round(lon[ok], 5)})
+    weights = points.value_counts(sort=False)
+    p_lat = weights.index.get_level_values("lat").to_numpy(float)
+    p_lon = weights.index.get_level_values("lon").to_numpy(float)
+    w = weights.to_numpy(np.int64)
+    total = int(w.sum())
+
+    n = len(places)
+    if n and len(w):
+        tree = cKDTree(_unit_vectors(p_lat, p_lon))
+        near = tree.query_ball_point(_unit_vectors(places["lat"].to_numpy(), places["lon"].to_numpy()), r=_chord(radius))
+        counts = np.fromiter((len(x) for x in near), np.int64, n)
+        row = np.repeat(np.arange(n), counts)
+        col = np.fromiter((j for x in near for j in x), np.int64, int(counts.sum()))
+        d = _haversine_km(places["lat"].to_numpy()[row], places["lon"].to_numpy()[row], p_lat[col], p_lon[col])
+        inside = d <= radius
+        cover = csr_matrix((np.ones(int(inside.sum())), (row[inside], col[inside])), shape=(n, len(w)))
+    else:
+        cover = csr_matrix((n, max(len(w), 0)))
+    reach = np.asarray(cover @ w.astype(float)).ravel().astype(np.int64) if n else np.zeros(0, np.int64)
+
+    ranked = places.assign(at_risk_within_radius=reach)
+    ranked = ranked.sort_values(["at_risk_within_radius", "city"], ascending=[False, True], kind="stable")
+    ranked = ranked.reset_index(drop=True)[list(RANKED_COLUMNS)]
+
+    chosen_rows = []
+    uncovered = w.astype(float)
+    covered = 0
+    for order in range(1, max(int(k), 0) + 1):
+        if not n or not len(w):
+            break
+        gain = np.asarray(cover @ uncovered).ravel()
+        # ties go to the higher-ranked (then alphabetically first) place
+        best = int(np.lexsort((places["city"].to_numpy(object), -reach, -gain))[0])
+        if gain[best] <= 0:
+            break
+        newly = int(round(gain[best]))
+        covered += newly
+        uncovered[cover[best].indices] = 0.0
+        chosen_rows.append(
+            {
+                "order": order,
+                "city": places["city"].iat[best],
+                "lat": float(places["lat"].iat[best]),
+                "lon": float(places["lon"].iat[best]),
+                "newly_covered": newly,
+                "cumulative_covered": covered,
+                "share_covered": covered / total if total else 0.0,
+            }
+        )
+    chosen = pd.DataFrame(chosen_rows, columns=list(CHOSEN_COLUMNS)).astype(
+        {"order": "int64", "lat": "float64", "lon": "float64", "newly_covered": "int64",
+         "cumulative_covered": "int64", "share_covered": "float64"}
+    )
+    return ranked, chosen
+
+
+def dormant_cities(
+    members: pd.DataFrame,
+    events: pd.DataFrame,
+    as_of: pd.Timestamp,
+    min_members: int = 5,
+    days: int = 90,
+) -> pd.DataFrame:
+    """Cities with ``min_members`` or more members and no in-person event in the last ``days`` days.
+
+    Cities are ``city_label`` on both sides ("(no city)" is never one); events
+    after ``as_of`` don't count as recent but are shown as ``next_event_on``.
+    """
+    labels = members["city_label"].fillna("(no city)").astype(str)
+    named = ~labels.isin(list(NO_CITY_LABELS))
+    tier = members["risk_tier"] if "risk_tier" in members else pd.Series("", index=members.index)
+    per_city = pd.DataFrame({"city": labels[named], "at_risk": tier[named].isin(AT_RISK_TIERS)})
+    counts = per_city.groupby("city", sort=True).agg(members=("at_risk", "size"), at_risk=("at_risk", "sum"))
+    counts = counts[counts["members"] >= min_members]
+
+    day = pd.Timestamp(as_of).normalize()
+    end = day + pd.Timedelta(days=1)
+    if events.empty:
+        ev = pd.DataFrame({"city": pd.Series(dtype=object), "starts_at": pd.Series(dtype="datetime64[ns]")})
+    else:
+        ev_label = events["city_label"] if "city_label" in events else events["city"]
+        in_person = ~events["online"].fillna(False).astype(bool) if "online" in events else True
+        ev = pd.DataFrame({"city": ev_label.fillna("").astype(str).str.strip(), "starts_at": pd.to_datetime(events["starts_at"])})
+        ev = ev[in_person & ev["starts_at"].notna()]
+    last = ev[ev["starts_at"] < end].groupby("city")["starts_at"].max()
+    upcoming = ev[ev["starts_at"] >= end].groupby("city")["starts_at"].min()
+    out = counts.assign(
+        last_event_on=last.reindex(counts.index),
+        next_event_on=upcoming.reindex(counts.index),
+    )
+    since = (day - out["last_event_on"].dt.normalize()).dt.days
+    out = out.assign(days_since_last_event=since.astype("Int64"))
+    quiet = out["last_event_on"].isna() | (since > days)
+    out = out[quiet].reset_index().rename(columns={"index": "city"})
+    out = out.astype({"members": "int64", "at_risk": "int64"})
+    out = out.sort_values(["at_risk", "members", "city"], ascending=[False, False, True], kind="stable")
+    return out.reset_index(drop=True)[list(DORMANT_COLUMNS)]
+
+
+# --- network picture ---------------------------------------------------------------
+
+TIER_COLOURS: dict[str, str] = {"low": "#7f8c99", "medium": "#f0a202", "high": "#d1495b"}
+
+
+def _spring_layout(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Fruchterman–Reingold positions for n nodes, seeded, scaled into the unit disc."""
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(-1, 1, (n, 2))
+    if n == 1:
+        return np.zeros((1, 2))
+    k = 1.0 / np.sqrt(n)
+    temp = 0.1
+    for _ in range(150):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.maximum(np.linalg.norm(delta, axis=2), 1e-3)
+        force = (delta / dist[..., None] * (k * k / dist)[..., None]).sum(axis=1)
+        ed = pos[src] - pos[dst]
+        el = np.maximum(np.linalg.norm(ed, axis=1), 1e-3)
+        pull = ed * (el * weight / k)[:, None]
+        np.add.at(force, src, -pull)
+        np.add.at(force, dst, pull)
+        length = np.maximum(np.linalg.norm(force, axis=1), 1e-9)
+        pos += force / length[:, None] * np.minimum(length, temp)[:, None]
+        temp *= 0.97
+    pos -= pos.mean(axis=0)
+    return pos / max(np.linalg.norm(pos, axis=1).max(), 1e-9)
+
+
+def network_figure(
+    members: pd.DataFrame,
+    edges: pd.DataFrame,
+    city_label: str,
+    max_nodes: int = 60,
+) -> go.Figure:
+    """Who-knows-whom among members in one city: people at risk highlighted, isolated people on the outer ring.
+
+    At most ``max_nodes`` people are drawn so the picture stays readable: people
+    at risk first (highest score first) up to half of the places, then the best
+    connected, then any remaining people at risk. Connected people are placed by
+    a seeded spring layout inside the unit circle; people with no tie to anyone
+    shown sit on a ring outside it. Names are escaped (plotly reads a little HTML).
+    """
+    m = _prepared(members)
+    people = m[m["city_label"].eq(city_label)].reset_index(drop=True)
+    title = html.escape(str(city_label))
+    fig = go.Figure()
+    fig.update_layout(
+        showlegend=True,
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        plot_bgcolor="white",
+    )
+    if people.empty:
+        fig.update_layout(title={"text": f"Nobody in {title}"})
+        return fig
+
+    if len(edges):
+        ea, eb, edge_ids = edge_codes(edges)
+        slot = pd.Index(people["member_id"]).get_indexer(edge_ids)
+        a, b = slot[ea], slot[eb]
+        meetings, strength = edges["meetings"].to_numpy(), edges["strength"].to_numpy(float)
+    else:
+        a = b = meetings = np.zeros(0, np.int64)
+        strength = np.zeros(0)
+    inside = (a >= 0) & (b >= 0)
+    a, b, meetings, strength = a[inside], b[inside], meetings[inside], strength[inside]
+    degree = np.bincount(np.r_[a, b], weights=np.r_[strength, strength], minlength=len(people))
+
+    at_risk = people["risk_tier"].isin(AT_RISK_TIERS).to_numpy()
+    risk_first = np.lexsort((people["member_id"].to_numpy(object), -people["risk_score"].to_numpy(), ~at_risk))
+    connected_first = np.lexsort((people["member_id"].to_numpy(object), -degree))
+    half = max(max_nodes // 2, 1)
+    picked: list[int] = [int(i) for i in risk_first[: min(half, int(at_risk.sum()))]]
+    seen = set(picked)
+    for pool in (connected_first, risk_first):
+        for i in pool[: max_nodes + len(seen)]:
+            if len(picked) < max_nodes and int(i) not in seen:
+                picked.append(int(i))
+                seen.add(int(i))
+    shown = np.sort(np.array(picked, np.int64))
+    remap = np.full(len(people), -1)
+    remap[shown] = np.arange(len(shown))
+    keep = (remap[a] >= 0) & (remap[b] >= 0)
+    src, dst, met, wgt = remap[a[keep]], remap[b[keep]], meetings[keep], strength[keep]
+    sub = people.iloc[shown].reset_index(drop=True)
+
+    n = len(sub)
+    pos = np.zeros((n, 2))
+    linked = np.zeros(n, bool)
+    linked[src] = True
+    linked[dst] = True
+    core = np.flatnonzero(linked)
+    if len(core):
+        back = np.full(n, -1)
+        back[core] = np.arange(len(core))
+        pos[core] = _spring_layout(len(core), back[src], back[dst], np.clip(wgt, 0.2, 3.0))
+    lonely = np.flatnonzero(~linked)
+    if len(lonely):
+        lonely = lonely[np.argsort(sub["member_id"].to_numpy(object)[lonely], kind="stable")]
+        angle = 2 * np.pi * np.arange(len(lonely)) / len(lonely) + np.pi / 2
+        pos[lonely] = 1.3 * np.column_stack([np.cos(angle), np.sin(angle)])
+
+    for label, mask, width, colour in (
+        ("met once", met < 2, 1.0, "#c9d1d9"),
+        ("met 2+ times", met >= 2, 2.5, "#5b7083"),
+    ):
+        xs = np.column_stack([pos[src[mask], 0], pos[dst[mask], 0], np.full(int(mask.sum()), np.nan)]).ravel()
+        ys = np.column_stack([pos[src[mask], 1], pos[dst[mask], 1], np.full(int(mask.sum()), np.nan)]).ravel()
+        fig.add_trace(
+            go.Scatter(x=xs, y=ys, mode="lines", line={"width": width, "color": colour}, hoverinfo="skip", name=label)
+        )
+    ties_here = np.bincount(np.r_[src, dst], minlength=n)
+    for tier in ("low", "medium", "high"):
+        mask = sub["risk_tier"].eq(tier).to_numpy() if tier != "low" else ~sub["risk_tier"].isin(AT_RISK_TIERS).to_numpy()
+        if not mask.any():
+            continue
+        text = [
+            f"{html.escape(nm or mid)}<br>{_plural(int(t), 'tie')} here · {tier} risk"
+            for nm, mid, t in zip(sub["name"][mask], sub["member_id"][mask], ties_here[mask])
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=pos[mask, 0],
+                y=pos[mask, 1],
+                mode="markers",
+                marker={
+                    "size": 9 + np.minimum(sub["events_attended"].to_numpy()[mask], 20) / 2,
+                    "color": TIER_COLOURS[tier],
+                    "line": {"width": 1, "color": "white"},
+                },
+                hovertext=text,
+                hoverinfo="text",
+                name="not at risk" if tier == "low" else f"{tier} risk",
+            )
+        )
+    note = f"showing {n} of {len(people)} members" if n < len(people) else f"{n} members"
+    fig.update_layout(title={"text": f"Who has met whom in {title} ({note}; no ties: outer ring)"})
+    return fig
+
+
+# --- messages ------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_]+)\}")
+
+
+def render_message(template: str, values: dict[str, str]) -> str:
+    """Fill ``{field}`` placeholders from ``values``; anything else is left exactly as typed.
+
+    Only bare names in ``MESSAGE_FIELDS`` are replaced (``{{``/``}}`` give
+    literal braces); there is no attribute, index or format-spec access, so a
+    template can never reach into Python objects.
+    """
+
+    def fill(match: re.Match) -> str:
+        token = match.group(0)
+        if token == "{{":
+            return "{"
+        if token == "}}":
+            return "}"
+        field = match.group(1)
+        return values.get(field, token) if field in MESSAGE_FIELDS else token
+
+    return _PLACEHOLDER.sub(fill, template)
+
+
+def render_messages(approved: pd.DataFrame, template: str) -> pd.DataFrame:
+    """The approved introductions with a ``message`` column rendered from ``template``."""
+    def text(col: str) -> list[str]:
+        if col not in approved:
+            return [""] * len(approved)
+        return ["" if pd.isna(v) else str(v) for v in approved[col]]
+
+    columns = {field: text(field) for field in MESSAGE_FIELDS}
+    messages = [
+        render_message(template, {f: columns[f][i] for f in MESSAGE_FIELDS}) for i in range(len(approved))
+    ]
+    return approved.assign(message=pd.Series(messages, index=approved.index, dtype=object))
