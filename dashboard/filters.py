@@ -1,0 +1,156 @@
+"""The sidebar filters as one frozen value, and the pure function every page uses.
+
+Rules (the pages rely on them):
+
+- Cities and "within R km of a city" combine with OR: picking Leeds and "within
+  25 km of Huddersfield" shows members of either. A ``near_city`` that names no
+  city in the data matches nobody (a stale bookmark shows an empty view, never
+  an error).
+- In-person events follow the same geography as members (their own city label
+  or coordinates). Online events have no place: under a geographic filter they
+  stay in view only when a member in view registered for or attended them
+  (cancellations don't count), so an online event that Leeds members go to is
+  part of the Leeds view. Without a geographic filter every event stays.
+- Dates restrict events only (inclusive on both ends); events without a date
+  drop out when a date bound is set. Members are never filtered by date.
+- Attendance keeps the rows whose member *and* event are both in view.
+- A community without geo columns still works: labels come from the raw city
+  text, and a radius filter matches nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from dashboard.distance import within_radius_mask
+from dashboard.geo import NO_CITY_LABEL, ONLINE_LABEL
+from dashboard.model import Community
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the organiser picked in the sidebar; the default shows everything."""
+
+    cities: tuple[str, ...] = ()
+    near_city: str = ""
+    radius_km: float = 25.0
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def geographic(self) -> bool:
+        """Whether a city or distance filter is set."""
+        return bool(self.cities) or bool(self.near_city)
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return self.geographic or self.date_from is not None or self.date_to is not None
+
+
+def _labels(frame: pd.DataFrame, online: pd.Series | None = None) -> pd.Series:
+    """city_label when present, else the stripped city text, else "(no city)"."""
+    if "city_label" in frame:
+        return frame["city_label"].fillna(NO_CITY_LABEL).astype(str)
+    city = frame["city"] if "city" in frame else pd.Series("", index=frame.index)
+    labels = city.fillna("").astype(str).str.split().str.join(" ").replace("", NO_CITY_LABEL)
+    if online is not None:
+        labels = labels.where(~online, ONLINE_LABEL)
+    return labels
+
+
+def _coords(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    if "lat" in frame and "lon" in frame:
+        return (pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float),
+                pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float))
+    nan = np.full(len(frame), np.nan)
+    return nan, nan
+
+
+def city_center(community: Community, label: str) -> tuple[float, float] | None:
+    """Coordinates of a city label found in the members (or events), else None."""
+    if not label:
+        return None
+    for frame in (community.members, community.events):
+        if frame.empty:
+            continue
+        lats, lons = _coords(frame)
+        hit = (_labels(frame) == label).to_numpy() & np.isfinite(lats) & np.isfinite(lons)
+        if hit.any():
+            i = int(np.flatnonzero(hit)[0])
+            return float(lats[i]), float(lons[i])
+    return None
+
+
+def _in_area(frame: pd.DataFrame, f: Filters, center: tuple[float, float] | None,
+             online: pd.Series | None = None) -> np.ndarray:
+    """Rows whose label is picked or whose coordinates are within the radius."""
+    labels = _labels(frame, online)
+    keep = labels.isin(f.cities).to_numpy() if f.cities else np.zeros(len(frame), dtype=bool)
+    if center is not None:
+        lats, lons = _coords(frame)
+        keep = keep | within_radius_mask(lats, lons, center[0], center[1], float(f.radius_km))
+    return keep
+
+
+def _online(events: pd.DataFrame) -> pd.Series:
+    if "online" not in events:
+        return pd.Series(False, index=events.index)
+    return events["online"].fillna(False).astype(bool)
+
+
+def _date_mask(events: pd.DataFrame, f: Filters) -> np.ndarray:
+    keep = np.ones(len(events), dtype=bool)
+    if (f.date_from is None and f.date_to is None) or "starts_at" not in events:
+        return keep
+    day = pd.to_datetime(events["starts_at"], errors="coerce").dt.normalize()
+    if f.date_from is not None:
+        keep &= (day >= pd.Timestamp(f.date_from)).fillna(False).to_numpy(dtype=bool)
+    if f.date_to is not None:
+        keep &= (day <= pd.Timestamp(f.date_to)).fillna(False).to_numpy(dtype=bool)
+    return keep
+
+
+def apply_filters(community: Community, f: Filters) -> Community:
+    """The community restricted to the filters (see the module docstring for the rules)."""
+    members, events, attendance = community.members, community.events, community.attendance
+    if f.geographic:
+        center = city_center(community, f.near_city) if f.near_city else None
+        member_keep = _in_area(members, f, center)
+    else:
+        center, member_keep = None, np.ones(len(members), dtype=bool)
+    members_view = members[member_keep].reset_index(drop=True)
+    ids = set(members_view["member_id"]) if "member_id" in members_view else set()
+
+    event_keep = _date_mask(events, f)
+    if f.geographic and len(events):
+        online = _online(events)
+        in_person = _in_area(events, f, center, online) & ~online.to_numpy()
+        came = attendance.loc[
+            attendance["member_id"].isin(ids) & (attendance["status"] != "cancelled"), "event_id"
+        ] if len(attendance) else pd.Series([], dtype=object)
+        online_kept = online.to_numpy() & events["event_id"].isin(set(came)).to_numpy()
+        event_keep = event_keep & (in_person | online_kept)
+    events_view = events[event_keep].reset_index(drop=True)
+    if len(attendance):
+        keep = attendance["member_id"].isin(ids) & attendance["event_id"].isin(set(events_view["event_id"]))
+        attendance_view = attendance[keep].reset_index(drop=True)
+    else:
+        attendance_view = attendance
+    return community.with_(members=members_view, events=events_view, attendance=attendance_view)
+
+
+def city_options(community: Community) -> list[str]:
+    """City labels of members, most members first ("(no city)" last)."""
+    members = community.members
+    if members.empty:
+        return []
+    counts = _labels(members).value_counts()
+    frame = pd.DataFrame({"label": counts.index.astype(str), "n": counts.to_numpy()})
+    frame["blank"] = frame["label"] == NO_CITY_LABEL
+    frame = frame.sort_values(["blank", "n", "label"], ascending=[True, False, True], kind="stable")
+    return frame["label"].tolist()

