@@ -83,6 +83,7 @@ CORE_WINDOW_DAYS: int = 182
 SOURCE_LOG = "attendance log"
 SOURCE_MEETUP = "Meetup totals"
 SOURCE_NONE = "none"
+SOURCES: tuple[str, ...] = (SOURCE_LOG, SOURCE_MEETUP, SOURCE_NONE)
 
 #: metrics a Meetup-totals member cannot have, with the words the page shows
 METRIC_LABELS: dict[str, str] = {
@@ -119,6 +120,7 @@ SCORE_EXPLANATION: str = (
 _NAT = np.iinfo(np.int64).min
 _ATTENDED, _NO_SHOW = STATUSES.index("attended"), STATUSES.index("no_show")
 _RSVP_CODES = (STATUSES.index("registered"), _ATTENDED, _NO_SHOW)
+assert sorted(_RSVP_CODES) == list(range(3)), "RSVP statuses must be the first three STATUSES"
 
 
 # --- small vectorised helpers -------------------------------------------------
@@ -202,10 +204,18 @@ def score_from_raw(raw: float | np.ndarray) -> float | np.ndarray:
     return 100.0 * (1.0 - np.exp(-np.asarray(raw, dtype=float) / SCORE_SCALE))
 
 
+def _role_in(members: pd.DataFrame, roles: tuple[str, ...]) -> np.ndarray:
+    """True where the member's role (trimmed, any case) is one of ``roles``."""
+    if "role" not in members.columns or members.empty:
+        return np.zeros(len(members), dtype=bool)
+    codes, uniq = pd.factorize(members["role"])
+    hit = np.array([str(u).strip().lower() in roles for u in uniq] + [False])
+    return hit[codes]
+
+
 def member_weights(members: pd.DataFrame, settings: Settings) -> np.ndarray:
     """Per-member attendance weight: host_weight for host/volunteer/organiser roles."""
-    role = _column(members, "role", "member").astype("str").str.strip().str.lower()
-    return np.where(role.isin(WEIGHTED_ROLES).to_numpy(), float(settings.host_weight), 1.0)
+    return np.where(_role_in(members, WEIGHTED_ROLES), float(settings.host_weight), 1.0)
 
 
 # --- attendance as arrays ----------------------------------------------------
@@ -248,7 +258,7 @@ def sorted_attended(
     known = member_pos >= 0
     past = known & (day != _NAT) & (day <= today)
     no_shows = np.bincount(member_pos[past & (status == _NO_SHOW)], minlength=n)
-    rsvps = np.bincount(member_pos[past & np.isin(status, _RSVP_CODES)], minlength=n)
+    rsvps = np.bincount(member_pos[past & (status >= 0) & (status <= max(_RSVP_CODES))], minlength=n)
     has_rows = np.bincount(member_pos[known], minlength=n) > 0
     take = past & (status == _ATTENDED)
     m, d = member_pos[take], day[take]
@@ -293,7 +303,8 @@ def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings
     use_agg = ~has_rows & (~np.isnan(agg_events) | (agg_last != _NAT))
     community_has_log = len(community.attendance) > 0
     none = ~has_rows & ~use_agg & (not community_has_log)
-    source = np.where(has_rows | (~use_agg & ~none), SOURCE_LOG, np.where(use_agg, SOURCE_MEETUP, SOURCE_NONE))
+    source_code = np.where(use_agg, 1, np.where(none, 2, 0)).astype(np.int8)
+    source = np.array(SOURCES, dtype=object)[source_code]
 
     count = np.where(use_agg, agg_events, count)
     count[none] = np.nan
@@ -334,8 +345,9 @@ def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings
         count, since_last, last90, prev90, median_gap, score, recent6m, since_joined, join_known, source, settings
     )
     frame["segment"] = pd.Categorical.from_codes(segment, categories=list(SEGMENTS))
-    frame["metrics_source"] = pd.Series(source, index=frame.index, dtype="str")
-    frame["segment_reason"] = pd.Series(reason, index=frame.index, dtype="str")
+    frame["metrics_source"] = pd.Categorical.from_codes(source_code, categories=list(SOURCES))
+    # object dtype: converting 100k sentences to Arrow strings would double this step
+    frame["segment_reason"] = pd.Series(reason, index=frame.index, dtype=object)
     for col in ("events_attended", "days_since_last", "attended_last_90", "attended_prev_90", "no_shows", "rsvps"):
         frame[col] = pd.array(frame[col].to_numpy(), dtype="Int64")
     return frame
@@ -462,8 +474,7 @@ def uncomputable_metrics(metrics: pd.DataFrame) -> list[str]:
 
 def is_staff(members: pd.DataFrame) -> pd.Series:
     """True for organisers and hosts (False when there is no role column)."""
-    role = _column(members, "role", "member").astype("str").str.strip().str.lower()
-    return role.isin(STAFF_ROLES)
+    return pd.Series(_role_in(members, STAFF_ROLES), index=members.index)
 
 
 def exclude_staff(community: Community, settings: Settings) -> Community:

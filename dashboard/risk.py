@@ -42,8 +42,6 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from scipy.spatial import cKDTree
 
 from dashboard import engagement as eng
@@ -129,7 +127,8 @@ def _signal(index: pd.Index, fired: np.ndarray, reason: np.ndarray | None = None
     text = np.full(len(index), "", dtype=object)
     if reason is not None:
         text[fired] = np.asarray(reason, dtype=object)[fired]
-    return Signal(pd.Series(fired, index=index, name="fired"), pd.Series(text, index=index, dtype="str"))
+    # object dtype: the reasons are joined per member later, converting each is waste
+    return Signal(pd.Series(fired, index=index, name="fired"), pd.Series(text, index=index, dtype=object))
 
 
 def _ids(members: pd.DataFrame) -> pd.Index:
@@ -179,10 +178,9 @@ def score_survey_answer(text: str | None) -> int | None:
 
 def _scores(answers: pd.Series) -> np.ndarray:
     """Scores as float (NaN for blank/unknown), computed once per distinct answer."""
-    values = answers.fillna("").astype("str")
-    uniq = pd.unique(values)
-    table = {u: score_survey_answer(u) for u in uniq}
-    return values.map(lambda v: table[v]).to_numpy(dtype=np.float64, na_value=np.nan)
+    codes, uniq = pd.factorize(answers, use_na_sentinel=True)
+    lut = np.array([np.nan if (s := score_survey_answer(u)) is None else s for u in uniq] + [np.nan])
+    return lut[codes]  # code -1 (missing) picks the trailing NaN
 
 
 def unknown_survey_answers(members: pd.DataFrame) -> pd.DataFrame:
@@ -240,8 +238,9 @@ def self_reported(members: pd.DataFrame, settings: Settings) -> Signal:
 def _city_words(members: pd.DataFrame) -> np.ndarray:
     """The member's city for sentences (';' replaced so reasons stay '; '-separable)."""
     label = members["city_label"] if "city_label" in members.columns else members["city"]
+    label = label.reset_index(drop=True)
     label = label.fillna("").astype("str").str.strip()
-    raw = members["city"].fillna("").astype("str").str.strip() if "city" in members.columns else label
+    raw = members["city"].reset_index(drop=True).fillna("").astype("str").str.strip() if "city" in members.columns else label
     words = label.where((label != "") & (label != _NO_CITY), raw)
     words = words.where(words != "", "their city").str.replace(";", ",")
     return words.to_numpy(dtype=object)
@@ -258,7 +257,7 @@ def newcomer(members: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> 
     fired = (moved != np.iinfo(np.int64).min) & (moved >= since) & (moved <= today)
     reason = np.full(len(members), "", dtype=object)
     if fired.any():
-        reason[fired] = "Moved to " + _city_words(members)[fired] + " in " + _month_year(moved[fired])
+        reason[fired] = "Moved to " + _city_words(members.loc[fired]) + " in " + _month_year(moved[fired])
     return _signal(idx, fired, reason)
 
 
@@ -366,7 +365,8 @@ def repeat_tie_stats(
     if len(m) == 0:
         return pd.DataFrame({"repeat_ties": out}, index=_ids(members))
     # attended rows grouped by event: one integer sort, no argsort
-    key = np.unique(e * n + m)
+    key = np.sort(e * n + m)
+    key = key[np.concatenate(([True], key[1:] != key[:-1]))]  # np.unique hashes: slower here
     e_sorted, m_sorted = key // n, key % n
     count = np.bincount(m_sorted, minlength=n)
     size = np.bincount(e_sorted, minlength=int(e_sorted.max()) + 1)
@@ -427,6 +427,15 @@ def _coords(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def _distinct_points(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into the distinct (lat, lon) pairs (to ~1 m) and those pairs, by hashing."""
+    key = np.rint((lat + 90.0) * 1e5).astype(np.int64) * 40_000_000 + np.rint((lon + 180.0) * 1e5).astype(np.int64)
+    codes, uniq = pd.factorize(key)
+    first = np.zeros(len(uniq), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # first row of each place
+    return codes.astype(np.int64), np.column_stack((lat[first], lon[first]))
+
+
 def far_from_group(members: pd.DataFrame, events: pd.DataFrame, settings: Settings) -> Signal:
     """No other member within member_radius_km and no in-person event within event_radius_km."""
     idx = _ids(members)
@@ -438,10 +447,8 @@ def far_from_group(members: pd.DataFrame, events: pd.DataFrame, settings: Settin
     if not placed.any():
         return _signal(idx, fired)
     # most members share a few hundred places: work on distinct coordinates
-    pts, inverse, counts = np.unique(
-        np.column_stack((lat[placed], lon[placed])), axis=0, return_inverse=True, return_counts=True
-    )
-    inverse = inverse.ravel()
+    inverse, pts = _distinct_points(lat[placed], lon[placed])
+    counts = np.bincount(inverse, minlength=len(pts))
     xyz = _unit_vectors(pts[:, 0], pts[:, 1])
     if len(pts) > 1:
         dist, _ = cKDTree(xyz).query(xyz, k=2)
@@ -457,7 +464,7 @@ def far_from_group(members: pd.DataFrame, events: pd.DataFrame, settings: Settin
         online = events["online"].fillna(False).astype(bool).to_numpy() if "online" in events.columns else False
         ok = np.isfinite(elat) & np.isfinite(elon) & ~online
         if ok.any():
-            epts = np.unique(np.column_stack((elat[ok], elon[ok])), axis=0)
+            _, epts = _distinct_points(elat[ok], elon[ok])
             edist, _ = cKDTree(_unit_vectors(epts[:, 0], epts[:, 1])).query(
                 xyz, k=1, distance_upper_bound=_chord(settings.event_radius_km) * (1 + 1e-12)
             )
@@ -492,8 +499,10 @@ def _event_text(events: pd.DataFrame) -> np.ndarray:
 
 
 def _place_key(series: pd.Series) -> pd.Series:
-    """City text compared case- and space-insensitively."""
-    return series.fillna("").astype("str").str.strip().str.casefold()
+    """City text compared case- and space-insensitively (normalised once per distinct value)."""
+    codes, uniq = pd.factorize(series)
+    keys = pd.Series(uniq, dtype="str").str.strip().str.casefold().to_numpy(dtype=object)
+    return pd.Series(np.append(keys, "")[codes], index=series.index, dtype="str")
 
 
 def next_event_for(
@@ -595,28 +604,36 @@ def connection_risk(
     frame["risk_score"] = np.rint(score).astype(np.int64)
     frame["risk_tier"] = pd.Categorical(tier, categories=list(TIERS), ordered=True)
     frame["risk_reasons"] = _split_reasons(text)
-    frame["risk_reasons_text"] = text
+    frame["risk_reasons_text"] = pd.Series(text, index=idx, dtype="str")
     frame["next_event"] = next_event_for(members, community.events, as_of, settings.event_radius_km)
     frame.attrs["notes"] = notes
     return frame
 
 
-def _join_reasons(reasons: list[pd.Series]) -> pd.Series:
-    """Per member, the non-empty reasons "; "-joined (one Arrow pass, no Python loop)."""
-    arrays = []
-    for r in reasons:
-        a = pa.array(r.to_numpy(dtype=object), type=pa.large_string())
-        arrays.append(pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.large_string()), a))
-    joined = pc.binary_join_element_wise(*arrays, pa.scalar("; ", pa.large_string()), null_handling="skip")
-    return pd.Series(joined.to_numpy(zero_copy_only=False), index=reasons[0].index, dtype="str")
+def _join_reasons(reasons: list[pd.Series]) -> np.ndarray:
+    """Per member, the non-empty reasons "; "-joined (array operations, no per-member loop)."""
+    stacked = [r.to_numpy(dtype=object) for r in reasons]
+    any_reason = np.logical_or.reduce([a != "" for a in stacked])
+    text = np.full(len(reasons[0]), "", dtype=object)
+    rows = np.flatnonzero(any_reason)
+    if len(rows):
+        acc = stacked[0][rows]
+        for a in stacked[1:]:
+            part = a[rows]
+            acc = acc + np.where((acc != "") & (part != ""), "; ", "").astype(object) + part
+        text[rows] = acc
+    return text
 
 
-def _split_reasons(text: pd.Series) -> np.ndarray:
+_split = np.frompyfunc(str.split, 2, 1)
+
+
+def _split_reasons(text: np.ndarray) -> np.ndarray:
     """The joined reasons back as one list per member ([] when none)."""
     out = np.empty(len(text), dtype=object)
-    empty = (text == "").to_numpy()
+    empty = text == ""
     if (~empty).any():
-        out[~empty] = text[~empty].str.split("; ").to_numpy()
+        out[~empty] = _split(text[~empty], "; ")
     out[empty] = np.frompyfunc(lambda _: [], 1, 1)(np.zeros(int(empty.sum())))
     return out
 
