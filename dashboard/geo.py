@@ -37,7 +37,7 @@ from rapidfuzz.distance import OSA
 from dashboard.model import GEOCODE_COLUMNS, Community
 
 #: bump when the index layout or the folding rules change (invalidates disk caches)
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 #: confidence at or above which a place counts as resolved
 RESOLVED_MIN = 0.8
 #: confidence at or above which a guess is placed on the map, flagged for review
@@ -218,7 +218,8 @@ def _qualifier_table(countries: dict, us_states: dict) -> dict[str, tuple[_Regio
 def _region_names(countries: dict, us_states: dict) -> dict[_Region, str]:
     """Display names of countries and of the admin1 regions we know by name."""
     names: dict[_Region, str] = {(iso, ""): c["name"] for iso, c in countries.items()}
-    names.update({("GB", code): name.title() for name, code in _GB_NATIONS.items() if len(name) > 5})
+    names.update({("GB", "ENG"): "England", ("GB", "SCT"): "Scotland", ("GB", "WLS"): "Wales",
+                  ("GB", "NIR"): "Northern Ireland"})
     names.update({("US", code): s["name"] for code, s in us_states.items()})
     names.update({("CA", a1): name for a1, (name, _abbr) in _CA_PROVINCES.items()})
     names.update({("AU", a1): name for a1, (name, _abbr) in _AU_STATES.items()})
@@ -825,10 +826,10 @@ class OfflineGeocoder(Geocoder):
         )
         gap = math.inf if rival is None else best_s - rival
         conf = min(1.0, 0.55 + 0.3 * gap)
-        ambiguous = gap < 2.0
+        ambiguous = gap < 1.0  # within a factor of ten in size: a real toss-up
         primary = ix.primary[best] == key
         if sim is None:
-            if ambiguous and rival is not None:
+            if ambiguous and rival is not None and conf < RESOLVED_MIN:
                 reason = f"several places are called '{text}'; picked the likeliest"
             else:
                 reason = "exact name" if primary else f"alternative name of {ix.names[best]}"
@@ -1053,7 +1054,7 @@ def main_country(texts: Iterable[object], geocoder: Geocoder | None = None) -> s
     for key, n in counts.items():
         if isinstance(geocoder, OfflineGeocoder):
             res = geocoder.resolve(key, country_bias="")
-            if res.place_id is not None and res.confidence >= 0.9 and not res.ambiguous:
+            if res.place_id is not None and res.confidence >= 0.9:
                 votes[geocoder.index.cc[res.place_id]] += n
         else:
             row = _foreign_row(key, geocoder)

@@ -1,0 +1,358 @@
+"""Offline geocoding: real strings against independently known coordinates (30 km)."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+from geopy.point import Point
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dashboard import geo
+from dashboard.distance import haversine_km
+from dashboard.model import GEOCODE_COLUMNS, MEMBER_GEO_COLUMNS, Community
+from tests.factories import make_community
+
+LONDON = (51.507, -0.128)
+LONDON_ON = (42.984, -81.246)
+MANCHESTER = (53.481, -2.243)
+LEEDS = (53.801, -1.549)
+HUDDERSFIELD = (53.646, -1.780)
+EDINBURGH = (55.953, -3.189)
+PORTLAND_OR = (45.515, -122.679)
+ZURICH = (47.377, 8.542)
+MUNICH = (48.135, 11.582)
+COLOGNE = (50.938, 6.960)
+
+# (text, expected (lat, lon)) — coordinates from general references, not from GeoNames
+REAL_PLACES = [
+    ("London", LONDON),
+    ("london ", LONDON),
+    ("LONDON, UK", LONDON),
+    ("London, England", LONDON),
+    ("London, Ontario", LONDON_ON),
+    ("London, Canada", LONDON_ON),
+    ("London, ON", LONDON_ON),
+    ("Huddersfield", HUDDERSFIELD),
+    ("Leeds", LEEDS),
+    ("Leeds ", LEEDS),
+    ("  leeds  ", LEEDS),
+    ("Leeds, West Yorkshire", LEEDS),
+    ("Manchester, England", MANCHESTER),
+    ("Manchester, Great Britain", MANCHESTER),
+    ("Greater Manchester", MANCHESTER),
+    ("Edinburgh, Scotland", EDINBURGH),
+    ("Cardiff, Wales", (51.481, -3.179)),
+    ("Glasgow", (55.864, -4.252)),
+    ("Toronto", (43.653, -79.383)),
+    ("Zürich", ZURICH),
+    ("Zurich", ZURICH),
+    ("ZURICH", ZURICH),
+    ("München", MUNICH),
+    ("Munich", MUNICH),
+    ("Muenchen", MUNICH),
+    ("Köln", COLOGNE),
+    ("Koln", COLOGNE),
+    ("Cologne", COLOGNE),
+    ("Camden Town", (51.539, -0.143)),
+    ("Manchestr", MANCHESTER),
+    ("Huddersfeild", HUDDERSFIELD),
+    ("Edinbrugh", EDINBURGH),
+    ("Sheffeild", (53.381, -1.470)),
+    ("Paris, France", (48.857, 2.352)),
+    ("Springfield, IL", (39.781, -89.650)),
+    ("Springfield, Massachusetts", (42.101, -72.590)),
+    ("Portland, Oregon", PORTLAND_OR),
+    ("Portland, OR", PORTLAND_OR),
+    ("Portland OR", PORTLAND_OR),
+    ("Portland, Maine", (43.659, -70.257)),
+    ("Cambridge, MA", (42.373, -71.110)),
+    ("Vancouver, BC", (49.283, -123.121)),
+    ("Perth, WA", (-31.950, 115.860)),
+    ("Perth, Scotland", (56.396, -3.437)),
+    ("St Albans", (51.752, -0.336)),
+    ("Saint Albans", (51.752, -0.336)),
+    ("St. Albans", (51.752, -0.336)),
+    ("Stoke-on-Trent", (53.003, -2.180)),
+    ("Newcastle upon Tyne", (54.978, -1.618)),
+    ("New York", (40.713, -74.006)),
+    ("Montreal", (45.502, -73.567)),
+    ("Den Haag", (52.070, 4.300)),
+    ("Kiev", (50.450, 30.523)),
+    ("Лондон", LONDON),
+    ("North London", LONDON),
+    ("HD1 2QA, Huddersfield", HUDDERSFIELD),
+    ("London 🇬🇧", LONDON),
+]
+
+
+@pytest.fixture(scope="module")
+def gb() -> geo.OfflineGeocoder:
+    """A geocoder for a community in Great Britain."""
+    return geo.OfflineGeocoder(country_bias="GB")
+
+
+@pytest.mark.parametrize(("text", "expected"), REAL_PLACES, ids=[t for t, _ in REAL_PLACES])
+def test_real_place_within_30_km(gb: geo.OfflineGeocoder, text: str, expected: tuple[float, float]) -> None:
+    loc = gb.geocode(text)
+    assert loc is not None, gb.resolve(text)
+    assert float(haversine_km(loc.latitude, loc.longitude, *expected)) <= 30
+
+
+NON_PLACES = [
+    "", "   ", "Online", "online only", "Earth", "N/A", "n/a", "-", "?", "12345", "🏠🏠", "x" * 500,
+    "'; DROP TABLE members;--", "<script>alert(1)</script>", "<b>London</b>", "SELECT * FROM users",
+    '=HYPERLINK("http://evil.example")', "www.example.com", "someone@example.com", "HD1 2QA", "LS6",
+    "England", "UK", "United Kingdom", "Xqzvbnmwq", "Zoom", "TBC", "prefer not to say",
+]
+
+
+@pytest.mark.parametrize("text", NON_PLACES)
+def test_non_places_are_unresolved_with_a_reason(gb: geo.OfflineGeocoder, text: str) -> None:
+    res = gb.resolve(text)
+    assert res.status == "unresolved"
+    assert res.reason
+    assert gb.geocode(text) is None
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), 42, 3.5, ("Leeds",)])
+def test_non_strings_never_crash(gb: geo.OfflineGeocoder, value: object) -> None:
+    res = gb.resolve(value)
+    assert res.status == "unresolved" and res.reason
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=40))
+def test_nothing_is_ever_placed_at_zero_zero(gb: geo.OfflineGeocoder, text: str) -> None:
+    loc = gb.geocode(text)
+    if loc is not None:
+        assert (loc.latitude, loc.longitude) != (0.0, 0.0)
+        assert math.isfinite(loc.latitude) and math.isfinite(loc.longitude)
+
+
+def test_geocode_returns_a_geopy_location_with_raw_details(gb: geo.OfflineGeocoder) -> None:
+    loc = gb.geocode("Leeds")
+    assert isinstance(gb, Geocoder) and isinstance(loc, Location)
+    assert loc.raw["country_code"] == "GB" and loc.raw["confidence"] == 1.0
+    assert loc.raw["geonameid"] > 0 and loc.raw["reason"]
+    assert "Leeds" in loc.address and "England" in loc.address
+
+
+def test_exactly_one_false_lists_candidates(gb: geo.OfflineGeocoder) -> None:
+    locs = gb.geocode("Springfield", exactly_one=False)
+    assert isinstance(locs, list) and len(locs) >= 2
+    assert len({(round(x.latitude), round(x.longitude)) for x in locs}) >= 2
+
+
+def test_fast_location_matches_geopy_constructor() -> None:
+    fast = geo._fast_location("Leeds, GB", 53.8, -1.55, {"a": 1})
+    slow = Location("Leeds, GB", Point(53.8, -1.55), {"a": 1})
+    assert fast == slow and fast.point == slow.point and repr(fast) == repr(slow)
+    assert geo._location_factory() is geo._fast_location
+
+
+@pytest.mark.parametrize(
+    ("bias", "text", "expected"),
+    [
+        ("GB", "London", LONDON),
+        ("CA", "London", LONDON_ON),
+        ("", "London", LONDON),
+        ("GB", "London, Ontario", LONDON_ON),
+        ("CA", "London, UK", LONDON),
+        ("US", "Manchester", (42.996, -71.455)),  # Manchester, New Hampshire
+        ("GB", "Manchester", MANCHESTER),
+        ("US", "Cologne", COLOGNE),  # a big city abroad beats a village at home
+        ("GB", "Perth", (56.396, -3.437)),
+        ("AU", "Perth", (-31.950, 115.860)),
+    ],
+)
+def test_ambiguous_names_prefer_the_community_country(bias: str, text: str, expected: tuple[float, float]) -> None:
+    loc = geo.OfflineGeocoder(country_bias=bias).geocode(text)
+    assert loc is not None
+    assert float(haversine_km(loc.latitude, loc.longitude, *expected)) <= 30
+
+
+def test_ambiguous_without_bias_is_low_confidence_with_guesses() -> None:
+    res = geo.OfflineGeocoder().resolve("Springfield")
+    assert res.status == "low_confidence" and res.ambiguous
+    assert len(res.candidates) >= 3
+
+
+@pytest.mark.parametrize(("text", "ok"), [("Manchestr", True), ("Huddersfeild", True), ("Edinbrugh", True)])
+def test_typos_carry_a_confidence_below_exact(gb: geo.OfflineGeocoder, text: str, ok: bool) -> None:
+    res = gb.resolve(text)
+    assert res.status == "resolved"
+    assert 0.8 <= res.confidence < 1.0
+    assert "spelling" in res.reason
+
+
+def test_small_place_abroad_is_flagged_for_review(gb: geo.OfflineGeocoder) -> None:
+    res = gb.resolve("Headingley")  # a Leeds suburb GeoNames lacks; it has one in Manitoba
+    assert res.status == "low_confidence"
+
+
+def test_main_country_counts_unambiguous_hits_only() -> None:
+    texts = ["Huddersfield", "Leeds", "leeds", "London", "Toronto", "Online", "", None]
+    assert geo.main_country(texts) == "GB"
+    assert geo.main_country(["Online", "", "-"]) == ""
+
+
+class CountingGeocoder(Geocoder):
+    """A stand-in geocoder (like Nominatim would be) that counts its calls."""
+
+    def __init__(self) -> None:
+        super().__init__(user_agent="test")
+        self.calls: list[str] = []
+
+    def geocode(self, query, *, exactly_one=True, timeout=None):  # noqa: D102
+        self.calls.append(query)
+        if query.strip().lower() == "leeds":
+            return Location("Leeds, England", Point(53.8, -1.55), {"name": "Leeds", "country_code": "gb"})
+        if query.strip().lower() == "nowhere-ville":
+            return Location("Null Island", Point(0.0, 0.0), {})
+        return None
+
+
+def test_geocode_places_geocodes_each_normalised_string_once() -> None:
+    fake = CountingGeocoder()
+    frame = geo.geocode_places(["Leeds", "leeds ", "LEEDS", "Leeds", "York", "", None], geocoder=fake)
+    assert len(fake.calls) == 2
+    assert list(frame["city_text"]) == ["Leeds", "leeds", "LEEDS", "York"]
+    assert list(frame.columns[: len(GEOCODE_COLUMNS)]) == list(GEOCODE_COLUMNS)
+    assert list(frame["status"]) == ["resolved"] * 3 + ["unresolved"]
+    assert frame.loc[0, "country"] == "GB"
+
+
+def test_a_stand_in_geocoder_at_zero_zero_is_unresolved() -> None:
+    frame = geo.geocode_places(["Nowhere-ville"], geocoder=CountingGeocoder())
+    assert frame.loc[0, "status"] == "unresolved" and math.isnan(frame.loc[0, "lat"])
+
+
+def test_geocode_places_statuses_and_guesses(gb: geo.OfflineGeocoder) -> None:
+    frame = geo.geocode_places(["Leeds", "Online", "Springfield", "Manchestr"], geocoder=geo.OfflineGeocoder())
+    status = dict(zip(frame["city_text"], frame["status"]))
+    assert status == {"Leeds": "resolved", "Online": "unresolved", "Springfield": "low_confidence",
+                      "Manchestr": status["Manchestr"]}
+    row = frame.set_index("city_text").loc["Springfield"]
+    assert row["candidates"].count(";") >= 2
+    online = frame.set_index("city_text").loc["Online"]
+    assert online["reason"] == geo.REASON_NOT_A_PLACE and math.isnan(online["lat"])
+
+
+def test_geocode_places_empty_input() -> None:
+    frame = geo.geocode_places([], geocoder=CountingGeocoder())
+    assert frame.empty and list(frame.columns[: len(GEOCODE_COLUMNS)]) == list(GEOCODE_COLUMNS)
+
+
+def test_apply_manual_fix_sets_every_case_variant_and_keeps_input(gb: geo.OfflineGeocoder) -> None:
+    geocodes = geo.geocode_places(["Shoreditch", "shoreditch ", "Leeds"], geocoder=gb)
+    before = geocodes.copy()
+    fixed = geo.apply_manual_fix(geocodes, "SHOREDITCH", "London, UK", gb)
+    pd.testing.assert_frame_equal(geocodes, before)
+    rows = fixed[fixed["city_text"].str.lower() == "shoreditch"]
+    assert set(rows["status"]) == {"manual"} and set(rows["place"]) == {"London"}
+    assert (rows["confidence"] == 1.0).all()
+
+
+def test_apply_manual_fix_accepts_coordinates_and_reports_failures(gb: geo.OfflineGeocoder) -> None:
+    geocodes = geo.geocode_places(["Flat 3"], geocoder=gb)
+    by_point = geo.apply_manual_fix(geocodes, "Flat 3", "53.80, -1.55", gb)
+    assert by_point.loc[0, "status"] == "manual" and by_point.loc[0, "lat"] == pytest.approx(53.80)
+    failed = geo.apply_manual_fix(geocodes, "Flat 3", "Qqqqzzz", gb)
+    assert failed.loc[0, "status"] == "unresolved" and "Qqqqzzz" in failed.loc[0, "reason"]
+    added = geo.apply_manual_fix(geocodes, "Somewhere new", "Leeds", gb)
+    assert len(added) == 2 and added.iloc[-1]["status"] == "manual"
+
+
+def test_add_coordinates_labels(gb: geo.OfflineGeocoder) -> None:
+    members = pd.DataFrame({"member_id": list("abcdef"),
+                            "city": ["Portland, OR", "Portland, Maine", " Leeds ", "", "Online only", None]})
+    geocodes = geo.geocode_places(members["city"], geocoder=gb)
+    out = geo.add_coordinates(members, geocodes)
+    assert set(MEMBER_GEO_COLUMNS) <= set(out.columns) and "lat" not in members
+    labels = list(out["city_label"])
+    assert labels[0] != labels[1] and labels[0].startswith("Portland") and labels[1].startswith("Portland")
+    assert labels[2:] == ["Leeds", "(no city)", "Online only", "(no city)"]
+    assert out["lat"].isna().tolist() == [False, False, False, True, True, True]
+    assert list(out["country_code"]) == ["US", "US", "GB", "", "", ""]
+
+
+def test_add_event_coordinates_online_events_have_no_place(gb: geo.OfflineGeocoder) -> None:
+    events = pd.DataFrame({"event_id": ["e1", "e2"], "city": ["Leeds", "Leeds"], "online": [False, True]})
+    out = geo.add_event_coordinates(events, geo.geocode_places(events["city"], geocoder=gb))
+    assert out.loc[0, "city_label"] == "Leeds" and not math.isnan(out.loc[0, "lat"])
+    assert out.loc[1, "city_label"] == "Online" and math.isnan(out.loc[1, "lat"])
+
+
+def _community() -> Community:
+    return make_community(
+        members=[{"member_id": "a", "city": "Leeds"}, {"member_id": "b", "city": "leeds"},
+                 {"member_id": "c", "city": "Huddersfeild"}, {"member_id": "d", "city": "Online"},
+                 {"member_id": "e", "city": "London"}],
+        events=[{"event_id": "e1", "city": "Leeds"}, {"event_id": "e2", "city": "", "online": True},
+                {"event_id": "e3", "city": "Bradford"}],
+        country="",
+    )
+
+
+def test_geocode_community_fills_everything(gb: geo.OfflineGeocoder) -> None:
+    out = geo.geocode_community(_community(), geocoder=geo.OfflineGeocoder())
+    assert out.country == "GB"
+    assert list(out.members["city_label"]) == ["Leeds", "Leeds", "Huddersfield", "Online", "London"]
+    assert set(out.geocodes["city_text"]) == {"Leeds", "leeds", "Huddersfeild", "Online", "London", "Bradford"}
+    assert out.events["lat"].isna().tolist() == [False, True, False]
+
+
+def test_geocode_community_keeps_given_geocodes(gb: geo.OfflineGeocoder) -> None:
+    first = geo.geocode_community(_community(), geocoder=gb, country="GB")
+    fixed = geo.apply_manual_fix(first.geocodes, "Online", "Bradford", gb)
+    again = geo.geocode_community(_community(), geocoder=gb, country="GB", geocodes=fixed)
+    assert again.members.loc[3, "city_label"] == "Bradford"
+    assert (again.geocodes["city_text"] == "Online").sum() == 1
+
+
+def test_geocode_community_empty() -> None:
+    out = geo.geocode_community(make_community(country="GB"), geocoder=CountingGeocoder())
+    assert out.members.empty and out.geocodes.empty and out.country == "GB"
+
+
+def test_disk_cache_round_trip_and_refuses_code(tmp_path) -> None:
+    state = {k: [] for k in ("names", "lat", "lon", "pop", "cc", "admin1", "gid", "primary")}
+    state.update(keys={}, buckets={}, qualifiers={}, region_names={})
+    path = tmp_path / "places.pickle"
+    geo._write_cache(path, state)
+    assert geo._read_cache(path) == state
+    path.write_bytes(pickle.dumps({"x": print}))  # any class/function reference is refused
+    assert geo._read_cache(path) is None
+    path.write_bytes(b"not a pickle")
+    assert geo._read_cache(path) is None
+
+
+def test_cache_can_be_turned_off(monkeypatch) -> None:
+    monkeypatch.setenv("NEIGHBOURLY_NO_DISK_CACHE", "1")
+    assert geo.cache_dir() is None
+    monkeypatch.setenv("NEIGHBOURLY_NO_DISK_CACHE", "")
+    monkeypatch.setenv("NEIGHBOURLY_CACHE_DIR", "/tmp/somewhere")
+    assert str(geo.cache_dir()) == "/tmp/somewhere"
+
+
+def test_place_index_is_a_singleton() -> None:
+    assert geo.get_place_index() is geo.get_place_index()
+    assert len(geo.get_place_index()) > 150_000
+
+
+@pytest.mark.parametrize(("a", "b"), [("Zürich", "zurich"), ("St. Albans", "saint albans"),
+                                      ("Stoke-on-Trent", "stoke on trent"), ("  MÜNCHEN ", "munchen")])
+def test_fold(a: str, b: str) -> None:
+    assert geo.fold(a) == geo.fold(b)
+
+
+def test_geo_frames_use_float_coordinates(gb: geo.OfflineGeocoder) -> None:
+    frame = geo.geocode_places(["Leeds", "Online"], geocoder=gb)
+    assert frame["lat"].dtype == np.float64 and frame["confidence"].dtype == np.float64
