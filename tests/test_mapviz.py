@@ -1,0 +1,139 @@
+"""The city summary and the offline map figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dashboard import mapviz
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def members(risk: bool = True, engagement: bool = True) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "member_id": list("abcdef"),
+        "city_label": ["Leeds", "Leeds", "Leeds", "York", "Paris", "Atlantis"],
+        "country_code": ["GB", "GB", "GB", "GB", "FR", ""],
+        "lat": [53.80, 53.80, 53.80, 53.96, 48.85, np.nan],
+        "lon": [-1.55, -1.55, -1.55, -1.08, 2.35, np.nan],
+    })
+    if risk:
+        frame["risk_tier"] = ["high", "low", "medium", "low", "low", "high"]
+    if engagement:
+        frame["engagement_score"] = [10.0, 50.0, 90.0, 40.0, np.nan, 0.0]
+    return frame
+
+
+def test_city_summary_counts_shares_and_means() -> None:
+    s = mapviz.city_summary(members()).set_index("city_label")
+    assert list(s.index) == ["Leeds", "Paris", "York"]  # unplaced Atlantis is left out
+    assert s.loc["Leeds", "members"] == 3
+    assert s.loc["Leeds", "share_at_risk"] == pytest.approx(2 / 3)
+    assert s.loc["Leeds", "mean_engagement"] == pytest.approx(50.0)
+    assert np.isnan(s.loc["Paris", "mean_engagement"])
+    assert s.loc["York", "country_code"] == "GB"
+
+
+@pytest.mark.parametrize(("risk", "engagement"), [(False, True), (True, False), (False, False)])
+def test_city_summary_optional_columns(risk: bool, engagement: bool) -> None:
+    s = mapviz.city_summary(members(risk, engagement))
+    assert ("share_at_risk" in s) is risk and ("mean_engagement" in s) is engagement
+
+
+def test_min_members_hides_small_cities() -> None:
+    assert list(mapviz.city_summary(members(), min_members=3)["city_label"]) == ["Leeds"]
+    assert mapviz.hidden_city_count(members(), 3) == 2
+
+
+@pytest.mark.parametrize("frame", [pd.DataFrame(), members().iloc[:0], members().drop(columns=["lat"])])
+def test_city_summary_empty_or_without_geo(frame: pd.DataFrame) -> None:
+    assert mapviz.city_summary(frame).empty
+
+
+def test_offline_figure_is_scattergeo_fitted_to_data() -> None:
+    fig = mapviz.city_map_figure(mapviz.city_summary(members()), "share_at_risk", mapviz.TOPOJSON_URL)
+    trace = fig.data[0]
+    assert isinstance(trace, go.Scattergeo)
+    assert list(trace.customdata) == ["Leeds", "Paris", "York"]
+    assert trace.marker.size[0] > trace.marker.size[1]  # bubbles sized by members
+    assert list(trace.marker.color) == pytest.approx([2 / 3, 0.0, 0.0])
+    assert fig.layout.geo.fitbounds == "locations" and fig.layout.geo.showcountries
+    assert fig.layout.meta["color_by"] == "share_at_risk"
+
+
+def test_colour_by_engagement_and_fallback() -> None:
+    summary = mapviz.city_summary(members())
+    assert mapviz.city_map_figure(summary, "mean_engagement").layout.meta["color_by"] == "mean_engagement"
+    no_risk = mapviz.city_summary(members(risk=False))
+    assert mapviz.city_map_figure(no_risk, "share_at_risk").layout.meta["color_by"] == "members"
+
+
+def test_hover_text_is_escaped() -> None:
+    frame = members().assign(city_label=["<b>x</b>"] * 3 + ["York", "Paris", "Atlantis"])
+    fig = mapviz.city_map_figure(mapviz.city_summary(frame), "members")
+    assert "&lt;b&gt;x&lt;/b&gt;" in fig.data[0].hovertext[0]
+    assert fig.data[0].customdata[0] == "<b>x</b>"
+
+
+def test_single_city_and_empty_figures() -> None:
+    one = mapviz.city_summary(members()).head(1)
+    fig = mapviz.city_map_figure(one, "members")
+    assert fig.layout.geo.fitbounds in (None, False) and fig.layout.geo.center.lat == pytest.approx(53.8)
+    empty = mapviz.city_map_figure(mapviz.city_summary(pd.DataFrame()), "members")
+    assert len(empty.data[0].lat) == 0
+
+
+def test_europe_scope_uses_50m_outlines() -> None:
+    fig = mapviz.city_map_figure(mapviz.city_summary(members()), "members", scope="europe")
+    assert fig.layout.geo.scope == "europe" and fig.layout.geo.resolution == 50
+
+
+def test_tiles_version_uses_scattermap() -> None:
+    fig = mapviz.city_map_figure(mapviz.city_summary(members()), "members", tiles=True)
+    assert isinstance(fig.data[0], go.Scattermap)
+    assert fig.layout.map.style == "open-street-map" and 1 <= fig.layout.map.zoom <= 11
+
+
+@pytest.mark.parametrize("url", ["app/static/topojson/", "/app/static/topojson"])
+def test_map_config_points_at_shipped_topojson(url: str) -> None:
+    config = mapviz.map_config(url)
+    assert config["topojsonURL"].endswith("/topojson/") and "cdn" not in config["topojsonURL"]
+
+
+@pytest.mark.parametrize("name", mapviz.TOPOJSON_FILES)
+def test_topojson_files_are_shipped(name: str) -> None:
+    path = ROOT / "static" / "topojson" / name
+    assert path.exists() and path.stat().st_size > 10_000
+    assert path.read_text()[:40].startswith('{"type":"Topology"')
+
+
+def test_every_outline_the_figure_can_ask_for_is_shipped() -> None:
+    summary = mapviz.city_summary(members())
+    for scope in ("world", "europe"):
+        for frame in (summary, summary.head(1), summary.iloc[:0]):
+            geo_layout = mapviz.city_map_figure(frame, "members", scope=scope).layout.geo
+            assert f"{geo_layout.scope}_{geo_layout.resolution}m.json" in mapviz.TOPOJSON_FILES
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ({"selection": {"points": [{"customdata": "Leeds"}, {"customdata": ["York"]}, {"customdata": "Leeds"}]}},
+         ["Leeds", "York"]),
+        ({"selection": {"points": []}}, []),
+        (None, []),
+        ({}, []),
+    ],
+)
+def test_selected_cities(state, expected: list[str]) -> None:
+    assert mapviz.selected_cities(state) == expected
+
+
+def test_attributions() -> None:
+    assert "GeoNames" in mapviz.GEONAMES_ATTRIBUTION and "CC BY 4.0" in mapviz.GEONAMES_ATTRIBUTION
+    assert "OpenStreetMap" in mapviz.OSM_ATTRIBUTION
