@@ -356,3 +356,77 @@ def test_fold(a: str, b: str) -> None:
 def test_geo_frames_use_float_coordinates(gb: geo.OfflineGeocoder) -> None:
     frame = geo.geocode_places(["Leeds", "Online"], geocoder=gb)
     assert frame["lat"].dtype == np.float64 and frame["confidence"].dtype == np.float64
+
+
+# --- online geocoding, with fake geocoders only (never the network) -------------------
+
+from geopy.exc import GeocoderUnavailable  # noqa: E402
+
+from dashboard import online_geo  # noqa: E402
+
+
+class FakeOnline(Geocoder):
+    """Answers like Nominatim for a few names; can pretend the network is down."""
+
+    def __init__(self, down: bool = False) -> None:
+        super().__init__(user_agent="test")
+        self.down = down
+        self.calls: list[str] = []
+
+    def geocode(self, query, *, exactly_one=True, timeout=None):  # noqa: D102
+        self.calls.append(query)
+        if self.down:
+            raise GeocoderUnavailable("no network")
+        if query.lower() == "shoreditch":
+            raw = {"name": "Shoreditch", "address": {"country_code": "gb"}}
+            return Location("Shoreditch, London, England", Point(51.526, -0.078), raw)
+        return None
+
+
+def _unresolved(gb: geo.OfflineGeocoder) -> pd.DataFrame:
+    return geo.geocode_places(["Shoreditch", "shoreditch", "Qqqzzxq", "Online", "HD1 2QA", "Leeds"], geocoder=gb)
+
+
+def test_online_asks_only_unresolved_places_and_caches(gb: geo.OfflineGeocoder, tmp_path) -> None:
+    fake, seen = FakeOnline(), []
+    cache = tmp_path / "nominatim.json"
+    result = online_geo.geocode_online(_unresolved(gb), fake, cache_path=cache, min_delay_seconds=0,
+                                       progress=lambda n, total, text: seen.append((n, total)))
+    assert sorted(fake.calls) == ["Qqqzzxq", "Shoreditch"]  # not "Online", the postcode or Leeds
+    assert result.asked == 2 and result.skipped == 2 and result.not_found == 1 and not result.offline
+    rows = result.geocodes[result.geocodes["city_text"].str.lower() == "shoreditch"]
+    assert set(rows["status"]) == {"resolved"} and set(rows["country"]) == {"GB"}
+    assert seen == [(1, 2), (2, 2)] and "Found 1 of 2" in result.message
+    again = online_geo.geocode_online(_unresolved(gb), FakeOnline(down=True), cache_path=cache, min_delay_seconds=0)
+    assert again.from_cache == 2 and again.asked == 0 and "Shoreditch" in again.found
+
+
+def test_online_without_network_is_a_result_not_an_exception(gb: geo.OfflineGeocoder) -> None:
+    result = online_geo.geocode_online(_unresolved(gb), FakeOnline(down=True), cache_path=None, min_delay_seconds=0)
+    assert result.offline and "online" in result.message
+    assert (result.geocodes["status"] == "unresolved").sum() == 5  # unchanged
+
+
+def test_online_nothing_to_do(gb: geo.OfflineGeocoder) -> None:
+    frame = geo.geocode_places(["Leeds"], geocoder=gb)
+    result = online_geo.geocode_online(frame, FakeOnline(), cache_path=None)
+    assert result.asked == 0 and result.message.startswith("Nothing to look up")
+
+
+def test_online_cache_drops_bad_entries(tmp_path) -> None:
+    path = tmp_path / "c.json"
+    path.write_text('{"a": ["A", 1.0, 2.0, "GB"], "b": ["B", 0, 0, ""], "c": null, "d": "junk"}')
+    assert online_geo.load_cache(path) == {"a": ("A", 1.0, 2.0, "GB"), "c": None}
+    path.write_text("not json")
+    assert online_geo.load_cache(path) == {}
+
+
+def test_apply_online_keeps_manual_fixes(gb: geo.OfflineGeocoder) -> None:
+    frame = geo.apply_manual_fix(_unresolved(gb), "Shoreditch", "London", gb)
+    out = online_geo.apply_online(frame, {"shoreditch": ("Shoreditch", 51.5, -0.08, "GB")})
+    assert set(out.loc[out["city_text"].str.lower() == "shoreditch", "status"]) == {"manual"}
+
+
+def test_nominatim_client_identifies_itself() -> None:
+    client = online_geo.make_geocoder()
+    assert "neighbourly" in client.headers["User-Agent"]
