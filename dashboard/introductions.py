@@ -65,9 +65,9 @@ REGULAR_MIN_EVENTS: int = 3
 STRONG_TIE_MEETINGS: int = 2
 NO_CITY_LABELS: frozenset[str] = frozenset({"", "(no city)"})
 
-TOP_PER_SITE: int = 12
+TOP_PER_SITE: int = 4
 TOP_PER_INTEREST: int = 4
-SPREAD_PER_SITE: int = 12
+SPREAD_PER_SITE: int = 20
 #: regulars knowing this many other regulars get half the connectedness credit
 KNOWS_HALF: float = 5.0
 #: highest cost a candidate pair can have (see the module docstring)
@@ -142,6 +142,8 @@ def _chord(radius_km: float) -> float:
 
 def _as_interests(value: object) -> tuple[str, ...]:
     """Interests as a tuple of lower-case strings, whatever shape they arrived in."""
+    if type(value) is tuple:  # the canonical shape (lower-case already): keep it, fast
+        return value
     if isinstance(value, str):
         items: Iterable = re.split(r"[;,|]", value)
     elif isinstance(value, (list, tuple, set, frozenset, np.ndarray)):

@@ -204,6 +204,13 @@ def edge_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     )
 
 
+def _id_index(values: Iterable[str]) -> pd.Index:
+    """Member ids as a string Index, without iterating element by element when avoidable."""
+    if not isinstance(values, (pd.Series, pd.Index, np.ndarray, list, tuple)):
+        values = list(values)
+    return pd.Index(values, dtype=object).astype("str")
+
+
 def member_tie_stats(
     edges: pd.DataFrame,
     member_ids: Iterable[str],
@@ -216,35 +223,44 @@ def member_tie_stats(
     counts ties with the ids in ``regulars`` (empty by default, so 0). Equal
     strongest ties resolve to the smallest member id.
     """
-    index = pd.Index(pd.unique(pd.Index(list(member_ids), dtype="str")), name="member_id")
+    index = _id_index(member_ids).unique().rename("member_id")
     n = len(index)
     a, b, ids = edge_codes(edges)
-    slot = index.get_indexer(ids)  # edge code -> output row, -1 when not asked for
-    own = np.concatenate([slot[a], slot[b]]) if len(edges) else np.zeros(0, np.int64)
-    other = np.concatenate([b, a])
-    meetings = np.tile(edges["meetings"].to_numpy(np.int64), 2)
-    strength = np.tile(edges["strength"].to_numpy(np.float64), 2)
-    asked = own >= 0
-    own, other, meetings, strength = own[asked], other[asked], meetings[asked], strength[asked]
+    # edge code -> output row; rows not asked for go to a spare slot n, dropped at the end
+    slot = index.get_indexer(ids)
+    slot[slot < 0] = n
+    sa, sb = slot[a], slot[b]
+    meetings = edges["meetings"].to_numpy(np.int64)
+    strength = edges["strength"].to_numpy(np.float64)
 
-    best = np.full(n, -np.inf)
-    np.maximum.at(best, own, strength)
-    is_best = strength == best[own]
-    best_other = np.full(n, np.iinfo(np.int64).max)
-    np.minimum.at(best_other, own[is_best], other[is_best])
-    has_tie = best_other < np.iinfo(np.int64).max
+    def count(mask_a: np.ndarray | None = None, mask_b: np.ndarray | None = None) -> np.ndarray:
+        left = sa if mask_a is None else sa[mask_a]
+        right = sb if mask_b is None else sb[mask_b]
+        return (np.bincount(left, minlength=n + 1) + np.bincount(right, minlength=n + 1))[:n]
+
+    # one pass per side instead of stacking both directions: big temporaries are slow
+    best = np.full(n + 1, -np.inf)
+    np.maximum.at(best, sa, strength)
+    np.maximum.at(best, sb, strength)
+    none = np.iinfo(np.int64).max
+    best_other = np.full(n + 1, none)
+    top_a, top_b = strength == best[sa], strength == best[sb]
+    np.minimum.at(best_other, sa[top_a], b[top_a])
+    np.minimum.at(best_other, sb[top_b], a[top_b])
+    best, best_other = best[:n], best_other[:n]
+    has_tie = best_other < none
     strongest_id = np.full(n, "", dtype=object)
     strongest_id[has_tie] = ids.to_numpy()[best_other[has_tie]]
 
-    is_regular = ids.isin(pd.Index(list(regulars), dtype="str"))
-    knows_regular = is_regular[other] if len(other) else np.zeros(0, bool)
+    is_regular = _id_index(regulars).unique().get_indexer(ids) >= 0
+    repeat = meetings >= 2
     return pd.DataFrame(
         {
-            "ties": np.bincount(own, minlength=n).astype("int64"),
-            "repeat_ties": np.bincount(own[meetings >= 2], minlength=n).astype("int64"),
+            "ties": count().astype("int64"),
+            "repeat_ties": count(repeat, repeat).astype("int64"),
             "strongest_tie_id": pd.array(strongest_id, dtype="str"),
             "strongest_tie_strength": np.where(has_tie, best, 0.0),
-            "regulars_known": np.bincount(own[knows_regular], minlength=n).astype("int64"),
+            "regulars_known": count(is_regular[b], is_regular[a]).astype("int64"),
         },
         index=index,
     )
