@@ -146,7 +146,7 @@ def humanise_days(days: float) -> str:
     days = max(int(days), 0)
     if days < 14:
         return eng.plural(days, "day")
-    if days < 63:
+    if days < 56:
         return eng.plural(round(days / 7), "week")
     if days < 730:
         return eng.plural(round(days / eng.DAYS_PER_MONTH), "month")
@@ -346,15 +346,17 @@ def no_repeat_ties(metrics: pd.DataFrame, tie_stats: pd.DataFrame, settings: Set
 
 
 def repeat_tie_stats(
-    community: Community, as_of: pd.Timestamp, settings: Settings, max_pairs: int = MAX_TIE_PAIRS
+    community: Community, as_of: pd.Timestamp, settings: Settings, max_pairs: int | None = None
 ) -> pd.DataFrame:
     """Per member: repeat_ties (others met at 2+ events), for members who could need it.
 
     Only members with no_repeat_ties_min_events+ attended events are checked, the
     cheapest first, until ``max_pairs`` co-attendance pairs have been enumerated;
-    everyone else gets NaN (unknown, so the signal doesn't fire). Prefer
-    ``dashboard.ties.member_tie_stats`` when it is available.
+    everyone else gets NaN (unknown, so the signal doesn't fire). ``max_pairs``
+    defaults to MAX_TIE_PAIRS. Prefer ``dashboard.ties.member_tie_stats`` when
+    it is available.
     """
+    max_pairs = MAX_TIE_PAIRS if max_pairs is None else max_pairs
     members = community.members
     n = len(members)
     member_pos, event_pos, status, day = eng.coded_attendance(community)
