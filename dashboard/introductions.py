@@ -52,12 +52,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
 
+from dashboard.distance import EARTH_RADIUS_KM, haversine_km
 from dashboard.settings import Settings
 from dashboard.ties import edge_codes, member_tie_stats
-
-# distance.py (vectorised haversine) is another engineer's file and was not in
-# the repo when this was written; this module keeps a private copy.
-EARTH_RADIUS_KM: float = 6371.0088
 
 AT_RISK_TIERS: tuple[str, ...] = ("medium", "high")
 REGULAR_SEGMENTS: tuple[str, ...] = ("active", "core")
@@ -116,14 +113,6 @@ MESSAGE_TEMPLATE: str = message_template
 
 
 # --- geometry ----------------------------------------------------------------
-
-
-def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle distance in km, elementwise over numpy arrays (NaN in, NaN out)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi, dlmb = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -330,7 +319,7 @@ def _site_pairs(sites: pd.DataFrame, from_sites: np.ndarray, to_sites: np.ndarra
         counts = np.fromiter((len(x) for x in near), np.int64, len(near))
         s = np.repeat(s_xy, counts)
         t = t_xy[np.fromiter((j for x in near for j in x), np.int64, int(counts.sum()))]
-        d = _haversine_km(lat[s], lon[s], lat[t], lon[t])
+        d = haversine_km(lat[s], lon[s], lat[t], lon[t])
         keep = d <= radius_km
         parts.append(pd.DataFrame({"s": s[keep], "t": t[keep], "distance_km": d[keep]}))
     named = ~pd.Series(labels).isin(list(NO_CITY_LABELS)).to_numpy()
@@ -620,7 +609,7 @@ def plan_meetups(
         counts = np.fromiter((len(x) for x in near), np.int64, n)
         row = np.repeat(np.arange(n), counts)
         col = np.fromiter((j for x in near for j in x), np.int64, int(counts.sum()))
-        d = _haversine_km(places["lat"].to_numpy()[row], places["lon"].to_numpy()[row], p_lat[col], p_lon[col])
+        d = haversine_km(places["lat"].to_numpy()[row], places["lon"].to_numpy()[row], p_lat[col], p_lon[col])
         inside = d <= radius
         cover = csr_matrix((np.ones(int(inside.sum())), (row[inside], col[inside])), shape=(n, len(w)))
     else:
