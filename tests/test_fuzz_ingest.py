@@ -250,21 +250,13 @@ _GOOD_XLSX = _xlsx({"Members": [["Name", "Email", "City"]] + [[f"N{i}", f"n{i}@e
 _XLSX_MEMBERS = tuple(zipfile.ZipFile(io.BytesIO(_GOOD_XLSX)).namelist())
 
 
-DAMAGED_XLSX_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG dashboard/ingest/read.py _read_xlsx: a damaged .xlsx (corrupt deflate stream or malformed "
-    "XML part) raises zlib.error / xml.etree ParseError instead of InputError: the try wraps only "
-    "load_workbook (not iter_rows) and misses those exception types",
-)
 
 
-@DAMAGED_XLSX_BUG
 @pytest.mark.parametrize("member", ["xl/workbook.xml", "xl/worksheets/sheet1.xml"])
 def test_read_table_xlsx_with_a_malformed_xml_part(member):
     _check_read(_zip_with(member, b"<not xml"), "members.xlsx")
 
 
-@DAMAGED_XLSX_BUG
 @settings(XLSX, phases=NO_SHRINK)  # it is known to fail: don't spend CI time shrinking
 @given(data=st.data())
 def test_read_table_damaged_xlsx(data):
@@ -383,12 +375,6 @@ def _load_ok(members: Upload | None, events: Upload | None, attendance: Upload |
     assert set(community.attendance["event_id"]) <= set(community.events["event_id"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG dashboard/ingest/pipeline.py load_community: an attendance export with names but no event "
-    "column (and no events file) raises TypeError at `starts <= last_held` (last_held is NaT), after a "
-    "Pandas4Warning from `key.map(mapping).fillna('')` in _link_events; expected InputError or a result",
-)
 @pytest.mark.parametrize("data", [b"first name\nx\n", b"Name,Email\nAna,ana@example.org\n"])
 def test_attendance_without_an_event_column(data):
     _load_ok(None, None, Upload("attendance.csv", data))

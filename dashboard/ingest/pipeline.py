@@ -354,6 +354,12 @@ def _canonical_attendance(
         long["event_id"] = ""
         long["event_date"] = pd.NaT
         has_checkin = True
+    elif not {"event_id", "event_title"}.intersection({m.field for m in matches}):
+        raise InputError(
+            f"{upload.name}: no column says which event each row is for (an event id or event name), "
+            f"and it isn't a grid with one column per event. Columns found: {', '.join(columns)}.",
+            file=upload.name,
+        )
     else:
         long = mapped.copy()
         file_order = _file_date_order(mapped, upload, country)
@@ -407,7 +413,7 @@ def _link_events(long: pd.DataFrame, events: pd.DataFrame | None, filename: str,
             "city": "", "venue": "", "online": False,
         })
         mapping = dict(zip(uniq["_k"], ids, strict=True))
-        return key.map(mapping).fillna(""), built
+        return key.map(mapping).astype("object").fillna(""), built
     by_id = long["event_id"].where(long["event_id"].isin(set(events["event_id"])), "")
     titles = _norm_title(events["title"])
     unique_titles = titles[~titles.duplicated(keep=False)]
@@ -542,7 +548,7 @@ def load_community(
         last_held = event_frame.loc[event_frame["event_id"].isin(held), "starts_at"].max()
         if pd.isna(last_held):
             last_held = reference_date if reference_date is not None else event_frame["starts_at"].max()
-        past = starts.notna() & (starts <= last_held)
+        past = (starts <= last_held) if pd.notna(last_held) else pd.Series(False, index=starts.index)
         # Eventbrite: "Attending" at a past event without a check-in is a no-show;
         # with no check-in data at all, a registration is the best record we have.
         att.loc[past & (att["status"] == "registered"), "status"] = "no_show" if has_checkin else "attended"

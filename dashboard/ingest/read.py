@@ -194,19 +194,23 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> ReadResult:
-    import zipfile
-
-    from openpyxl import load_workbook
-
     try:
-        values_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        return _parse_xlsx(data, filename, sheet)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged workbook fails in many ways (zlib, XML, zip)
         raise InputError(
-            f"{filename} looks like a zip file but is not an Excel workbook that can be read ({exc}). "
-            "Open it in Excel and save it as .xlsx or CSV.",
+            f"{filename} looks like an Excel workbook but can't be read ({type(exc).__name__}). "
+            "Open it in Excel and save it again as .xlsx or CSV.",
             file=filename,
         ) from exc
+
+
+def _parse_xlsx(data: bytes, filename: str, sheet: str | None) -> ReadResult:
+    from openpyxl import load_workbook
+
+    values_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     names = tuple(values_wb.sheetnames)
     if sheet is not None and sheet not in names:
         raise InputError(f"{filename} has no sheet called {sheet!r}; its sheets are {', '.join(names)}.", file=filename)

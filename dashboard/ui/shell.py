@@ -106,9 +106,11 @@ def load_community() -> tuple[Community, bool, str]:
 
 
 def _nav() -> None:
+    root = loaders.ROOT
     with st.sidebar:
         for path, label, icon in PAGES:
-            st.page_link(path, label=label, icon=icon)
+            if (root / path).is_file():
+                st.page_link(path, label=label, icon=icon)
 
 
 def _data_source(community: Community, is_demo: bool) -> None:
