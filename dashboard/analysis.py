@@ -33,13 +33,9 @@ def analyse(community: Community, as_of: pd.Timestamp, settings: Settings) -> An
     edges = ties.co_attendance_ties(community.attendance, community.events, as_of, settings.decay_per_month)
     tie_stats = ties.member_tie_stats(edges, community.members["member_id"])
     risk_frame = risk.connection_risk(community, metrics, as_of, settings, tie_stats=tie_stats)
-    members = (
-        community.members.set_index("member_id", drop=False)
-        .join(metrics, rsuffix="_metric")
-        .join(tie_stats, rsuffix="_tie")
-        .join(risk_frame, rsuffix="_risk")
-        .reset_index(drop=True)
-    )
+    base = community.members.set_index("member_id", drop=False)
+    # each stage adds its own columns; a name clash is a bug, so let pandas raise on it
+    members = base.join([metrics, tie_stats, risk_frame]).reset_index(drop=True)
     return Analysis(as_of, metrics, edges, tie_stats, risk_frame, members)
 
 
