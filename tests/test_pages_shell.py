@@ -1,0 +1,66 @@
+"""Overview and Data pages under AppTest, with the shared sidebar."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 60
+
+
+def app(page: str = "app.py") -> AppTest:
+    """The app with ``page`` selected, as a browser would open it (entry file app.py)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    if page != "app.py":
+        at.switch_page(page)
+    return at
+
+
+def run(page: str) -> AppTest:
+    at = app(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_overview_opens_on_the_demo_community():
+    at = run("app.py")
+    assert at.title[0].value == "Neighbourly"
+    assert metric(at, "Members") == "301"
+    assert int(metric(at, "Might welcome a check-in")) > 0
+    assert any("demo community" in c.value for c in at.sidebar.caption)
+
+
+def test_city_filter_narrows_the_overview():
+    at = run("app.py")
+    at.sidebar.multiselect(key="city").set_value(["Leeds"]).run()
+    assert not at.exception
+    assert 0 < int(metric(at, "Members")) < 301
+
+
+def test_data_page_lists_problems_of_the_demo():
+    at = run("pages/1_Data.py")
+    assert metric(at, "Members") == "301"
+    problems = at.dataframe[-1].value
+    assert {"file", "row", "column", "value", "problem"} <= set(problems.columns)
+    assert problems["problem"].str.contains("event not found").sum() == 3
+
+
+def test_data_page_upload_replaces_the_demo():
+    at = run("pages/1_Data.py")
+    members = b"Name,Email,City\nAnn Lee,ann@example.org,Leeds\nBo Chen,bo@example.org,York\n"
+    at.file_uploader(key="upload_members").set_value(("members.csv", members, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric(at, "Members") == "2"
+
+
+def test_unusable_upload_says_why_without_a_traceback():
+    at = run("pages/1_Data.py")
+    at.file_uploader(key="upload_members").set_value(("members.csv", b"Shoe size,Colour\n9,red\n", "text/csv")).run()
+    assert not at.exception
+    assert any("Columns found: Shoe size, Colour" in e.value for e in at.error)
