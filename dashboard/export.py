@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pandas as pd
 
 
@@ -50,8 +51,12 @@ def _flatten(value: object) -> object:
     return value
 
 
+_neutral_cells = np.frompyfunc(lambda v: _neutral_cell(_flatten(v)), 1, 1)
+
+
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy where text cells that a spreadsheet would run as formulas start with a quote."""
+    """A copy where text cells that a spreadsheet would run as formulas start with a quote
+    (list cells become "; "-joined text)."""
     out = df.copy()
     for col in out.columns:
         series = out[col]
@@ -62,7 +67,8 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
             if starts.any():
                 out[col] = series.where(~starts, "'" + series)
         else:
-            out[col] = series.map(_flatten).map(_neutral_cell).astype(object)
+            # element-wise without pandas' result inference (which turns [-7, None] into floats)
+            out[col] = pd.Series(_neutral_cells(series.to_numpy(dtype=object)), index=out.index, dtype=object)
     # a header is a cell too
     out.columns = [_neutral_cell(str(c)) for c in out.columns]
     return out
@@ -70,10 +76,7 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 def _for_file(df: pd.DataFrame) -> pd.DataFrame:
     """Neutralised, list cells flattened, index dropped."""
-    flat = df.reset_index(drop=True).copy()
-    for col in flat.columns:
-        if flat[col].dtype == object:
-            flat[col] = flat[col].map(_flatten)
+    flat = df.reset_index(drop=True)
     return neutralise_formulas(flat)
 
 
