@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.overview import headline, top_checkins
 from dashboard.ui import shell
 
-ctx = shell.page("Overview", ":material/home:")
+ctx = shell.page("Overview")
 st.title("Neighbourly")
 st.caption(
     "Who might welcome a check-in, who could be introduced to whom, and where the next meetup "

@@ -21,7 +21,7 @@ KINDS = {
 
 
 
-st.set_page_config(page_title="Data · Neighbourly", page_icon=":material/upload_file:", layout="wide")
+st.set_page_config(page_title="Data · Neighbourly", page_icon=shell.FAVICON, layout="wide")
 st.title("Your data")
 st.caption("Files stay in this browser session's memory; nothing is saved to disk.")
 
@@ -100,7 +100,7 @@ for kind, upload in uploads.items():
             st.session_state[KEY_UPLOADS] = uploads
             st.rerun()
 
-ctx = shell.page("Data", ":material/upload_file:")
+ctx = shell.page("Data")
 community = ctx.community
 st.subheader("What was understood")
 for source in community.sources:

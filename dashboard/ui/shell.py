@@ -34,6 +34,7 @@ from dashboard.ui.state import (
     KEY_UPLOADS,
 )
 
+FAVICON = "🤝"
 PAGES = (
     ("app.py", "Overview", ":material/home:"),
     ("pages/1_Data.py", "Data", ":material/upload_file:"),
@@ -192,9 +193,10 @@ def _settings_form(default: pd.Timestamp) -> tuple[Settings, pd.Timestamp]:
     return current, pd.Timestamp(as_of)
 
 
-def page(title: str, icon: str = ":material/diversity_3:") -> PageContext:
+def page(title: str) -> PageContext:
     """Draw the shared frame and return what the page needs; stops the page on unusable data."""
-    st.set_page_config(page_title=f"{title} · Neighbourly", page_icon=icon, layout="wide")
+    # an emoji favicon: a material-icon favicon is fetched from a font CDN, and the app stays offline
+    st.set_page_config(page_title=f"{title} · Neighbourly", page_icon=FAVICON, layout="wide")
     _nav()
     try:
         community, is_demo, key = load_community()
