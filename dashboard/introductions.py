@@ -544,6 +544,24 @@ def _describe(
     return out.reset_index(drop=True)[list(BUDDY_COLUMNS)]
 
 
+#: what the organiser can decide for each suggestion on the page
+DECISIONS: tuple[str, ...] = ("undecided", "approve", "decline")
+REVIEW_COLUMNS: tuple[str, ...] = ("decision",) + BUDDY_COLUMNS
+
+
+def review_table(buddies: pd.DataFrame, member_ids: Iterable[str]) -> pd.DataFrame:
+    """Suggestions for the given people at risk, each with ``decision = "undecided"``."""
+    wanted = pd.Index(list(member_ids), dtype=object).astype(str)
+    mine = buddies[buddies["member_id"].astype(str).isin(wanted)].reset_index(drop=True)
+    return mine.assign(decision=DECISIONS[0])[list(REVIEW_COLUMNS)]
+
+
+def approved_introductions(reviewed: pd.DataFrame) -> pd.DataFrame:
+    """The approved rows of a review table, without the decision column."""
+    approved = reviewed[reviewed["decision"].eq("approve")]
+    return approved.drop(columns="decision").reset_index(drop=True)
+
+
 # --- meetups ---------------------------------------------------------------------
 
 
@@ -693,6 +711,14 @@ def dormant_cities(
     out = out.astype({"members": "int64", "at_risk": "int64"})
     out = out.sort_values(["at_risk", "members", "city"], ascending=[False, False, True], kind="stable")
     return out.reset_index(drop=True)[list(DORMANT_COLUMNS)]
+
+
+def city_choices(members: pd.DataFrame) -> list[str]:
+    """Cities to pick from for the network picture: most members first, "(no city)" left out."""
+    labels = members["city_label"].fillna("(no city)").astype(str)
+    counts = labels[~labels.isin(list(NO_CITY_LABELS))].value_counts()
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [city for city, _ in order]
 
 
 # --- network picture ---------------------------------------------------------------

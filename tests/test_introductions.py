@@ -17,12 +17,15 @@ from dashboard.introductions import (
     DORMANT_COLUMNS,
     EARTH_RADIUS_KM,
     RANKED_COLUMNS,
+    approved_introductions,
     assign_rounds,
+    city_choices,
     dormant_cities,
     message_template,
     network_figure,
     plan_meetups,
     render_messages,
+    review_table,
     suggest_buddies,
 )
 from dashboard.settings import Settings
@@ -560,3 +563,26 @@ def test_missing_columns_render_empty_and_input_is_kept(approved):
     got = render_messages(approved.drop(columns=["city"]), "in {city}!")
     assert got["message"].iloc[0] == "in !"
     pd.testing.assert_frame_equal(approved, before)
+
+
+# --- page helpers -------------------------------------------------------------------------
+
+
+def test_review_table_filters_and_adds_undecided(town):
+    buddies = suggest_buddies(town, no_edges(), Settings())
+    table = review_table(buddies, ["nia", "pat"])
+    assert set(table["member_id"]) == {"nia", "pat"}
+    assert (table["decision"] == "undecided").all() and table.columns[0] == "decision"
+
+
+def test_approved_introductions_keeps_only_approved(town):
+    table = review_table(suggest_buddies(town, no_edges(), Settings()), ["nia", "omar", "pat"])
+    decided = table.assign(decision=["approve", "decline"] + ["undecided"] * (len(table) - 2))
+    got = approved_introductions(decided)
+    assert len(got) == 1 and "decision" not in got.columns
+    assert got.iloc[0]["member_id"] == table.iloc[0]["member_id"]
+
+
+def test_city_choices_by_size_without_no_city(town):
+    extra = pd.DataFrame([person("xu", "(no city)", coords=False)])
+    assert city_choices(pd.concat([town, extra])) == ["Leeds", "Bradford", "York"]

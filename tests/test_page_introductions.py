@@ -1,0 +1,111 @@
+"""The Introductions page under AppTest, on the demo community."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 60
+
+
+def page() -> AppTest:
+    """The page reached from the app's entry file (as a visitor would), run once."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.switch_page("pages/5_Introductions.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture(scope="module")
+def opened() -> AppTest:
+    return page()
+
+
+def metric(at: AppTest, label: str) -> int:
+    return int(next(m.value for m in at.metric if m.label == label))
+
+
+def review_frame(at: AppTest):
+    # the suggestion table is the first dataframe-like element (st.data_editor)
+    return at.dataframe[0].value
+
+
+def test_page_shows_every_section(opened):
+    headings = [s.value for s in opened.main.subheader]
+    assert headings == [
+        "Buddy suggestions",
+        "Where the next meetup would reach most people at risk",
+        "Quiet cities",
+        "Who has met whom",
+    ]
+    assert len(opened.get("plotly_chart")) == 1
+
+
+def test_suggestions_respect_capacity_and_are_undecided(opened):
+    table = review_frame(opened)
+    assert metric(opened, "Suggestions") == len(table) > 0
+    assert metric(opened, "With a suggestion") <= metric(opened, "People at risk in view")
+    assert (table["decision"] == "undecided").all()
+    assert (table.groupby("buddy_id").size() <= 2).all()
+    assert (table["member_id"] != table["buddy_id"]).all()
+
+
+def test_meetup_placement_table(opened):
+    chosen = opened.dataframe[1].value
+    assert list(chosen["order"]) == list(range(1, len(chosen) + 1)) and 1 <= len(chosen) <= 3
+    assert chosen["cumulative_covered"].is_monotonic_increasing
+    assert 0 < chosen["share_covered"].iloc[-1] <= 1
+
+
+def test_fewer_places_when_asked(opened):
+    at = page()
+    at.number_input(key="intro_k").set_value(1).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.dataframe[1].value) == 1
+
+
+def test_approving_one_offers_an_export_with_the_message():
+    at = page()
+    table = review_frame(at)
+    # what st.data_editor records when the organiser picks decisions in two rows
+    at.session_state["intro_review"] = {
+        "edited_rows": {0: {"decision": "approve"}, 1: {"decision": "decline"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(t.value == "1 approved, 1 declined." for t in at.text)
+    preview = at.dataframe[1].value
+    assert len(preview) == 1
+    assert preview["message"].iloc[0].startswith(f"Hi {table.loc[0, 'name']},")
+    assert at.get("download_button")
+
+
+def test_template_placeholders_cannot_reach_python(opened):
+    at = page()
+    at.session_state["intro_review"] = {"edited_rows": {0: {"decision": "approve"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.text_area(key="intro_template").set_value("{name.__class__} {buddy_name}").run()
+    assert not at.exception, [e.value for e in at.exception]
+    message = at.dataframe[1].value["message"].iloc[0]
+    assert message.startswith("{name.__class__} ")
+
+
+def test_network_city_can_be_changed(opened):
+    at = page()
+    choices = at.selectbox(key="intro_city").options
+    assert len(choices) > 1
+    at.selectbox(key="intro_city").set_value(choices[1]).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_city_filter_narrows_the_suggestions(opened):
+    at = page()
+    at.sidebar.multiselect(key="city").set_value(["Leeds"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = review_frame(at)
+    assert set(table["city"]) <= {"Leeds"}
+    assert metric(at, "Suggestions") <= metric(opened, "Suggestions")
