@@ -559,6 +559,46 @@ def summary(community: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, se
     }
 
 
+def metrics_for(metrics: pd.DataFrame, community: Community) -> pd.DataFrame:
+    """The metrics rows of the community's members, in members' order."""
+    ids = community.members["member_id"].astype("str")
+    return metrics.loc[ids[ids.isin(metrics.index)].to_numpy()]
+
+
+def summary_cards(numbers: dict) -> list[tuple[str, str, str]]:
+    """``summary``'s numbers as (label, value, help) for a metric row; "–" when unknown."""
+    turnout = numbers["avg_turnout"]
+    rate = numbers["no_show_rate"]
+    return [
+        ("Members", f"{numbers['members']:,}", "Members in this view (organisers and hosts left out when set)."),
+        ("Active in the last 90 days", f"{numbers['active_last_90']:,}", "Came to at least one event."),
+        ("New this month", f"{numbers['new_this_month']:,}", "Joined in the as-of date's calendar month."),
+        ("Events held", f"{numbers['events_held']:,}", "Events on or before the as-of date."),
+        ("Average turnout", "–" if turnout is None else f"{turnout:.1f}",
+         "People who came, per event with attendance recorded."),
+        ("No-show rate", "–" if rate is None else f"{rate:.0%}",
+         "No-shows among RSVPs; needs RSVP data (registered / no-show), from the log or Meetup totals."),
+    ]
+
+
+def profile_cards(metrics: pd.DataFrame, member_id: str) -> list[tuple[str, str]]:
+    """A member's headline figures as (label, value) pairs; "–" for what isn't known."""
+    row = metrics.loc[str(member_id)]
+
+    def show(col: str, fmt: str) -> str:
+        value = row[col]
+        return "–" if pd.isna(value) else format(value, fmt)
+
+    last = row["last_attended_on"]
+    return [
+        ("Segment", "–" if pd.isna(row["segment"]) else str(row["segment"])),
+        ("Events attended", show("events_attended", ",")),
+        ("Last came", "–" if pd.isna(last) else f"{last:%d %b %Y}"),
+        ("Days since last", show("days_since_last", ",")),
+        ("Engagement score", show("engagement_score", ".0f")),
+    ]
+
+
 def attendance_by_month(community: Community, by_city: bool = False) -> pd.DataFrame:
     """Attendances per calendar month (columns month[, city], attended)."""
     rows = _attended_events(community)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -109,17 +110,28 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Sheet1") -> bytes:
     return buf.getvalue()
 
 
-def outreach_list(members_table: pd.DataFrame, risk: pd.DataFrame, show_contacts: bool) -> pd.DataFrame:
+def outreach_list(
+    members_table: pd.DataFrame,
+    risk: pd.DataFrame,
+    show_contacts: bool,
+    tiers: tuple[str, ...] | None = None,
+    exclude: Iterable[str] = (),
+) -> pd.DataFrame:
     """Members with at least one risk signal, highest score first, reasons in words.
 
     ``members_table`` has ``member_id`` and ``name`` (``email``, ``city_label``/``city``,
     ``segment``, ``next_event`` when present); ``risk`` is ``connection_risk``'s frame.
-    Emails are included only when ``show_contacts`` is true.
+    Emails are included only when ``show_contacts`` is true. ``tiers`` keeps only
+    those tiers; ``exclude`` drops member ids (e.g. recently contacted).
     """
     members = members_table.drop_duplicates("member_id").set_index(
         members_table["member_id"].drop_duplicates().astype("str").to_numpy()
     )
-    flagged = risk.loc[risk["risk_score"] > 0]
+    keep = risk["risk_score"] > 0
+    if tiers is not None:
+        keep &= risk["risk_tier"].astype("str").isin(list(tiers))
+    keep &= ~risk.index.astype("str").isin(list(exclude))
+    flagged = risk.loc[keep]
     ids = flagged.index.astype("str")
     ids = ids[ids.isin(members.index)]
     flagged = flagged.loc[ids]
@@ -155,3 +167,31 @@ def outreach_list(members_table: pd.DataFrame, risk: pd.DataFrame, show_contacts
         out = out.drop(columns="email")
     return out
 
+
+#: columns of the "contacted" log kept in the session
+CONTACT_LOG_COLUMNS: tuple[str, ...] = ("member_id", "name", "on", "until", "note")
+
+
+def mark_contacted(
+    log: list[dict], people: pd.DataFrame, on: pd.Timestamp, days: int, note: str = ""
+) -> list[dict]:
+    """A new log with ``people`` (member_id, name) marked contacted on ``on`` for ``days`` days."""
+    on = pd.Timestamp(on).normalize()
+    until = on + pd.Timedelta(days=int(days))
+    added = [
+        {"member_id": str(mid), "name": str(name), "on": on, "until": until, "note": note}
+        for mid, name in zip(people["member_id"], people["name"])
+    ]
+    return list(log) + added
+
+
+def recently_contacted(log: list[dict], now: pd.Timestamp) -> set[str]:
+    """Member ids whose 'contacted' mark has not run out at ``now`` (until is exclusive)."""
+    now = pd.Timestamp(now)
+    return {entry["member_id"] for entry in log if pd.Timestamp(entry["until"]) > now}
+
+
+def contact_log_frame(log: list[dict]) -> pd.DataFrame:
+    """The contacted log as a table (newest first), ready to show or export."""
+    frame = pd.DataFrame(list(log), columns=list(CONTACT_LOG_COLUMNS))
+    return frame.iloc[::-1].reset_index(drop=True)

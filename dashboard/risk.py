@@ -665,3 +665,20 @@ def tier_counts(risk: pd.DataFrame) -> dict[str, int]:
     """Members per tier, high first."""
     counts = risk["risk_tier"].astype("str").value_counts()
     return {t: int(counts.get(t, 0)) for t in reversed(TIERS)}
+
+
+def tier_mix_by_city(members_with_city_label: pd.DataFrame, risk: pd.DataFrame) -> pd.DataFrame:
+    """Members per (city, tier), long form: city, risk_tier, members; most at risk first."""
+    members = members_with_city_label
+    label = members["city_label"] if "city_label" in members.columns else members["city"]
+    tier = risk["risk_tier"].reindex(members["member_id"].astype("str")).astype("str").to_numpy()
+    frame = pd.DataFrame({"city": label.fillna(_NO_CITY).astype("str").to_numpy(), "risk_tier": tier})
+    frame = frame.loc[frame["risk_tier"].isin(TIERS)]
+    counts = frame.groupby(["city", "risk_tier"]).size().rename("members").reset_index()
+    at_risk = counts["members"].where(counts["risk_tier"] != "low", 0).groupby(counts["city"]).transform("sum")
+    total = counts.groupby("city")["members"].transform("sum")
+    order = pd.Categorical(counts["risk_tier"], categories=list(reversed(TIERS)), ordered=True)
+    counts = counts.assign(_risk=at_risk, _total=total, _tier=order).sort_values(
+        ["_risk", "_total", "city", "_tier"], ascending=[False, False, True, True]
+    )
+    return counts.drop(columns=["_risk", "_total", "_tier"]).reset_index(drop=True)

@@ -1,0 +1,94 @@
+"""Engagement: who comes, who comes back, who is drifting (issue 4)."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard import engagement as eng
+from dashboard.risk import SIGNAL_LABELS, SIGNALS
+from dashboard.ui import shell
+
+ctx = shell.page("Engagement")
+st.title("Engagement")
+st.caption("Who comes, who comes back, and who is drifting away, for the cities in the sidebar.")
+shell.stop_if_empty(ctx)
+
+settings = ctx.settings
+view = eng.exclude_staff(ctx.view, settings)
+metrics = eng.metrics_for(ctx.analysis.metrics, view)
+if view is not ctx.view:
+    st.caption("Organisers and hosts are left out of these statistics (see *Settings and thresholds*).")
+
+numbers = eng.summary(view, metrics, ctx.as_of, settings)
+for col, (label, value, help_text) in zip(st.columns(6), eng.summary_cards(numbers), strict=True):
+    col.metric(label, value, help=help_text)
+
+missing = eng.uncomputable_metrics(metrics)
+if missing:
+    st.info(
+        "Some members are known only from Meetup totals, so these could not be computed for them: "
+        + ", ".join(eng.METRIC_LABELS[m] for m in missing)
+        + ". Upload an attendance export to get them.",
+        icon=":material/info:",
+    )
+
+by_city = st.toggle("Attendance per city", value=True, key="eng_by_city")
+c1, c2 = st.columns(2)
+c1.plotly_chart(charts.attendance_over_time(eng.attendance_by_month(view, by_city=by_city)), width="stretch")
+c2.plotly_chart(charts.new_vs_returning(eng.new_vs_returning_by_month(view)), width="stretch")
+c3, c4 = st.columns(2)
+c3.plotly_chart(
+    charts.cohort_heatmap(eng.cohort_retention(view, 12, ctx.as_of), eng.cohort_sizes(view, ctx.as_of)),
+    width="stretch",
+)
+c4.plotly_chart(charts.segment_mix(eng.segment_mix_by_city(view.members, metrics)), width="stretch")
+
+with st.expander("How the engagement score and segments work", icon=":material/help:"):
+    st.write(eng.SCORE_EXPLANATION)
+    st.write(
+        f"Segments, first match wins: *never attended* (joined {settings.never_attended_days}+ days ago, "
+        f"no events), *new* (joined in the last {settings.new_member_days} days), *lapsed* (nothing for "
+        f"{settings.lapsed_days}+ days), *drifting* ({settings.drifting_min_events}+ events and the silence "
+        f"is over {settings.drifting_gap_factor:g}× their usual gap, or the last {settings.active_window_days} "
+        f"days hold under half of the {settings.active_window_days} before), *core* (score "
+        f"{settings.core_score:g}+ or {settings.core_min_events_6m}+ events in six months), else *active*."
+    )
+
+st.subheader("Events")
+st.dataframe(
+    eng.events_table(view),
+    hide_index=True,
+    width="stretch",
+    column_order=["event", "date", "city", "registered", "attended", "no_shows", "turnout"],
+    column_config={
+        "date": st.column_config.DatetimeColumn("Date", format="D MMM YYYY"),
+        "no_shows": st.column_config.NumberColumn("No-shows"),
+        "turnout": st.column_config.ProgressColumn(
+            "Turnout", help="Attended ÷ registered (empty when only check-ins are known)",
+            min_value=0.0, max_value=1.0, format="percent",
+        ),
+    },
+)
+
+st.subheader("A member's profile")
+people = ctx.members[["member_id", "name"]]
+names = dict(zip(people["member_id"], people["name"], strict=True))
+picked = st.selectbox(
+    "Member", list(names), index=None, key="eng_member", placeholder="Pick a member",
+    format_func=lambda mid: f"{names[mid]} ({mid})",
+)
+if picked is not None:
+    for col, (label, value) in zip(st.columns(5), eng.profile_cards(ctx.analysis.metrics, picked), strict=True):
+        col.metric(label, value)
+    row = ctx.analysis.metrics.loc[picked]
+    st.text(f"Why: {row['segment_reason']}  ·  figures from: {row['metrics_source']}")
+    t1, t2 = st.columns(2)
+    t1.plotly_chart(charts.member_timeline(eng.member_timeline(ctx.community, picked)), width="stretch")
+    parts = eng.score_breakdown(ctx.community, picked, ctx.as_of, settings)
+    t2.plotly_chart(charts.score_breakdown(parts), width="stretch")
+    risk_row = ctx.analysis.risk.loc[picked]
+    fired = [SIGNAL_LABELS[s] for s in SIGNALS if risk_row[f"sig_{s}"]]
+    st.text(
+        f"Connection risk: {risk_row['risk_tier']} ({risk_row['risk_score']})"
+        + ("" if not fired else " · " + "; ".join(risk_row["risk_reasons"]))
+    )
+st.caption(f"Computed as of {ctx.as_of:%d %B %Y}.")

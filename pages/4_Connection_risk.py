@@ -1,0 +1,98 @@
+"""Connection risk: who might welcome a check-in, and why (issue 5)."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, export, risk
+from dashboard.ui import shell
+from dashboard.ui.state import KEY_CONTACTED, KEY_SHOW_CONTACTS
+
+ctx = shell.page("Connection risk")
+st.title("Connection risk")
+st.info(risk.RISK_FRAMING, icon=":material/favorite:")
+shell.stop_if_empty(ctx)
+
+settings = ctx.settings
+view_risk = ctx.risk
+counts = risk.tier_counts(view_risk)
+c1, c2, c3 = st.columns(3)
+c1.metric("High", f"{counts['high']:,}", help=f"Score {settings.risk_high}+ of 100")
+c2.metric("Medium", f"{counts['medium']:,}", help=f"Score {settings.risk_medium}–{settings.risk_high - 1}")
+c3.metric("Low", f"{counts['low']:,}", help=f"Score under {settings.risk_medium}")
+for note in risk.risk_notes(ctx.analysis.risk):
+    st.caption(note)
+
+g1, g2 = st.columns(2)
+g1.plotly_chart(charts.tiers_by_city(risk.tier_mix_by_city(ctx.members, view_risk)), width="stretch")
+g2.plotly_chart(charts.signal_bars(risk.signal_counts(view_risk)), width="stretch")
+
+with st.expander("How the score works", icon=":material/help:"):
+    w = settings.weights
+    st.dataframe(
+        pd.DataFrame(
+            {"signal": [risk.SIGNAL_LABELS[s] for s in risk.SIGNALS],
+             "points": [getattr(w, s) for s in risk.SIGNALS]}
+        ),
+        hide_index=True,
+    )
+    st.write(
+        f"Points of the signals that fire are added up (at most 100): high from {settings.risk_high}, "
+        f"medium from {settings.risk_medium}. Weights and thresholds are in *Settings and thresholds*."
+    )
+    unknown = risk.unknown_survey_answers(ctx.view.members)
+    if not unknown.empty:
+        st.text("Survey answers not recognised (not scored, not guessed):")
+        st.dataframe(unknown, hide_index=True)
+
+# --- the check-in list ---------------------------------------------------------------------
+st.subheader("Check-in list")
+log: list[dict] = list(st.session_state.get(KEY_CONTACTED) or [])
+now = pd.Timestamp.now()
+contacted = export.recently_contacted(log, now)
+f1, f2 = st.columns([2, 1])
+tiers = f1.multiselect("Tiers", ["high", "medium", "low"], default=["high", "medium"], key="risk_tiers")
+show_contacts = f2.toggle("Show contact details", key=KEY_SHOW_CONTACTS, value=False)
+checkins = export.outreach_list(ctx.members, view_risk, show_contacts, tiers=tuple(tiers), exclude=contacted)
+st.text(f"{len(checkins):,} people" + (f" · {len(contacted)} contacted recently, hidden" if contacted else ""))
+st.dataframe(
+    checkins,
+    hide_index=True,
+    width="stretch",
+    column_order=[c for c in ("name", "email", "city", "risk_tier", "risk_score", "risk_reasons", "next_event")
+                  if c in checkins.columns],
+    column_config={
+        "risk_tier": st.column_config.TextColumn("Risk"),
+        "risk_score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
+        "risk_reasons": st.column_config.TextColumn("Why", width="large"),
+        "next_event": st.column_config.TextColumn("Next event near them"),
+    },
+)
+d1, d2 = st.columns(2)
+d1.download_button("Download list (CSV)", export.to_csv_bytes(checkins), "check-in-list.csv", "text/csv",
+                   icon=":material/download:")
+d2.download_button(
+    "Download list (Excel)", export.to_xlsx_bytes(checkins, "Check-in list"), "check-in-list.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+)
+
+with st.form("contacted", clear_on_submit=True):
+    st.write("**Mark as contacted** (they leave the list for a while, in this session only)")
+    ids = st.multiselect(
+        "People", checkins["member_id"].tolist(), key="contact_ids",
+        format_func=dict(zip(checkins["member_id"], checkins["name"], strict=True)).get,
+    )
+    m1, m2 = st.columns([1, 2])
+    days = m1.number_input("For days", min_value=1, max_value=365, value=14, step=1)
+    note = m2.text_input("Note (optional)", max_chars=200)
+    if st.form_submit_button("Mark as contacted", icon=":material/check:") and ids:
+        chosen = checkins.loc[checkins["member_id"].isin(ids), ["member_id", "name"]]
+        st.session_state[KEY_CONTACTED] = export.mark_contacted(log, chosen, now, int(days), note)
+        st.rerun()
+
+if log:
+    with st.expander(f"Contacted log ({len(log)})", icon=":material/history:"):
+        table = export.contact_log_frame(log)
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.download_button("Download log (CSV)", export.to_csv_bytes(table), "contacted-log.csv", "text/csv",
+                           icon=":material/download:")
+st.caption(f"Computed as of {ctx.as_of:%d %B %Y}.")
