@@ -37,7 +37,7 @@ from rapidfuzz.distance import OSA
 from dashboard.model import GEOCODE_COLUMNS, Community
 
 #: bump when the index layout or the folding rules change (invalidates disk caches)
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 #: confidence at or above which a place counts as resolved
 RESOLVED_MIN = 0.8
 #: confidence at or above which a guess is placed on the map, flagged for review
@@ -50,7 +50,7 @@ _FUZZY_ALT_MIN_POP = 15_000
 _SAME_PLACE_KM = 30.0
 _MAX_QUERY_CHARS = 120
 #: a place named like a region ("Washington", "Quebec") counts as a city at this size
-_REGION_CITY_MIN_POP = 100_000
+_REGION_CITY_MIN_POP = 50_000
 
 GEONAMES_ATTRIBUTION = "Places: GeoNames (geonames.org), CC BY 4.0"
 NO_CITY_LABEL = "(no city)"
@@ -295,22 +295,24 @@ class PlaceIndex:
 
     def __init__(self, state: dict):
         """Wrap the plain-data state produced by ``_build_state`` (or read from disk)."""
-        self.names: list[str] = state["names"]
-        self.lat: list[float] = state["lat"]
-        self.lon: list[float] = state["lon"]
-        self.pop: list[int] = state["pop"]
-        self.cc: list[str] = state["cc"]
-        self.admin1: list[str] = state["admin1"]
-        self.gid: list[int] = state["gid"]
-        self.primary: list[str] = state["primary"]
-        #: folded name (and lower-cased raw spelling) -> place id or tuple of ids, biggest first
+        # tuples, not lists: tuples of strings and numbers drop out of the cyclic garbage
+        # collector's sight, so a 170k-place index doesn't make every collection slow
+        self.names: tuple[str, ...] = tuple(state["names"])
+        self.lat: tuple[float, ...] = tuple(state["lat"])
+        self.lon: tuple[float, ...] = tuple(state["lon"])
+        self.pop: tuple[int, ...] = tuple(state["pop"])
+        self.cc: tuple[str, ...] = tuple(state["cc"])
+        self.admin1: tuple[str, ...] = tuple(state["admin1"])
+        self.gid: tuple[int, ...] = tuple(state["gid"])
+        self.primary: tuple[str, ...] = tuple(state["primary"])
+        #: folded name -> place id or tuple of ids, biggest first
         self.keys: dict[str, int | tuple[int, ...]] = state["keys"]
-        #: "<first letter><length>" -> folded names, for typo search
-        self.buckets: dict[str, list[str]] = state["buckets"]
+        #: "<first letter><length>" and "<first><last letter><length>" -> folded names, for typo search
+        self.buckets: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in state["buckets"].items()}
         self.qualifiers: dict[str, tuple[_Region, ...]] = state["qualifiers"]
         self.region_names: dict[_Region, str] = state["region_names"]
         #: log10(population + 10): how much size counts when names are shared
-        self.lpop: list[float] = [math.log10(p + 10) for p in self.pop]
+        self.lpop: tuple[float, ...] = tuple(math.log10(p + 10) for p in self.pop)
         self._lat_arr: np.ndarray | None = None
         self._lon_arr: np.ndarray | None = None
 
@@ -396,12 +398,15 @@ def _build_state() -> dict:
         gid.append(int(c["geonameid"]))
         pk = fold(name)
         primary.append(pk)
+        small = p < _NON_LATIN_MIN_POP
         if pk:
             add(pk, i)
             fuzzy.add(pk)
         for alt in c.get("alternatenames") or ():
             if len(alt) < 2 or (len(alt) <= 4 and alt.isupper()) or (len(alt) < 3 and alt.isascii()):
                 continue  # airport and other codes
+            if small and not alt.isascii() and not _looks_latin(alt):
+                continue  # other scripts only for big places (cheap test before folding)
             k = fold(alt)
             if not k or k == pk:
                 continue
@@ -425,6 +430,12 @@ def _build_state() -> dict:
         "qualifiers": _qualifier_table(countries, us_states),
         "region_names": _region_names(countries, us_states),
     }
+
+
+def _looks_latin(text: str) -> bool:
+    """Whether a non-ASCII name is Latin script with accents (a rough, fast test)."""
+    top = max(text)
+    return top < "\u0370" or "\u1e00" <= top <= "\u1eff" or top in "\u2018\u2019\u02bb\u02bc"
 
 
 class _NoClassesUnpickler(pickle.Unpickler):
@@ -569,6 +580,10 @@ def _location_factory():
     return _fast_location if _FAST_LOCATION else _slow_location
 
 
+def _first(pair: tuple[float, int]) -> float:
+    return pair[0]
+
+
 def _haversine1(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
@@ -641,7 +656,7 @@ class OfflineGeocoder(Geocoder):
             return Resolution("", None, 0.0, REASON_EMPTY)
         if not isinstance(query, str):
             return Resolution(str(query), None, 0.0, REASON_NOT_TEXT if not isinstance(query, (int, float)) else REASON_NO_LETTERS)
-        ix = self.index
+        ix = self._index or self.index
         text = query.strip()
         # fast path: a whole name, in any case or accents ("zurich", "ZÜRICH")
         key = fold(text)
@@ -808,22 +823,40 @@ class OfflineGeocoder(Geocoder):
             if conf < RESOLVED_MIN:
                 reason = f"{reason}; a small place outside {bias}" if not note else reason
             return Resolution(text, i, conf, reason, (i,))
-        scored = []
-        for c in cands[:200]:
-            s = self._score(c, key if sim is None else ix.primary[c], bias, country_given)
-            if sim is not None:
-                s += (sim[c] - 1.0) * 30.0  # 0.033 similarity is worth one order of magnitude of size
-            if near:
-                d = min(_haversine1(ix.lat[c], ix.lon[c], ix.lat[n], ix.lon[n]) for n in near)
-                s += 3.0 if d <= 60 else 0.0
-            scored.append((s, c))
-        scored.sort(key=lambda t: -t[0])
+        scored: list[tuple[float, int]] = []
+        lpop, primary, ccs = ix.lpop, ix.primary, ix.cc
+        if sim is None and not near:
+            # index order is population order: stop once nobody left can win or come close
+            bias_on = bool(bias) and not country_given
+            top_s = -math.inf
+            for c in cands[:200]:
+                lp = lpop[c]
+                if len(scored) >= 5 and lp + 2.5 < top_s - 1.5:
+                    break
+                is_primary = primary[c] == key
+                sc = lp + 0.5 if is_primary else lp
+                if bias_on and ccs[c] == bias:
+                    sc += 2.0 if is_primary else 1.0  # a historic alias at home shouldn't beat a real name abroad
+                if sc > top_s:
+                    top_s = sc
+                scored.append((sc, c))
+        else:
+            for c in cands[:200]:
+                sc = self._score(c, key if sim is None else primary[c], bias, country_given)
+                if sim is not None:
+                    sc += (sim[c] - 1.0) * 30.0  # 0.033 similarity is worth one order of magnitude of size
+                if near:
+                    d = min(_haversine1(ix.lat[c], ix.lon[c], ix.lat[n], ix.lon[n]) for n in near)
+                    sc += 3.0 if d <= 60 else 0.0
+                scored.append((sc, c))
+        scored.sort(key=_first, reverse=True)
         best_s, best = scored[0]
-        rival = next(
-            (s for s, c in scored[1:]
-             if _haversine1(ix.lat[c], ix.lon[c], ix.lat[best], ix.lon[best]) > _SAME_PLACE_KM),
-            None,
-        )
+        lat, lon = ix.lat, ix.lon
+        rival = None
+        for sc, c in scored[1:]:
+            if abs(lat[c] - lat[best]) > 0.28 or _haversine1(lat[c], lon[c], lat[best], lon[best]) > _SAME_PLACE_KM:
+                rival = sc
+                break
         gap = math.inf if rival is None else best_s - rival
         conf = min(1.0, 0.55 + 0.3 * gap)
         ambiguous = gap < 1.0  # within a factor of ten in size: a real toss-up
@@ -887,7 +920,8 @@ class OfflineGeocoder(Geocoder):
         if res.place_id is None:
             return res
         s = sim[res.place_id]
-        conf = res.confidence * s**1.5
+        # as sure as the spelling is close, and never surer than the name itself would be
+        conf = min(res.confidence, s**1.5)
         if s < 0.7:
             return Resolution(text, None, conf, f"{REASON_NOT_FOUND}; closest: '{ix.names[res.place_id]}'",
                               res.candidates, res.ambiguous)
