@@ -1,0 +1,157 @@
+"""The Engagement and Connection risk pages under AppTest, checked against the core's numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import engagement as eng
+from dashboard import export, geo, risk
+from dashboard.analysis import analyse
+from dashboard.filters import Filters, apply_filters
+from dashboard.ingest import Upload, load_community
+from dashboard.model import default_as_of
+from dashboard.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 60
+DEMO = {kind: ROOT / "data" / f"demo_{kind}.csv" for kind in ("members", "events", "attendance")}
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The demo community and its analysis, computed by the core as the app's loaders do."""
+    uploads = {kind: Upload(path.name, path.read_bytes()) for kind, path in DEMO.items()}
+    community = load_community(uploads["members"], uploads["events"], uploads["attendance"], country="")
+    community = geo.geocode_community(community, geocoder=geo.OfflineGeocoder(), country="")
+    as_of = default_as_of(community)
+    return community, analyse(community, as_of, Settings()), as_of
+
+
+def page(path: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics_shown(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.main.metric}
+
+
+# --- Engagement ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def engagement_page() -> AppTest:
+    return page("pages/3_Engagement.py")
+
+
+def test_engagement_headline_numbers(engagement_page: AppTest, demo) -> None:
+    community, analysis, as_of = demo
+    view = eng.exclude_staff(community, Settings())
+    numbers = eng.summary(view, eng.metrics_for(analysis.metrics, view), as_of, Settings())
+    shown = metrics_shown(engagement_page)
+    assert shown == {label: value for label, value, _ in eng.summary_cards(numbers)}
+    assert shown["Members"] == f"{len(view.members):,}" and len(view.members) < len(community.members)
+    assert shown["No-show rate"].endswith("%")
+
+
+def test_engagement_shows_four_charts_and_the_events_table(engagement_page: AppTest, demo) -> None:
+    community, _, _ = demo
+    assert len(engagement_page.get("plotly_chart")) == 4
+    events = engagement_page.dataframe[0].value
+    assert len(events) == len(community.events)
+    expected = eng.events_table(eng.exclude_staff(community, Settings()))
+    assert events["attended"].sum() == expected["attended"].sum()
+
+
+def test_member_profile(engagement_page: AppTest, demo) -> None:
+    _, analysis, _ = demo
+    member_id = analysis.metrics.index[0]
+    at = engagement_page
+    at.selectbox(key="eng_member").set_value(member_id).run()
+    assert not at.exception
+    shown = metrics_shown(at)
+    for label, value in eng.profile_cards(analysis.metrics, member_id):
+        assert shown[label] == value
+    assert any(analysis.metrics.loc[member_id, "segment_reason"] in t.value for t in at.text)
+    assert len(at.get("plotly_chart")) == 6
+
+
+def test_city_filter_narrows_engagement(demo) -> None:
+    community, analysis, as_of = demo
+    at = page("pages/3_Engagement.py")
+    at.sidebar.multiselect(key="city").set_value(["Leeds"]).run()
+    assert not at.exception
+    view = eng.exclude_staff(apply_filters(community, Filters(cities=("Leeds",))), Settings())
+    numbers = eng.summary(view, eng.metrics_for(analysis.metrics, view), as_of, Settings())
+    assert metrics_shown(at)["Members"] == f"{numbers['members']:,}"
+    assert metrics_shown(at)["Active in the last 90 days"] == f"{numbers['active_last_90']:,}"
+
+
+# --- Connection risk ------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def risk_page() -> AppTest:
+    return page("pages/4_Connection_risk.py")
+
+
+def checkin_table(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.main.dataframe if "risk_reasons" in d.value.columns)
+
+
+def test_risk_counts_and_list(risk_page: AppTest, demo) -> None:
+    community, analysis, _ = demo
+    counts = risk.tier_counts(analysis.risk)
+    assert metrics_shown(risk_page) == {"High": str(counts["high"]), "Medium": str(counts["medium"]),
+                                        "Low": str(counts["low"])}
+    table = checkin_table(risk_page)
+    expected = export.outreach_list(analysis.members, analysis.risk, False, tiers=("high", "medium"))
+    assert len(table) == len(expected) == counts["high"] + counts["medium"]
+    assert table["member_id"].tolist() == expected["member_id"].tolist()
+    assert table["risk_score"].is_monotonic_decreasing
+    assert (table["risk_reasons"] != "").all()
+    assert any(f"{len(expected):,} people" in t.value for t in risk_page.text)
+    assert len(risk_page.get("plotly_chart")) == 2
+
+
+def test_emails_hidden_until_asked(risk_page: AppTest, demo) -> None:
+    assert "email" not in checkin_table(risk_page).columns
+    risk_page.toggle(key="show_contacts").set_value(True).run()
+    table = checkin_table(risk_page)
+    assert "email" in table.columns and table["email"].str.contains("@").any()
+
+
+def test_downloads_offered(risk_page: AppTest) -> None:
+    labels = [b.proto.label for b in risk_page.get("download_button")]
+    assert labels == ["Download list (CSV)", "Download list (Excel)"]
+
+
+def test_mark_as_contacted_hides_them_and_logs_it(risk_page: AppTest) -> None:
+    at = risk_page
+    before = checkin_table(at)
+    chosen = before["member_id"].tolist()[:2]
+    at.multiselect(key="contact_ids").set_value(chosen)
+    next(b for b in at.button if b.label == "Mark as contacted").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = checkin_table(at)
+    assert len(after) == len(before) - 2
+    assert not set(chosen) & set(after["member_id"])
+    log = at.session_state["_contacted"]
+    assert [e["member_id"] for e in log] == chosen
+    assert (log[0]["until"] - log[0]["on"]).days == 14
+    assert any(t.value.endswith("2 contacted recently, hidden") for t in at.text)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download log (CSV)" in labels
+
+
+def test_tier_filter(risk_page: AppTest, demo) -> None:
+    _, analysis, _ = demo
+    risk_page.multiselect(key="risk_tiers").set_value(["high"]).run()
+    assert len(checkin_table(risk_page)) == risk.tier_counts(analysis.risk)["high"]
