@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 #: bump when the files' content changes, so caches regenerate
-VERSION = 1
+VERSION = 2
 
 #: named sizes: members, attendance rows
 SIZES: dict[str, tuple[int, int]] = {
@@ -215,9 +215,14 @@ def generate(n_members: int, n_attendance: int, out_dir: Path, seed: int = 0) ->
     # a stable id per home place, for choosing local events
     home_key = pd.factorize(pd.Series(home_cc) + "|" + pd.Series(home_name))[0]
 
-    first = FIRST_NAMES[rng.integers(0, len(FIRST_NAMES), n_people)]
-    last = LAST_NAMES[rng.integers(0, len(LAST_NAMES), n_people)]
-    full = pd.Series(first, dtype=object) + " " + pd.Series(last, dtype=object)
+    first = FIRST_NAMES[rng.integers(0, len(FIRST_NAMES), n_people)].astype(object)
+    last = LAST_NAMES[rng.integers(0, len(LAST_NAMES), n_people)].astype(object)
+    # double-barrelled surnames and middle initials, so same-name pairs are as rare as in life
+    barrel = rng.random(n_people) < 0.3
+    last[barrel] = last[barrel] + "-" + LAST_NAMES[rng.integers(0, len(LAST_NAMES), int(barrel.sum()))]
+    initial = np.where(rng.random(n_people) < 0.6,
+                       np.array(list("ABCDEFGHIJKLMNOPRSTW"), dtype=object)[rng.integers(0, 20, n_people)] + ". ", "")
+    full = pd.Series(first, dtype=object) + " " + pd.Series(initial, dtype=object) + pd.Series(last, dtype=object)
     slug = (
         pd.Series(first, dtype=object).str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.lower()
         + "."
@@ -229,7 +234,7 @@ def generate(n_members: int, n_attendance: int, out_dir: Path, seed: int = 0) ->
 
     # sign-ups spread over the 18 months, a burst when the form opened
     joined_days = np.where(rng.random(n_people) < 0.15, rng.integers(0, 14, n_people),
-                           rng.integers(0, 560, n_people))
+                           rng.integers(0, 554, n_people))  # the last on AS_OF
     joined = (FIRST_EVENT - pd.Timedelta(days=14)) + pd.to_timedelta(joined_days, unit="D") + pd.to_timedelta(
         rng.integers(0, 86_400, n_people), unit="s")
     joined = pd.Series(joined)
@@ -274,7 +279,7 @@ def generate(n_members: int, n_attendance: int, out_dir: Path, seed: int = 0) ->
         # the same person signing up twice, later, with their email typed differently
         again = members.iloc[rng.choice(n_people, n_dupes, replace=False)].copy()
         again[MEMBER_HEADERS[2]] = "  " + again[MEMBER_HEADERS[2]].str.upper().to_numpy(dtype=object)
-        later = joined.iloc[again.index] + pd.to_timedelta(rng.integers(1, 60, n_dupes), unit="D")
+        later = (joined.iloc[again.index] + pd.to_timedelta(rng.integers(1, 60, n_dupes), unit="D")).clip(upper=AS_OF)
         again[MEMBER_HEADERS[0]] = _fmt(later, "%d/%m/%Y %H:%M:%S")
         members = pd.concat([members, again], ignore_index=True)
         members = members.iloc[np.argsort(pd.to_datetime(members[MEMBER_HEADERS[0]], format="%d/%m/%Y %H:%M:%S"),
