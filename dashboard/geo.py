@@ -37,7 +37,7 @@ from rapidfuzz.distance import OSA
 from dashboard.model import GEOCODE_COLUMNS, Community
 
 #: bump when the index layout or the folding rules change (invalidates disk caches)
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
 #: confidence at or above which a place counts as resolved
 RESOLVED_MIN = 0.8
 #: confidence at or above which a guess is placed on the map, flagged for review
@@ -129,7 +129,7 @@ def city_key(text: object) -> str:
 # --- countries and regions ---------------------------------------------------------
 
 _GB_NATIONS = {"england": "ENG", "scotland": "SCT", "wales": "WLS", "northern ireland": "NIR",
-               "cymru": "WLS", "alba": "SCT"}
+               "cymru": "WLS", "alba": "SCT", "eng": "ENG", "sct": "SCT", "wls": "WLS", "nir": "NIR"}
 _CA_PROVINCES = {
     "01": ("Alberta", "AB"), "02": ("British Columbia", "BC"), "03": ("Manitoba", "MB"),
     "04": ("New Brunswick", "NB"), "05": ("Newfoundland and Labrador", "NL"),
@@ -491,6 +491,9 @@ def _write_cache(path: Path, state: dict) -> None:
         with os.fdopen(fd, "wb") as f:
             pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+        for old in path.parent.glob("places-v*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)  # an index from an older format or data version
     except OSError:
         try:
             os.unlink(tmp)  # type: ignore[possibly-undefined]
@@ -1031,11 +1034,20 @@ def _parse_latlon(text: str) -> tuple[float, float] | None:
 
 
 def resolve_manual(place_query: str, geocoder: Geocoder | None = None, country: str = "") -> dict | None:
-    """What a hand-typed place ("Leeds, UK" or "53.8, -1.55") resolves to, or None."""
+    """What a hand-typed place resolves to, or None: "Leeds, UK", "53.8, -1.55", or a
+    named point "Headingley @ 53.82, -1.58" (how online answers are kept as fixes)."""
     query = (place_query or "").strip()
-    point = _parse_latlon(query)
+    name, at, coords = query.rpartition("@")
+    point = _parse_latlon(coords if at else query)
     if point is not None:
-        return {"place": query, "country": "", "lat": point[0], "lon": point[1], "address": query}
+        label = name.strip() if at and name.strip() else query
+        country_code = ""
+        if geocoder is None or isinstance(geocoder, OfflineGeocoder):
+            near = (geocoder or OfflineGeocoder()).reverse(point)
+            country_code = near.raw["country_code"] if near is not None else ""
+        return {"place": label, "country": country_code, "lat": point[0], "lon": point[1], "address": label}
+    if at:
+        return None
     geocoder = geocoder if geocoder is not None else OfflineGeocoder(country_bias=country)
     row = _resolution_row(query, geocoder, country.upper()) if query else None
     if row is None or row["status"] == "unresolved":
@@ -1077,6 +1089,22 @@ def apply_manual_fix(geocodes: pd.DataFrame, city_text: str, place_query: str,
         fix["place"], fix["country"], "manual", f"fixed by hand: '{place_query.strip()}'", "", fix["address"]]
     out.loc[mask, ["lat", "lon", "confidence"]] = [fix["lat"], fix["lon"], 1.0]
     return out
+
+
+def places_to_review(community: Community) -> pd.DataFrame:
+    """Unresolved and low-confidence place names with their guesses and how many members
+    typed each (most first): what the Map page lists for fixing by hand."""
+    cols = ["city_text", "status", "reason", "candidates", "members"]
+    geocodes = community.geocodes
+    if geocodes.empty or "status" not in geocodes:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "members" else "str") for c in cols})
+    review = geocodes[geocodes["status"].isin(["unresolved", "low_confidence"])].copy()
+    members = community.members
+    counts = (pd.Series(_texts(members["city"]), dtype=object).map(city_key).value_counts()
+              if "city" in members and len(members) else pd.Series(dtype="int64"))
+    review["members"] = review["city_text"].map(city_key).map(counts).fillna(0).astype("int64")
+    review = review.sort_values(["members", "city_text"], ascending=[False, True], kind="stable")
+    return review[cols].reset_index(drop=True)
 
 
 def main_country(texts: Iterable[object], geocoder: Geocoder | None = None) -> str:

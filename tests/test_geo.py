@@ -430,3 +430,21 @@ def test_apply_online_keeps_manual_fixes(gb: geo.OfflineGeocoder) -> None:
 def test_nominatim_client_identifies_itself() -> None:
     client = online_geo.make_geocoder()
     assert "neighbourly" in client.headers["User-Agent"]
+
+
+def test_manual_fix_with_a_named_point(gb: geo.OfflineGeocoder) -> None:
+    found = geo.resolve_manual("Headingley @ 53.819, -1.578", gb)
+    assert found == {"place": "Headingley", "country": "GB", "lat": 53.819, "lon": -1.578, "address": "Headingley"}
+    assert geo.resolve_manual("Nowhere @ 999, 0", gb) is None
+    assert geo.resolve_manual("Springfield, MO, US", gb)["country"] == "US"
+    assert geo.resolve_manual("Leeds, ENG, GB", gb)["place"] == "Leeds"  # the candidates' own format
+
+
+def test_places_to_review_counts_members(gb: geo.OfflineGeocoder) -> None:
+    c = geo.geocode_community(_community().with_(members=_community().members.assign(
+        city=["Springfield", "springfield ", "Leeds", "Online", "Qqqzzxq"])), geocoder=gb, country="GB")
+    review = geo.places_to_review(c)
+    assert list(review.columns) == ["city_text", "status", "reason", "candidates", "members"]
+    assert review.iloc[0]["members"] == 2 and review.iloc[0]["city_text"].lower() == "springfield"
+    assert "Leeds" not in set(review["city_text"])
+    assert geo.places_to_review(make_community()).empty
