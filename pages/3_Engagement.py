@@ -60,6 +60,10 @@ st.dataframe(
     width="stretch",
     column_order=["event", "date", "city", "registered", "attended", "no_shows", "turnout"],
     column_config={
+        "event": st.column_config.TextColumn("Event"),
+        "city": st.column_config.TextColumn("City"),
+        "registered": st.column_config.NumberColumn("Registered", help="RSVPs: registered, attended or no-show"),
+        "attended": st.column_config.NumberColumn("Attended"),
         "date": st.column_config.DatetimeColumn("Date", format="D MMM YYYY"),
         "no_shows": st.column_config.NumberColumn("No-shows"),
         "turnout": st.column_config.ProgressColumn(

@@ -61,6 +61,9 @@ st.dataframe(
     column_order=[c for c in ("name", "email", "city", "risk_tier", "risk_score", "risk_reasons", "next_event")
                   if c in checkins.columns],
     column_config={
+        "name": st.column_config.TextColumn("Name"),
+        "email": st.column_config.TextColumn("Email"),
+        "city": st.column_config.TextColumn("City"),
         "risk_tier": st.column_config.TextColumn("Risk"),
         "risk_score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
         "risk_reasons": st.column_config.TextColumn("Why", width="large"),
