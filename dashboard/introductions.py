@@ -747,7 +747,15 @@ def _spring_layout(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray,
         pos += force / length[:, None] * np.minimum(length, temp)[:, None]
         temp *= 0.97
     pos -= pos.mean(axis=0)
-    return pos / max(np.linalg.norm(pos, axis=1).max(), 1e-9)
+    # a dense core with a few far-flung leaves would shrink to a dot when scaled
+    # by the farthest node: keep each node's angle and radius order, but spread
+    # the radii so the disc fills evenly
+    radius = np.linalg.norm(pos, axis=1)
+    angle = np.arctan2(pos[:, 1], pos[:, 0])
+    rank = np.empty(n)
+    rank[np.argsort(radius, kind="stable")] = np.arange(n)
+    spread = np.sqrt((rank + 0.5) / n)
+    return np.column_stack([spread * np.cos(angle), spread * np.sin(angle)])
 
 
 def network_figure(
@@ -826,8 +834,8 @@ def network_figure(
         pos[lonely] = 1.3 * np.column_stack([np.cos(angle), np.sin(angle)])
 
     for label, mask, width, colour in (
-        ("met once", met < 2, 1.0, "#c9d1d9"),
-        ("met 2+ times", met >= 2, 2.5, "#5b7083"),
+        ("met once", met < 2, 0.8, "rgba(160, 170, 180, 0.35)"),
+        ("met 2+ times", met >= 2, 1.6, "rgba(70, 90, 110, 0.45)"),
     ):
         xs = np.column_stack([pos[src[mask], 0], pos[dst[mask], 0], np.full(int(mask.sum()), np.nan)]).ravel()
         ys = np.column_stack([pos[src[mask], 1], pos[dst[mask], 1], np.full(int(mask.sum()), np.nan)]).ravel()

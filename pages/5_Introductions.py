@@ -59,6 +59,7 @@ else:
                 "Decision", options=list(introductions.DECISIONS), required=True,
             ),
             "name": st.column_config.TextColumn("Person"),
+            "city": st.column_config.TextColumn("City"),
             "risk_tier": st.column_config.TextColumn("Risk"),
             "rank": st.column_config.NumberColumn("Choice", help="1 = best available match"),
             "buddy_name": st.column_config.TextColumn("Buddy"),
