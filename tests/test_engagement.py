@@ -420,3 +420,61 @@ def test_segment_mix_by_city() -> None:
     out = eng.segment_mix_by_city(community.members, metrics)
     # a joined 69 days before as_of and came twice (active); b and c joined under 60 days ago (new)
     assert out.values.tolist() == [["Leeds", "new", 1], ["Leeds", "active", 1], ["York", "new", 1]]
+
+
+# --- page helpers and charts ------------------------------------------------------------------------
+
+
+def test_summary_cards_format_and_say_when_unknown() -> None:
+    cards = eng.summary_cards({"members": 1200, "active_last_90": 3, "new_this_month": 0, "events_held": 4,
+                               "avg_turnout": 7.25, "no_show_rate": None})
+    assert [(label, value) for label, value, _ in cards] == [
+        ("Members", "1,200"), ("Active in the last 90 days", "3"), ("New this month", "0"), ("Events held", "4"),
+        ("Average turnout", "7.2"), ("No-show rate", "–"),
+    ]
+
+
+def test_metrics_for_keeps_the_view_order() -> None:
+    community = small_community()
+    metrics = eng.member_metrics(community, AS_OF, S)
+    view = community.with_(members=community.members.iloc[[2, 0]])
+    assert eng.metrics_for(metrics, view).index.tolist() == ["c", "a"]
+
+
+def test_profile_cards() -> None:
+    community = small_community()
+    metrics = eng.member_metrics(community, pd.Timestamp("2026-03-15"), S)
+    # a came 14 and 64 days before: 0.9^(14/30.4375) + 0.9^(64/30.4375) = 0.9527 + 0.8013 = 1.754 -> score 35.5
+    assert metrics.loc["a", "score_raw"] == pytest.approx(1.754, abs=5e-4)
+    assert eng.profile_cards(metrics, "a")[:4] == [
+        ("Segment", "active"), ("Events attended", "2"), ("Last came", "01 Mar 2026"), ("Days since last", "14"),
+    ]
+    assert eng.profile_cards(metrics, "a")[4][1] in {"35", "36"}
+
+
+def test_profile_cards_unknowns_show_a_dash() -> None:
+    metrics = eng.member_metrics(make_community(members=[{"member_id": "x"}]), AS_OF, S)
+    assert [value for _, value in eng.profile_cards(metrics, "x")] == ["–"] * 5
+
+
+def test_charts_are_figures_even_when_empty() -> None:
+    from dashboard import charts
+
+    community = small_community()
+    as_of = pd.Timestamp("2026-03-15")
+    metrics = eng.member_metrics(community, as_of, S)
+    figures = [
+        charts.attendance_over_time(eng.attendance_by_month(community, by_city=True)),
+        charts.attendance_over_time(eng.attendance_by_month(community)),
+        charts.new_vs_returning(eng.new_vs_returning_by_month(community)),
+        charts.cohort_heatmap(eng.cohort_retention(community, 2, as_of), eng.cohort_sizes(community, as_of)),
+        charts.segment_mix(eng.segment_mix_by_city(community.members, metrics)),
+        charts.member_timeline(eng.member_timeline(community, "a")),
+        charts.score_breakdown(eng.score_breakdown(community, "a", as_of, S)),
+    ]
+    assert [len(f.data) for f in figures] == [2, 1, 2, 1, 2, 2, 1]  # a: attended and registered
+    heat = figures[3].data[0]
+    assert list(heat.y) == ["Jan 2026 (2)", "Feb 2026 (1)"]
+    assert heat.text.tolist() == [["50%", "50%", "50%"], ["100%", "100%", ""]]
+    empty = charts.attendance_over_time(eng.attendance_by_month(make_community()))
+    assert len(empty.data) == 0 and empty.layout.annotations[0].text == "No attendance recorded yet"

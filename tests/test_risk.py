@@ -444,3 +444,26 @@ def test_connection_risk_does_not_mutate() -> None:
 def test_framing_says_check_in_not_loneliness() -> None:
     assert "not a measure of loneliness" in risk.RISK_FRAMING
     assert "Only the survey" in risk.RISK_FRAMING
+
+
+# --- page helpers and charts --------------------------------------------------------------------------
+
+
+def test_tier_mix_by_city_most_at_risk_first() -> None:
+    community = hand_community()
+    out = risk.connection_risk(community, metrics_of(community), AS_OF, S)
+    mix = risk.tier_mix_by_city(community.members, out)
+    assert mix.values.tolist() == [
+        ["Leeds", "high", 2], ["Leeds", "medium", 1], ["Leeds", "low", 2], ["Skye", "medium", 1],
+    ]
+
+
+def test_risk_charts() -> None:
+    from dashboard import charts
+
+    community = hand_community()
+    out = risk.connection_risk(community, metrics_of(community), AS_OF, S)
+    bars = charts.signal_bars(risk.signal_counts(out))
+    assert len(bars.data[0].y) == 7  # drifting fires for nobody and is left out
+    assert len(charts.tiers_by_city(risk.tier_mix_by_city(community.members, out)).data) == 3
+    assert list(charts.tier_bars(risk.tier_counts(out)).data[0].y) == [2, 2, 2]
