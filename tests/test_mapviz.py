@@ -137,3 +137,82 @@ def test_selected_cities(state, expected: list[str]) -> None:
 def test_attributions() -> None:
     assert "GeoNames" in mapviz.GEONAMES_ATTRIBUTION and "CC BY 4.0" in mapviz.GEONAMES_ATTRIBUTION
     assert "OpenStreetMap" in mapviz.OSM_ATTRIBUTION
+
+
+# --- the Map page under AppTest -----------------------------------------------------------------
+
+import json  # noqa: E402
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from dashboard import geo  # noqa: E402
+from dashboard.ingest import Upload, load_community  # noqa: E402
+from dashboard.ui.state import KEY_MANUAL_PLACES  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def demo_members() -> pd.DataFrame:
+    """The demo community's members, geocoded by the core as the app's loader does."""
+    files = {k: ROOT / "data" / f"demo_{k}.csv" for k in ("members", "events", "attendance")}
+    ups = {k: Upload(p.name, p.read_bytes()) for k, p in files.items()}
+    community = load_community(ups["members"], ups["events"], ups["attendance"], country="")
+    return geo.geocode_community(community, geocoder=geo.OfflineGeocoder()).members
+
+
+@pytest.fixture(scope="module")
+def map_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.switch_page("pages/2_Map.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def drawn(at: AppTest) -> tuple[dict, dict]:
+    """The plotly figure spec and config the page sent to the browser."""
+    chart = at.get("plotly_chart")[0].proto
+    return json.loads(chart.spec), json.loads(chart.config)
+
+
+def test_map_page_draws_offline_bubbles_per_city(map_page: AppTest, demo_members: pd.DataFrame) -> None:
+    spec, config = drawn(map_page)
+    trace = spec["data"][0]
+    assert trace["type"] == "scattergeo"
+    assert config["topojsonURL"] == mapviz.TOPOJSON_URL
+    expected = mapviz.city_summary(demo_members)
+    assert trace["customdata"] == expected["city_label"].tolist()
+    assert spec["layout"]["geo"]["showcountries"] and spec["layout"]["meta"]["color_by"] == "share_at_risk"
+    cities = map_page.dataframe[0].value
+    assert cities["city_label"].tolist() == expected["city_label"].tolist()
+    assert "Online only" in set(map_page.dataframe[1].value["city_text"])
+    assert any("GeoNames" in c.value and "CC BY 4.0" in c.value for c in map_page.caption)
+
+
+def test_map_page_hides_small_cities_and_switches_colour_and_tiles(map_page: AppTest) -> None:
+    at = map_page
+    at.toggle(key="map_hide_small").set_value(True)
+    at.radio(key="map_colour").set_value("Engagement")
+    at.run()
+    spec, _ = drawn(at)
+    assert spec["layout"]["meta"]["color_by"] == "mean_engagement"
+    assert min(at.dataframe[0].value["members"]) >= 3
+    assert any("smaller cities hidden" in c.value for c in at.caption)
+    at.toggle(key="map_tiles").set_value(True).run()
+    spec, _ = drawn(at)
+    assert spec["data"][0]["type"] == "scattermap" and any("OpenStreetMap" in c.value for c in at.caption)
+    at.toggle(key="map_tiles").set_value(False)
+    at.toggle(key="map_hide_small").set_value(False).run()
+
+
+def test_map_page_fixes_a_place_by_hand(map_page: AppTest) -> None:
+    at = map_page
+    at.selectbox(key="fix_text").set_value("Online only")
+    at.text_input(key="fix_typed").set_value("Qqqzzxq").run()
+    use = next(b for b in at.button if b.label == "Use this place")
+    use.click().run()
+    assert any("wasn't found" in e.value for e in at.error)
+    at.text_input(key="fix_typed").set_value("Leeds, UK").run()
+    next(b for b in at.button if b.label == "Use this place").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state[KEY_MANUAL_PLACES] == {"Online only": "Leeds, UK"}
+    assert any("Every place name" in s.value for s in at.success)
