@@ -556,8 +556,21 @@ def review_table(buddies: pd.DataFrame, member_ids: Iterable[str]) -> pd.DataFra
     return mine.assign(decision=DECISIONS[0])[list(REVIEW_COLUMNS)]
 
 
+def decision_counts(reviewed: pd.DataFrame) -> dict[str, int]:
+    """How many suggestions carry each decision (every decision present, zeros included)."""
+    counts = reviewed["decision"].value_counts() if "decision" in reviewed else pd.Series(dtype="int64")
+    return {d: int(counts.get(d, 0)) for d in DECISIONS}
+
+
+def at_risk_count(members: pd.DataFrame) -> int:
+    """Members at medium or high risk."""
+    return int(members["risk_tier"].isin(AT_RISK_TIERS).sum()) if "risk_tier" in members else 0
+
+
 def approved_introductions(reviewed: pd.DataFrame) -> pd.DataFrame:
     """The approved rows of a review table, without the decision column."""
+    if "decision" not in reviewed:
+        return reviewed.iloc[:0].reset_index(drop=True)
     approved = reviewed[reviewed["decision"].eq("approve")]
     return approved.drop(columns="decision").reset_index(drop=True)
 

@@ -35,9 +35,8 @@ st.caption(
 )
 every = suggestions(ctx.data_key, ctx.as_of, repr(settings), ctx.analysis, settings)
 table = introductions.review_table(every, ctx.members["member_id"])
-at_risk = int(ctx.members["risk_tier"].isin(introductions.AT_RISK_TIERS).sum())
 c1, c2, c3 = st.columns(3)
-c1.metric("People at risk in view", at_risk)
+c1.metric("People at risk in view", introductions.at_risk_count(ctx.members))
 c2.metric("With a suggestion", int(table["member_id"].nunique()))
 c3.metric("Suggestions", len(table))
 
@@ -69,9 +68,9 @@ else:
         },
     )
 
-approved = introductions.approved_introductions(reviewed) if not reviewed.empty else reviewed
-declined = int((reviewed["decision"] == "decline").sum()) if not reviewed.empty else 0
-st.text(f"{len(approved)} approved, {declined} declined.")
+approved = introductions.approved_introductions(reviewed)
+counts = introductions.decision_counts(reviewed)
+st.text(f"{counts['approve']} approved, {counts['decline']} declined.")
 
 with st.expander("Export approved introductions", icon=":material/download:", expanded=not approved.empty):
     template = st.text_area(
@@ -172,4 +171,4 @@ else:
         "coloured; people with no tie to anyone shown sit on the outer ring. At most 60 people are drawn: "
         "those at risk first, then the best connected."
     )
-    st.plotly_chart(introductions.network_figure(ctx.members, ctx.edges, city), width="stretch")
+    st.plotly_chart(introductions.network_figure(ctx.members, ctx.analysis.edges, city), width="stretch")

@@ -18,8 +18,10 @@ from dashboard.introductions import (
     EARTH_RADIUS_KM,
     RANKED_COLUMNS,
     approved_introductions,
+    at_risk_count,
     assign_rounds,
     city_choices,
+    decision_counts,
     dormant_cities,
     message_template,
     network_figure,
@@ -586,3 +588,11 @@ def test_approved_introductions_keeps_only_approved(town):
 def test_city_choices_by_size_without_no_city(town):
     extra = pd.DataFrame([person("xu", "(no city)", coords=False)])
     assert city_choices(pd.concat([town, extra])) == ["Leeds", "Bradford", "York"]
+
+
+def test_decision_counts_and_at_risk_count(town):
+    table = review_table(suggest_buddies(town, no_edges(), Settings()), ["nia", "omar", "pat"])
+    decided = table.assign(decision=["approve", "decline"] + ["undecided"] * (len(table) - 2))
+    assert decision_counts(decided) == {"undecided": len(table) - 2, "approve": 1, "decline": 1}
+    assert decision_counts(table.iloc[:0]) == {"undecided": 0, "approve": 0, "decline": 0}
+    assert at_risk_count(town) == 5
