@@ -231,47 +231,54 @@ def assign_rounds(
     rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
     cost = np.asarray(cost, np.float64)
     remaining = np.asarray(capacity, np.int64).copy()
+    n_cols = len(remaining)
     prio = np.zeros(n_rows, np.int64) if priority is None else np.asarray(priority, np.int64)
+    # edges sorted by (row, col) once, so each round finds matched edges by binary search
+    key = rows * n_cols + cols
+    if len(key) > 1 and not (key[1:] > key[:-1]).all():
+        order = np.argsort(key, kind="stable")
+        rows, cols, cost, key = rows[order], cols[order], cost[order], key[order]
     used = np.zeros(len(rows), bool)
     out: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for rank in range(1, rounds + 1):
-        live = ~used & (remaining[cols] > 0)
-        if not live.any():
+        edge = np.flatnonzero(~used & (remaining[cols] > 0))
+        if not len(edge):
             break
-        r, c, w, edge = rows[live], cols[live], cost[live], np.flatnonzero(live)
-        row_ids, r_local = np.unique(r, return_inverse=True)
-        col_ids, c_local = np.unique(c, return_inverse=True)
-        # one column copy per unit of remaining capacity, never more than the rows
-        copies = np.minimum(remaining[col_ids], len(row_ids))
-        copy_start = np.r_[0, np.cumsum(copies)[:-1]]
+        r, c, w = rows[edge], cols[edge], cost[edge]
+        has_row, has_col = np.zeros(n_rows, bool), np.zeros(n_cols, bool)
+        has_row[r], has_col[c] = True, True
+        row_ids, col_ids = np.flatnonzero(has_row), np.flatnonzero(has_col)
+        r_local = (np.cumsum(has_row) - 1)[r]
+        c_local = (np.cumsum(has_col) - 1)[c]
+        n = len(row_ids)
+        # one column copy per unit of remaining capacity (never more than the rows)
+        copies = np.minimum(remaining[col_ids], n)
+        copy_start = np.cumsum(copies) - copies
         n_slots = int(copies.sum())
-        per_edge = copies[c_local]
-        e_idx = np.repeat(np.arange(len(r)), per_edge)
-        k = np.arange(len(e_idx)) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)
-        slot = copy_start[c_local[e_idx]] + k
+        edge_copies = copies[c_local]
+        data, ii, jj = [w], [r_local], [copy_start[c_local]]
+        for k in range(1, int(copies.max())):
+            more = edge_copies > k
+            data.append(w[more])
+            ii.append(r_local[more])
+            jj.append(copy_start[c_local[more]] + k)
         # a private "no buddy this round" column per row: dearer than any set of
         # real costs, and dearer still for priority rows
-        n = len(row_ids)
         base = 8.0 * (n + 1) * max(MAX_PAIR_COST, float(w.max()))
-        dummy = base * np.where(prio[row_ids] > 0, 1.5, 1.0)
+        data.append(base * np.where(prio[row_ids] > 0, 1.5, 1.0))
+        ii.append(np.arange(n))
+        jj.append(n_slots + np.arange(n))
         graph = csr_matrix(
-            (
-                np.r_[w[e_idx], dummy],
-                (np.r_[r_local[e_idx], np.arange(n)], np.r_[slot, n_slots + np.arange(n)]),
-            ),
-            shape=(n, n_slots + n),
+            (np.concatenate(data), (np.concatenate(ii), np.concatenate(jj))), shape=(n, n_slots + n)
         )
         got_rows, got_cols = min_weight_full_bipartite_matching(graph)
         real = got_cols < n_slots
         got_rows, got_slots = got_rows[real], got_cols[real]
         slot_col = np.repeat(np.arange(len(col_ids)), copies)[got_slots]
-        # find the edge behind each matched (row, column)
-        key = r_local.astype(np.int64) * len(col_ids) + c_local
-        order = np.argsort(key)
-        pos = order[np.searchsorted(key[order], got_rows.astype(np.int64) * len(col_ids) + slot_col)]
-        used[edge[pos]] = True
-        np.subtract.at(remaining, col_ids[slot_col], 1)
-        out.append((row_ids[got_rows], col_ids[slot_col], w[pos], np.full(len(pos), rank)))
+        pos = edge[np.searchsorted(key[edge], row_ids[got_rows] * n_cols + col_ids[slot_col])]
+        used[pos] = True
+        np.subtract.at(remaining, cols[pos], 1)
+        out.append((rows[pos], cols[pos], cost[pos], np.full(len(pos), rank)))
     if not out:
         return pd.DataFrame({"row": [], "col": [], "cost": [], "rank": []}).astype(
             {"row": "int64", "col": "int64", "cost": "float64", "rank": "int64"}
