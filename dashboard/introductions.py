@@ -105,9 +105,9 @@ DORMANT_COLUMNS: tuple[str, ...] = (
 #: the fields a message template may use
 MESSAGE_FIELDS: tuple[str, ...] = ("name", "buddy_name", "city", "reason")
 message_template: str = (
-    "Hi {name}, I'd love to introduce you to {buddy_name}, who is part of our "
-    "group in {city} too ({reason}). Would you be happy for me to put you in "
-    "touch? No pressure at all, just reply and let me know."
+    "Hi {name}, I'd love to introduce you to {buddy_name}, one of our regulars "
+    "near {city} ({reason}). Would you be happy for me to put you in touch? "
+    "No pressure at all, just reply and let me know."
 )
 MESSAGE_TEMPLATE: str = message_template
 
@@ -168,9 +168,9 @@ def _prepared(members: pd.DataFrame) -> pd.DataFrame:
 
 
 def _first_name(name: str) -> str:
-    """The first word of a name, or "they" when there is none."""
+    """The first word of a name, or "this regular" when there is none."""
     parts = name.split()
-    return parts[0] if parts else "they"
+    return parts[0] if parts else "this regular"
 
 
 def _plural(n: int, word: str) -> str:

@@ -19,6 +19,7 @@ from dashboard.introductions import (
     RANKED_COLUMNS,
     approved_introductions,
     at_risk_count,
+    buddy_reason,
     assign_rounds,
     city_choices,
     decision_counts,
@@ -596,3 +597,18 @@ def test_decision_counts_and_at_risk_count(town):
     assert decision_counts(decided) == {"undecided": len(table) - 2, "approve": 1, "decline": 1}
     assert decision_counts(table.iloc[:0]) == {"undecided": 0, "approve": 0, "decline": 0}
     assert at_risk_count(town) == 5
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("Leeds", "Leeds", 0.0, ["running"], "Priya Shah", 14, 9),
+         "both in Leeds, both into running; Priya has been to 14 events and knows 9 regulars"),
+        (("Leeds", "Bradford", 13.6, [], "Quinn", 1, 1),
+         "Leeds and Bradford are 14 km apart; Quinn has been to 1 event and knows 1 regular"),
+        (("York", "Selby", float("nan"), ["chess", "film", "food"], "", 3, 0),
+         "York and Selby, both into chess, film and food; this regular has been to 3 events"),
+    ],
+)
+def test_buddy_reason_in_plain_words(args, expected):
+    assert buddy_reason(*args) == expected
