@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -113,7 +112,7 @@ def _wait_healthy(server: Server, timeout: float) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"streamlit exited with {server.process.returncode}:\n{server.log_tail()}")
         try:
-            with urllib.request.urlopen(health, timeout=2) as resp:  # noqa: S310 - localhost only
+            with urllib.request.urlopen(health, timeout=2) as resp:
                 if resp.status == 200 and resp.read().strip() == b"ok":
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):

@@ -129,7 +129,7 @@ def bubbles(page: Page) -> Locator:
 
 def test_every_page_opens_on_the_demo_community(page: Page, server, guard, screenshots):
     page.set_default_timeout(LOAD_TIMEOUT)
-    for path, title in PAGES.items():
+    for path in PAGES:
         open_page(page, server.url, path)
         assert_no_errors(page, path)
         assert_no_injected_markup(page, path)
