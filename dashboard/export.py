@@ -35,6 +35,7 @@ OUTREACH_COLUMNS: tuple[str, ...] = (
     "risk_reasons",
     "segment",
     "next_event",
+    "buddy",
 )
 
 
@@ -110,12 +111,23 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Sheet1") -> bytes:
     return buf.getvalue()
 
 
+def _first_buddy(buddies: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:
+    """'Name (City)' of each member's rank-1 buddy suggestion, "" when none."""
+    if buddies is None or buddies.empty:
+        return np.full(len(ids), "", dtype=object)
+    first = buddies.sort_values("rank").drop_duplicates("member_id")
+    text = first["buddy_name"].astype("str") + " (" + first["buddy_city"].astype("str") + ")"
+    lookup = pd.Series(text.to_numpy(), index=first["member_id"].astype("str").to_numpy())
+    return lookup.reindex(ids).fillna("").to_numpy(dtype=object)
+
+
 def outreach_list(
     members_table: pd.DataFrame,
     risk: pd.DataFrame,
     show_contacts: bool,
     tiers: tuple[str, ...] | None = None,
     exclude: Iterable[str] = (),
+    buddies: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Members with at least one risk signal, highest score first, reasons in words.
 
@@ -123,6 +135,8 @@ def outreach_list(
     ``segment``, ``next_event`` when present); ``risk`` is ``connection_risk``'s frame.
     Emails are included only when ``show_contacts`` is true. ``tiers`` keeps only
     those tiers; ``exclude`` drops member ids (e.g. recently contacted).
+    ``buddies`` (``introductions.suggest_buddies``) fills ``buddy`` with each
+    person's first suggestion, "Name (City)"; "" when there is none.
     """
     members = members_table.drop_duplicates("member_id").set_index(
         members_table["member_id"].drop_duplicates().astype("str").to_numpy()
@@ -160,6 +174,7 @@ def outreach_list(
             "risk_reasons": reasons.astype("str").to_numpy(),
             "segment": col("segment").to_numpy(),
             "next_event": pd.Series(next_event, dtype="str").fillna("").to_numpy(),
+            "buddy": _first_buddy(buddies, ids),
         }
     )
     out = out.sort_values(["risk_score", "name", "member_id"], ascending=[False, True, True], ignore_index=True)

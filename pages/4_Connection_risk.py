@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, export, risk
+from dashboard import charts, export, introductions, risk
 from dashboard.ui import shell
 from dashboard.ui.state import KEY_CONTACTED, KEY_SHOW_CONTACTS
 
@@ -52,14 +52,19 @@ contacted = export.recently_contacted(log, now)
 f1, f2 = st.columns([2, 1])
 tiers = f1.multiselect("Tiers", ["high", "medium", "low"], default=["high", "medium"], key="risk_tiers")
 show_contacts = f2.toggle("Show contact details", key=KEY_SHOW_CONTACTS, value=False)
-checkins = export.outreach_list(ctx.members, view_risk, show_contacts, tiers=tuple(tiers), exclude=contacted)
+buddies = introductions.suggest_buddies(ctx.analysis.members, ctx.analysis.edges, settings, settings.buddies_per_member)
+checkins = export.outreach_list(
+    ctx.members, view_risk, show_contacts, tiers=tuple(tiers), exclude=contacted, buddies=buddies
+)
 st.text(f"{len(checkins):,} people" + (f" · {len(contacted)} contacted recently, hidden" if contacted else ""))
 st.dataframe(
     checkins,
     hide_index=True,
     width="stretch",
-    column_order=[c for c in ("name", "email", "city", "risk_tier", "risk_score", "risk_reasons", "next_event")
-                  if c in checkins.columns],
+    column_order=[
+        c for c in ("name", "email", "city", "risk_tier", "risk_score", "risk_reasons", "next_event", "buddy")
+        if c in checkins.columns
+    ],
     column_config={
         "name": st.column_config.TextColumn("Name"),
         "email": st.column_config.TextColumn("Email"),
@@ -68,6 +73,7 @@ st.dataframe(
         "risk_score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
         "risk_reasons": st.column_config.TextColumn("Why", width="large"),
         "next_event": st.column_config.TextColumn("Next event near them"),
+        "buddy": st.column_config.TextColumn("Buddy to introduce", help="First suggestion from the Introductions page"),
     },
 )
 d1, d2 = st.columns(2)

@@ -154,3 +154,13 @@ def test_contact_log_is_new_each_time_and_newest_first() -> None:
     assert frame["member_id"].tolist() == ["b", "a"]
     assert list(frame.columns) == list(export.CONTACT_LOG_COLUMNS)
     assert read_table(export.to_csv_bytes(frame), "log.csv").frame["on"].tolist() == ["2026-07-02", "2026-07-01"]
+
+
+def test_outreach_list_suggests_the_first_buddy() -> None:
+    c = community()
+    r = risk.connection_risk(c, eng.member_metrics(c, AS_OF, Settings()), AS_OF, Settings())
+    buddies = pd.DataFrame({"member_id": ["a", "a"], "buddy_name": ["Second", "Cy"], "buddy_city": ["Leeds", "York"],
+                            "rank": [2, 1]})
+    out = export.outreach_list(c.members, r, False, buddies=buddies)
+    assert out["buddy"].tolist() == ["Cy (York)", ""]
+    assert export.outreach_list(c.members, r, False)["buddy"].tolist() == ["", ""]

@@ -116,6 +116,7 @@ def test_risk_counts_and_list(risk_page: AppTest, demo) -> None:
     assert len(table) == len(expected) == counts["high"] + counts["medium"]
     assert table["member_id"].tolist() == expected["member_id"].tolist()
     assert table["risk_score"].is_monotonic_decreasing
+    assert (table["buddy"] != "").any()  # first suggestions from the Introductions page
     assert (table["risk_reasons"] != "").all()
     assert any(f"{len(expected):,} people" in t.value for t in risk_page.text)
     assert len(risk_page.get("plotly_chart")) == 2
