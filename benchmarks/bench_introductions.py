@@ -10,6 +10,7 @@ machines.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 
@@ -25,10 +26,15 @@ AS_OF = pd.Timestamp("2024-06-30")
 INTERESTS = tuple(f"interest{i:02d}" for i in range(40))
 
 
-def _timed(fn: Callable[[], object]) -> tuple[float, object]:
-    """Seconds taken by one call and its result."""
-    start = time.perf_counter()
+CPU: dict[str, float] = {}
+
+
+def _timed(fn: Callable[[], object], label: str = "") -> tuple[float, object]:
+    """Wall seconds taken by one call and its result (CPU seconds kept under ``label``)."""
+    cpu, start = time.process_time(), time.perf_counter()
     result = fn()
+    if label:
+        CPU[label] = time.process_time() - cpu
     return time.perf_counter() - start, result
 
 
@@ -113,7 +119,7 @@ def synthetic_attendance(
 def synthetic_places(n_cities: int = 5_000, n_members: int = 100_000, seed: int = 0) -> pd.DataFrame:
     """Members over ``n_cities`` distinct places, a fifth of them at risk."""
     rng = np.random.default_rng(seed + 2)
-    c_lat, c_lon = rng.uniform(36.0, 60.0, n_cities), rng.uniform(-10.0, 25.0, n_cities)
+    c_lat, c_lon = rng.uniform(50.0, 58.0, n_cities), rng.uniform(-5.0, 1.5, n_cities)
     city = np.r_[np.arange(n_cities), rng.integers(0, n_cities, n_members - n_cities)]
     return pd.DataFrame(
         {
@@ -146,9 +152,11 @@ def run(seed: int = 0) -> list[dict]:
     attendance, events = synthetic_attendance(members, seed=seed)
 
     base_ties, _ = _timed(lambda: attendance.groupby("member_id").size())
-    t_ties, edges = _timed(lambda: co_attendance_ties(attendance, events, AS_OF, settings.decay_per_month))
-    t_stats, _ = _timed(lambda: member_tie_stats(edges, members["member_id"]))
-    t_buddies, buddies = _timed(lambda: suggest_buddies(members, edges, settings, settings.buddies_per_member))
+    t_ties, edges = _timed(lambda: co_attendance_ties(attendance, events, AS_OF, settings.decay_per_month), "ties")
+    t_stats, _ = _timed(lambda: member_tie_stats(edges, members["member_id"]), "stats")
+    t_buddies, buddies = _timed(
+        lambda: suggest_buddies(members, edges, settings, settings.buddies_per_member), "buddies"
+    )
     at_risk_xy = members[members["risk_tier"].ne("low") & members["lat"].notna()]
     regulars_xy = members[members["risk_tier"].eq("low") & members["lat"].notna()]
 
@@ -162,7 +170,7 @@ def run(seed: int = 0) -> list[dict]:
 
     places = synthetic_places(seed=seed)
     no_events = pd.DataFrame({"event_id": [], "lat": [], "lon": [], "city_label": [], "online": []})
-    t_place, (ranked, chosen) = _timed(lambda: plan_meetups(places, no_events, settings, k=5))
+    t_place, (ranked, chosen) = _timed(lambda: plan_meetups(places, no_events, settings, k=5), "placement")
 
     def placement_baseline() -> object:
         risky = places[places["risk_tier"].ne("low")]
@@ -170,29 +178,41 @@ def run(seed: int = 0) -> list[dict]:
         return tree.query_ball_point(np.radians(places[["lat", "lon"]].drop_duplicates().to_numpy()), r=0.004, return_length=True)
 
     base_place, _ = _timed(placement_baseline)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+    def cpu(*labels: str) -> str:
+        return f"; CPU {sum(CPU[x] for x in labels):.2f} s (load average {load:.1f} on {os.cpu_count()} cores)"
+
     return [
         _row(
             "ties: 1M attendance rows",
             t_ties,
             base_ties,
             None,
-            f"{len(edges):,} ties from {len(attendance):,} rows; baseline: groupby-size of attendance by member",
+            f"{len(edges):,} ties from {len(attendance):,} rows; baseline: groupby-size of attendance by member"
+            + cpu("ties"),
         ),
-        _row("tie stats: 100k members", t_stats, base_ties, None, "ties, repeat ties, strongest tie per member"),
+        _row(
+            "tie stats: 100k members",
+            t_stats,
+            base_ties,
+            None,
+            "ties, repeat ties, strongest tie per member" + cpu("stats"),
+        ),
         _row(
             "buddies: 100k members, 20k at risk",
             t_buddies,
             base_buddies,
             None,
             f"{len(buddies):,} suggestions, {matched:,} of {n_at_risk:,} people at risk matched; "
-            "baseline: KD-tree 10-nearest regulars for everyone at risk",
+            "baseline: KD-tree 10-nearest regulars for everyone at risk" + cpu("buddies"),
         ),
         _row(
             "ties + tie stats + buddies",
             t_ties + t_stats + t_buddies,
             base_ties,
             10.0,
-            "issue 6 target: under 10 s together",
+            "issue 6 target: under 10 s together" + cpu("ties", "stats", "buddies"),
         ),
         _row(
             "placement: 5k candidate cities",
@@ -200,7 +220,7 @@ def run(seed: int = 0) -> list[dict]:
             base_place,
             2.0,
             f"{len(ranked):,} candidates, {len(chosen)} chosen covering {chosen['share_covered'].max():.0%}; "
-            "baseline: KD-tree radius counts for every candidate",
+            "baseline: KD-tree radius counts for every candidate" + cpu("placement"),
         ),
     ]
 
