@@ -61,7 +61,8 @@ def _attended_at_held_events(
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
     starts = pd.to_datetime(events["starts_at"])
     held = events.loc[starts.notna() & (starts < end), ["event_id", "starts_at"]]
-    held = held.drop_duplicates("event_id").reset_index(drop=True)
+    # chronological positions: the latest shared event of a pair is its largest position
+    held = held.drop_duplicates("event_id").sort_values("starts_at", kind="stable").reset_index(drop=True)
     att = attendance.loc[
         attendance["status"].eq("attended") & attendance["member_id"].notna(),
         ["member_id", "event_id"],
@@ -154,17 +155,21 @@ def co_attendance_ties(
         return _empty_edges()
 
     if packed_ok:
-        packed = np.sort(np.concatenate(chunks))
-        pair, ev = packed // n_events, packed % n_events
+        packed = np.concatenate(chunks)
+        del chunks
+        packed.sort()
+        pair = packed // n_events
+        packed -= pair * n_events  # in place: now the event positions
+        ev = packed
     else:
         pair = np.concatenate(chunks)
         order = np.argsort(pair, kind="stable")
         pair, ev = pair[order], np.concatenate(events_of_pairs)[order]
 
-    first = np.r_[0, np.flatnonzero(np.diff(pair)) + 1]
+    first = np.r_[0, np.flatnonzero(pair[1:] != pair[:-1]) + 1]
     meetings = np.diff(np.r_[first, len(pair)])
     strength = np.add.reduceat(weight[ev], first)
-    last_met = np.maximum.reduceat(starts_ns.view("int64")[ev], first).view("datetime64[ns]")
+    last_met = starts_ns[np.maximum.reduceat(ev, first)]
     a_codes, b_codes = pair[first] // n_members, pair[first] % n_members
 
     cats = pd.CategoricalDtype(member_ids, ordered=True)
