@@ -35,6 +35,7 @@ COLOR_COLUMNS = {
     "mean_engagement": "Mean engagement",
     "members": "Members",
 }
+_COLORBAR = {"thickness": 12, "len": 0.75}
 SUMMARY_COLUMNS = ("city_label", "country_code", "lat", "lon", "members", "share_at_risk", "mean_engagement")
 
 
@@ -112,12 +113,12 @@ def _color_spec(summary: pd.DataFrame, color_by: str) -> tuple[str, dict]:
     values = summary[color_by].astype(float)
     if color_by == "share_at_risk":
         spec = dict(colorscale="YlOrRd", cmin=0.0, cmax=1.0,
-                    colorbar=dict(title=dict(text="Share at risk"), tickformat=".0%"))
+                    colorbar=dict(title=dict(text="At risk"), tickformat=".0%", **_COLORBAR))
     elif color_by == "mean_engagement":
-        spec = dict(colorscale="Blues", cmin=0.0, cmax=100.0, colorbar=dict(title=dict(text="Mean engagement")))
+        spec = dict(colorscale="Blues", cmin=0.0, cmax=100.0, colorbar=dict(title=dict(text="Engagement"), **_COLORBAR))
     else:
         spec = dict(colorscale="Viridis", cmin=0.0, cmax=float(values.max()) if len(values) else 1.0,
-                    colorbar=dict(title=dict(text="Members")))
+                    colorbar=dict(title=dict(text="Members"), **_COLORBAR))
     return color_by, {**spec, "color": values.fillna(0.0).tolist(), "showscale": True}
 
 
@@ -169,7 +170,9 @@ def city_map_figure(summary: pd.DataFrame, color_by: str = "share_at_risk", topo
             **marker_color), **common)
         fig = go.Figure(trace)
         fig.update_geos(**_geo_view(summary, scope))
-        fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), dragmode="select")
+        # no dragmode="select": Streamlit only makes a click select a point when dragging pans;
+        # box and lasso selection stay one click away in the chart's toolbar
+        fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0))
     fig.update_layout(meta={"color_by": color_by, "topojsonURL": topojson_url or TOPOJSON_URL, "tiles": tiles})
     return fig
 
@@ -179,7 +182,7 @@ def _geo_view(summary: pd.DataFrame, scope: str) -> dict:
     scope = scope if scope in ("world", "europe") else "world"
     view = dict(
         scope=scope, showcountries=True, countrycolor="#9aa5b1", showland=True, landcolor="#f3f1ea",
-        showocean=True, oceancolor="#dfeaf2", showlakes=False, showcoastlines=True, coastlinecolor="#9aa5b1",
+        showocean=True, oceancolor="#dfeaf2", showlakes=True, lakecolor="#dfeaf2", showcoastlines=True, coastlinecolor="#9aa5b1",
         showframe=False, resolution=50 if scope == "europe" else 110,
     )
     if len(summary) == 0:
@@ -193,8 +196,7 @@ def _geo_view(summary: pd.DataFrame, scope: str) -> dict:
     if len(summary) > 1 and span > 0.5:
         view["fitbounds"] = "locations"
     else:  # one city: fitbounds would zoom to a dot
-        view.update(center=dict(lat=lat0, lon=lon0), projection_scale=20,
-                    lataxis_range=[lat0 - 4, lat0 + 4], lonaxis_range=[lon0 - 6, lon0 + 6])
+        view.update(center=dict(lat=lat0, lon=lon0), projection_scale=8, projection_rotation_lon=lon0)
     return view
 
 

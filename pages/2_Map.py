@@ -46,7 +46,10 @@ with left:
             figure, config=mapviz.map_config(mapviz.TOPOJSON_URL), key=MAP_KEY, on_select=cities_from_map,
             selection_mode=("points", "box", "lasso"), width="stretch",
         )
-        st.caption("Click a bubble, or drag a box around several, to filter every page to those cities.")
+        st.caption(
+            "Click a bubble, or pick the box or lasso tool above the map and draw around several, "
+            "to filter every page to those cities."
+        )
     hidden = mapviz.hidden_city_count(ctx.members, min_members)
     if hidden:
         st.caption(f"{hidden} smaller cities hidden (fewer than {min_members} members).")
