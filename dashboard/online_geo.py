@@ -212,7 +212,7 @@ def geocode_online(
             except GeocoderServiceError as exc:
                 stopped = f"OpenStreetMap returned an error ({type(exc).__name__})"
                 break
-            except Exception:  # one odd answer shouldn't stop the rest
+            except Exception:  # noqa: BLE001 - one odd answer shouldn't stop the rest
                 hit = None
             cache[key] = hit
         if hit is None:
@@ -238,5 +238,14 @@ def _message(total: int, found: int, not_found: int, skipped: int, stopped: str)
     return f"{text} Stopped early: {stopped}." if stopped else text
 
 
-__all__ = ["OnlineResult", "geocode_online", "apply_online", "make_geocoder", "to_ask", "load_cache",
-           "save_cache", "USER_AGENT", "OSM_ATTRIBUTION"]
+__all__ = [
+    "OSM_ATTRIBUTION",
+    "USER_AGENT",
+    "OnlineResult",
+    "apply_online",
+    "geocode_online",
+    "load_cache",
+    "make_geocoder",
+    "save_cache",
+    "to_ask",
+]

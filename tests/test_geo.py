@@ -8,13 +8,14 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from geopy.exc import GeocoderUnavailable
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from geopy.point import Point
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import geo
+from dashboard import geo, online_geo
 from dashboard.distance import haversine_km
 from dashboard.model import GEOCODE_COLUMNS, MEMBER_GEO_COLUMNS, Community
 from tests.factories import make_community
@@ -210,7 +211,7 @@ class CountingGeocoder(Geocoder):
         super().__init__(user_agent="test")
         self.calls: list[str] = []
 
-    def geocode(self, query, *, exactly_one=True, timeout=None):  # noqa: D102
+    def geocode(self, query, *, exactly_one=True, timeout=None):
         self.calls.append(query)
         if query.strip().lower() == "leeds":
             return Location("Leeds, England", Point(53.8, -1.55), {"name": "Leeds", "country_code": "gb"})
@@ -360,10 +361,6 @@ def test_geo_frames_use_float_coordinates(gb: geo.OfflineGeocoder) -> None:
 
 # --- online geocoding, with fake geocoders only (never the network) -------------------
 
-from geopy.exc import GeocoderUnavailable  # noqa: E402
-
-from dashboard import online_geo  # noqa: E402
-
 
 class FakeOnline(Geocoder):
     """Answers like Nominatim for a few names; can pretend the network is down."""
@@ -373,7 +370,7 @@ class FakeOnline(Geocoder):
         self.down = down
         self.calls: list[str] = []
 
-    def geocode(self, query, *, exactly_one=True, timeout=None):  # noqa: D102
+    def geocode(self, query, *, exactly_one=True, timeout=None):
         self.calls.append(query)
         if self.down:
             raise GeocoderUnavailable("no network")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from dashboard import mapviz
+from dashboard import geo, mapviz
+from dashboard.ingest import Upload, load_community
+from dashboard.ui.state import KEY_MANUAL_PLACES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,14 +144,6 @@ def test_attributions() -> None:
 
 
 # --- the Map page under AppTest -----------------------------------------------------------------
-
-import json  # noqa: E402
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from dashboard import geo  # noqa: E402
-from dashboard.ingest import Upload, load_community  # noqa: E402
-from dashboard.ui.state import KEY_MANUAL_PLACES  # noqa: E402
 
 
 @pytest.fixture(scope="module")
