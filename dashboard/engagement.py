@@ -194,9 +194,11 @@ def format_by_value(values: np.ndarray, fmt: Callable[[object], str]) -> np.ndar
     """``fmt`` applied once per distinct value, broadcast back (object array)."""
     if len(values) == 0:
         return np.empty(0, dtype=object)
-    uniq, inverse = np.unique(values, return_inverse=True)
-    lut = np.array([fmt(v) for v in uniq] + [""], dtype=object)[:-1]
-    return lut[inverse]
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)  # hashing: no sort needed
+    lut = np.empty(len(uniq) + 1, dtype=object)
+    lut[:-1] = [fmt(v) for v in uniq]
+    lut[-1] = fmt(np.nan) if (codes < 0).any() else ""  # code -1 (NaN) picks the last entry
+    return lut[codes]
 
 
 def score_from_raw(raw: float | np.ndarray) -> float | np.ndarray:
@@ -264,10 +266,10 @@ def sorted_attended(
     m, d = member_pos[take], day[take]
     if len(d):
         dmin = int(d.min())
-        span = int(d.max()) - dmin + 1
-        key = m * span + (d - dmin)
+        shift = (int(d.max()) - dmin).bit_length()
+        key = (m << shift) | (d - dmin)
         key.sort()  # one fast integer sort instead of an argsort of rows
-        m, d = key // span, key % span + dmin
+        m, d = key >> shift, (key & ((1 << shift) - 1)) + dmin
     return m, d, no_shows, rsvps, has_rows
 
 
@@ -304,7 +306,6 @@ def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings
     community_has_log = len(community.attendance) > 0
     none = ~has_rows & ~use_agg & (not community_has_log)
     source_code = np.where(use_agg, 1, np.where(none, 2, 0)).astype(np.int8)
-    source = np.array(SOURCES, dtype=object)[source_code]
 
     count = np.where(use_agg, agg_events, count)
     count[none] = np.nan
@@ -342,7 +343,7 @@ def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings
         index=pd.Index(members["member_id"].astype("str"), name="member_id"),
     )
     segment, reason = _segments(
-        count, since_last, last90, prev90, median_gap, score, recent6m, since_joined, join_known, source, settings
+        count, since_last, last90, prev90, median_gap, score, recent6m, since_joined, join_known, source_code, settings
     )
     frame["segment"] = pd.Categorical.from_codes(segment, categories=list(SEGMENTS))
     frame["metrics_source"] = pd.Categorical.from_codes(source_code, categories=list(SOURCES))
@@ -363,10 +364,10 @@ def _median_gaps(m: np.ndarray, d: np.ndarray, n: int) -> np.ndarray:
     gaps = (d[1:] - d[:-1])[same]
     if len(gaps) == 0:
         return out
-    gspan = int(gaps.max()) + 1
-    key = gm * gspan + gaps
+    shift = int(gaps.max()).bit_length()
+    key = (gm << shift) | gaps
     key.sort()
-    gm, gaps = key // gspan, key % gspan
+    gm, gaps = key >> shift, key & ((1 << shift) - 1)
     starts, ends = _group_bounds(gm)
     size = ends - starts
     lo = gaps[starts + (size - 1) // 2]
@@ -401,10 +402,10 @@ def _segments(
     recent6m: np.ndarray,
     since_joined: np.ndarray,
     join_known: np.ndarray,
-    source: np.ndarray,
+    source_code: np.ndarray,
     settings: Settings,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Segment codes (into SEGMENTS, -1 missing) and plain-words reasons."""
+    """Segment codes (into SEGMENTS, -1 missing) and plain-words reasons (source_code indexes SOURCES)."""
     n = len(count)
     with np.errstate(invalid="ignore"):
         has_count = ~np.isnan(count)
@@ -415,52 +416,50 @@ def _segments(
         drifting, gap_rule, _ = drifting_mask(count, since_last, last90, prev90, median_gap, settings)
         core_score = score >= settings.core_score
         core_events = recent6m >= settings.core_min_events_6m
-        core = (core_score | core_events) & (source == SOURCE_LOG)
+        core = (core_score | core_events) & (source_code == SOURCES.index(SOURCE_LOG))
         active = came | (has_count & (count == 0))
     rules = [never, new, lapsed, drifting, core, active]
     names = ["never attended", "new", "lapsed", "drifting", "core", "active"]
     code = np.full(n, -1, dtype=np.int8)
-    reason = np.full(n, "No attendance data for this member", dtype=object)
     assigned = np.zeros(n, dtype=bool)
     for rule, name in zip(rules, names):
         hit = rule & ~assigned
         code[hit] = SEGMENTS.index(name)
         assigned |= hit
 
-    def put(mask: np.ndarray, texts: np.ndarray) -> None:
-        reason[mask] = texts
-
-    sel = code == SEGMENTS.index("never attended")
-    put(sel & join_known, format_by_value(since_joined[sel & join_known],
-                                          lambda v: f"Joined {plural(v, 'day')} ago and hasn't come to an event yet"))
-    put(sel & ~join_known, "No events on record (join date unknown)")
-    sel = code == SEGMENTS.index("new")
-    put(sel, format_by_value(since_joined[sel], lambda v: f"Joined {plural(max(v, 0), 'day')} ago"))
-    sel = code == SEGMENTS.index("lapsed")
-    put(sel, format_by_value(since_last[sel], lambda v: f"Last came {plural(v, 'day')} ago, "
-                             f"nothing for {settings.lapsed_days}+ days"))
-    sel = code == SEGMENTS.index("drifting")
-    by_gap = sel & gap_rule
-    put(by_gap, format_by_value(since_last[by_gap], lambda v: f"Last came {plural(v, 'day')} ago")
-        + format_by_value(median_gap[by_gap], lambda v: f", usually every {v:g} days"))
-    by_window = sel & ~gap_rule
-    put(by_window, format_by_value(last90[by_window], lambda v: f"{plural(v, 'event')} in the last "
-                                   f"{settings.active_window_days} days")
-        + format_by_value(prev90[by_window], lambda v: f", down from {v:g} in the "
-                          f"{settings.active_window_days} before"))
-    sel = code == SEGMENTS.index("core")
-    put(sel & core_score, format_by_value(np.floor(score[sel & core_score]),
-                                          lambda v: f"Engagement score {v:.0f} (core from {settings.core_score:g})"))
-    by_events = sel & ~core_score
-    put(by_events, format_by_value(recent6m[by_events], lambda v: f"{plural(v, 'event')} in the last six months"))
-    sel = code == SEGMENTS.index("active")
-    no_last = sel & np.isnan(since_last)
-    put(sel & ~no_last, format_by_value(count[sel & ~no_last], lambda v: "Came" if np.isnan(v) else
-                                        f"Came {plural(v, 'time')}")
-        + format_by_value(since_last[sel & ~no_last], lambda v: f", last {plural(v, 'day')} ago"))
-    put(no_last, format_by_value(count[no_last], lambda v: f"Came {plural(v, 'time')}" if v > 0
-                                 else "No events yet"))
-    meetup = source == SOURCE_MEETUP
+    reason = np.empty(n, dtype=object)
+    reason[code == -1] = "No attendance data for this member"
+    i = np.flatnonzero(code == SEGMENTS.index("never attended"))
+    known, unknown = i[join_known[i]], i[~join_known[i]]
+    reason[known] = format_by_value(
+        since_joined[known], lambda v: f"Joined {plural(v, 'day')} ago and hasn't come to an event yet"
+    )
+    reason[unknown] = "No events on record (join date unknown)"
+    i = np.flatnonzero(code == SEGMENTS.index("new"))
+    reason[i] = format_by_value(since_joined[i], lambda v: f"Joined {plural(max(v, 0), 'day')} ago")
+    i = np.flatnonzero(code == SEGMENTS.index("lapsed"))
+    reason[i] = format_by_value(
+        since_last[i], lambda v: f"Last came {plural(v, 'day')} ago, nothing for {settings.lapsed_days}+ days"
+    )
+    i = np.flatnonzero(code == SEGMENTS.index("drifting"))
+    by_gap, by_window = i[gap_rule[i]], i[~gap_rule[i]]
+    reason[by_gap] = format_by_value(since_last[by_gap], lambda v: f"Last came {plural(v, 'day')} ago") + \
+        format_by_value(median_gap[by_gap], lambda v: f", usually every {v:g} days")
+    w = settings.active_window_days
+    reason[by_window] = format_by_value(last90[by_window], lambda v: f"{plural(v, 'event')} in the last {w} days") + \
+        format_by_value(prev90[by_window], lambda v: f", down from {v:g} in the {w} before")
+    i = np.flatnonzero(code == SEGMENTS.index("core"))
+    by_score, by_events = i[core_score[i]], i[~core_score[i]]
+    reason[by_score] = format_by_value(
+        np.floor(score[by_score]), lambda v: f"Engagement score {v:.0f} (core from {settings.core_score:g})"
+    )
+    reason[by_events] = format_by_value(recent6m[by_events], lambda v: f"{plural(v, 'event')} in the last six months")
+    i = np.flatnonzero(code == SEGMENTS.index("active"))
+    dated, undated = i[~np.isnan(since_last[i])], i[np.isnan(since_last[i])]
+    reason[dated] = format_by_value(count[dated], lambda v: "Came" if np.isnan(v) else f"Came {plural(v, 'time')}") + \
+        format_by_value(since_last[dated], lambda v: f", last {plural(v, 'day')} ago")
+    reason[undated] = format_by_value(count[undated], lambda v: f"Came {plural(v, 'time')}" if v > 0 else "No events yet")
+    meetup = np.flatnonzero(source_code == SOURCES.index(SOURCE_MEETUP))
     reason[meetup] = "From Meetup totals: " + reason[meetup]
     return code, reason
 
