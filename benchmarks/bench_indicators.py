@@ -7,7 +7,8 @@ ratios measured in the same run so they compare across machines:
   ``attendance.groupby("member_id").size()`` and under 2 s; peak memory < 2 GB.
 * ``connection_risk`` in at most 2× ``member_metrics``' own time and under 2 s.
 
-Each timing is the best of a few runs (the baseline too), after one warm-up.
+Each timing is the best of five rounds (the baseline too), after a warm-up;
+within a round the stages take turns, so a busy machine affects them alike.
 Peak memory is traced with ``tracemalloc`` in a separate, untimed run (tracing
 slows code down); numpy and pandas report their buffers to it. The synthetic
 community is seeded numpy: members in Zipf-sized cities in a UK-sized box, a
@@ -133,15 +134,21 @@ def synthetic_community(n_members: int = 100_000, n_rows: int = 1_000_000, seed:
     return Community(members=members, events=events, attendance=attendance, country="GB")
 
 
-def _best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """Best wall-clock seconds over ``repeat`` calls (after one warm-up) and the last result."""
-    result = fn()
-    best = float("inf")
+def _best_interleaved(fns: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Best wall-clock seconds of each function over ``repeat`` rounds (after a warm-up).
+
+    The functions take turns within each round, so a busy machine slows the
+    baseline and the measured stage alike and the ratios stay meaningful.
+    """
+    for fn in fns:
+        fn()
+    best = [float("inf")] * len(fns)
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
 
 
 def _peak_mb(fn: Callable[[], object]) -> float:
@@ -155,7 +162,7 @@ def _peak_mb(fn: Callable[[], object]) -> float:
         tracemalloc.stop()
 
 
-def run(n_members: int = 100_000, n_rows: int = 1_000_000, seed: int = 0, repeat: int = 3) -> list[dict]:
+def run(n_members: int = 100_000, n_rows: int = 1_000_000, seed: int = 0, repeat: int = 5) -> list[dict]:
     """Time member_metrics and connection_risk against the groupby-count baseline.
 
     connection_risk is timed the way the app runs it (``dashboard.analysis``
@@ -168,10 +175,17 @@ def run(n_members: int = 100_000, n_rows: int = 1_000_000, seed: int = 0, repeat
     att = community.attendance
     edges = co_attendance_ties(att, community.events, AS_OF, settings.decay_per_month)
     tie_stats = member_tie_stats(edges, community.members["member_id"])
-    base, _ = _best(lambda: att.groupby("member_id").size(), repeat)
-    t_metrics, metrics = _best(lambda: member_metrics(community, AS_OF, settings), repeat)
-    t_risk, _ = _best(lambda: connection_risk(community, metrics, AS_OF, settings, tie_stats=tie_stats), repeat)
-    t_alone, alone = _best(lambda: connection_risk(community, metrics, AS_OF, settings), repeat)
+    metrics = member_metrics(community, AS_OF, settings)
+    alone = connection_risk(community, metrics, AS_OF, settings)
+    base, t_metrics, t_risk, t_alone = _best_interleaved(
+        [
+            lambda: att.groupby("member_id").size(),
+            lambda: member_metrics(community, AS_OF, settings),
+            lambda: connection_risk(community, metrics, AS_OF, settings, tie_stats=tie_stats),
+            lambda: connection_risk(community, metrics, AS_OF, settings),
+        ],
+        repeat,
+    )
     mem_metrics = _peak_mb(lambda: member_metrics(community, AS_OF, settings))
     mem_risk = _peak_mb(lambda: connection_risk(community, metrics, AS_OF, settings))
     size = f"{len(community.members):,} members, {len(att):,} attendance rows"

@@ -112,7 +112,7 @@ SURVEY_SCORES: dict[str, int] = {
 
 EARTH_RADIUS_KM = 6371.0088
 #: most co-attendance pairs the built-in repeat-tie check enumerates
-MAX_TIE_PAIRS = 4_000_000
+MAX_TIE_PAIRS = 2_000_000
 
 _NO_CITY = "(no city)"
 
