@@ -370,13 +370,14 @@ def repeat_tie_stats(
     if len(m) == 0:
         return pd.DataFrame({"repeat_ties": out}, index=_ids(members))
     # attended rows grouped by event: one integer sort, no argsort
-    key = np.sort(e * n + m)
+    shift = max(n - 1, 1).bit_length()
+    key = np.sort((e << shift) | m)
     key = key[np.concatenate(([True], key[1:] != key[:-1]))]  # np.unique hashes: slower here
-    e_sorted, m_sorted = key // n, key % n
+    e_sorted, m_sorted = key >> shift, key & ((1 << shift) - 1)
     count = np.bincount(m_sorted, minlength=n)
     size = np.bincount(e_sorted, minlength=int(e_sorted.max()) + 1)
     start = np.concatenate(([0], np.cumsum(size)[:-1]))
-    work = np.bincount(m_sorted, weights=size[e_sorted] - 1, minlength=n)
+    work = np.bincount(m_sorted, weights=size[e_sorted], minlength=n)  # pairs enumerated, self included
     candidates = np.flatnonzero(count >= settings.no_repeat_ties_min_events)
     candidates = candidates[np.argsort(work[candidates], kind="stable")]
     within = np.cumsum(work[candidates]) <= max_pairs
@@ -392,12 +393,12 @@ def repeat_tie_stats(
         offsets = np.repeat(start[row_event] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
         other = m_sorted[np.arange(len(owner)) + offsets]
         keep = other != owner
-        pairs = np.sort(owner[keep] * n + other[keep])
+        pairs = np.sort((owner[keep] << shift) | other[keep])
         if len(pairs) > 1:
             dup = pairs[1:] == pairs[:-1]
             # count each (owner, other) run of length >= 2 once: its second element
             first_dup = dup & np.concatenate(([True], ~dup[:-1]))
-            owners = pairs[1:][first_dup] // n
+            owners = pairs[1:][first_dup] >> shift
             out[chosen] += np.bincount(owners, minlength=n)[chosen]
     return pd.DataFrame({"repeat_ties": out}, index=_ids(members))
 
