@@ -57,7 +57,7 @@ def synthetic_community(n_members: int = 100_000, n_rows: int = 1_000_000, seed:
         dtype="datetime64[ns]",
     )
     surveyed = rng.random(n_members) < 0.1
-    answer = lambda table: np.where(surveyed, table[rng.integers(0, len(table), n_members)], "")  # noqa: E731
+    answer = lambda table: np.where(surveyed, table[rng.integers(0, len(table), n_members)], "")
     ids = pd.Series(np.char.add("m", np.arange(n_members).astype(str)), dtype="str")
     city_names = np.char.add("City ", np.arange(n_cities).astype(str))
     members = pd.DataFrame(

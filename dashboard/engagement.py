@@ -184,7 +184,7 @@ def _date_days(frame: pd.DataFrame, name: str) -> np.ndarray:
     return day_numbers(frame[name])
 
 
-def plural(n: int | float, word: str, words: str | None = None) -> str:
+def plural(n: float, word: str, words: str | None = None) -> str:
     """'1 event', '3 events'."""
     n = int(n)
     return f"{n} {word if n == 1 else (words or word + 's')}"
@@ -549,10 +549,10 @@ def summary(community: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, se
         if both.any() and agg_rsvps[both].sum() > 0:
             no_show_rate = float(agg_ns[both].sum() / agg_rsvps[both].sum())
     return {
-        "members": int(len(members)),
+        "members": len(members),
         "active_last_90": int(active.sum()),
         "new_this_month": int(new_month.sum()),
-        "events_held": int(len(held)),
+        "events_held": len(held),
         "avg_turnout": avg_turnout,
         "no_show_rate": no_show_rate,
     }

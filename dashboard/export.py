@@ -18,7 +18,6 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-
 #: first characters that make a spreadsheet treat text as a formula
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 

@@ -107,7 +107,7 @@ def checkin_table(at: AppTest) -> pd.DataFrame:
 
 
 def test_risk_counts_and_list(risk_page: AppTest, demo) -> None:
-    community, analysis, _ = demo
+    _, analysis, _ = demo
     counts = risk.tier_counts(analysis.risk)
     assert metrics_shown(risk_page) == {"High": str(counts["high"]), "Medium": str(counts["medium"]),
                                         "Low": str(counts["low"])}
