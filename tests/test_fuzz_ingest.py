@@ -235,6 +235,8 @@ def test_read_table_xlsx_of_arbitrary_cells(pages, formula):
         if title.casefold() not in {t.casefold() for t in sheets} and title.casefold() != "history":
             # Excel can't hold control characters (openpyxl refuses them): drop them
             sheets[title] = [[ILLEGAL_CHARACTERS_RE.sub("", c) for c in r] for r in rows]
+    if not sheets:  # the only title was one Excel reserves
+        sheets["Sheet1"] = [[ILLEGAL_CHARACTERS_RE.sub("", c) for c in r] for r in pages[0][1]]
     if formula:  # formula cells with no saved result, as openpyxl writes them
         first = next(iter(sheets.values()))
         first.append(["=1+1", "=A1&B1"])
