@@ -698,10 +698,11 @@ def segment_mix_by_city(members_with_city_label: pd.DataFrame, metrics: pd.DataF
 
 
 def events_table(community: Community) -> pd.DataFrame:
-    """One row per event: event, date, city, registered, attended, no-shows, turnout.
+    """One row per event: event, date, city, registered, attended, first-timers, no-shows, turnout.
 
-    ``registered`` counts RSVPs (registered, attended or no-show); ``turnout`` is
-    attended ÷ registered, left empty when the event has only check-ins (no RSVP data).
+    ``registered`` counts RSVPs (registered, attended or no-show); ``first_timers``
+    those attending for the first time; ``turnout`` is attended ÷ registered, left
+    empty when the event has only check-ins (no RSVP data).
     """
     ev = community.events
     att = community.attendance
@@ -710,6 +711,8 @@ def events_table(community: Community) -> pd.DataFrame:
     registered = counts["registered"] + counts["attended"] + counts["no_show"]
     has_rsvp = (counts["registered"] + counts["no_show"]) > 0
     turnout = (counts["attended"] / registered.where(registered > 0)).where(has_rsvp)
+    firsts = first_timers_by_event(community).set_index("event_id")["first_timers"]
+    firsts = firsts.reindex(ev["event_id"].astype("str")).fillna(0).astype(int)
     out = pd.DataFrame(
         {
             "event_id": ev["event_id"].astype("str").to_numpy(),
@@ -718,6 +721,7 @@ def events_table(community: Community) -> pd.DataFrame:
             "city": _event_city(ev).to_numpy(),
             "registered": registered.to_numpy(),
             "attended": counts["attended"].to_numpy(),
+            "first_timers": firsts.to_numpy(),
             "no_shows": counts["no_show"].to_numpy(),
             "turnout": turnout.to_numpy(dtype=float),
         }

@@ -58,12 +58,13 @@ st.dataframe(
     eng.events_table(view),
     hide_index=True,
     width="stretch",
-    column_order=["event", "date", "city", "registered", "attended", "no_shows", "turnout"],
+    column_order=["event", "date", "city", "registered", "attended", "first_timers", "no_shows", "turnout"],
     column_config={
         "event": st.column_config.TextColumn("Event"),
         "city": st.column_config.TextColumn("City"),
         "registered": st.column_config.NumberColumn("Registered", help="RSVPs: registered, attended or no-show"),
         "attended": st.column_config.NumberColumn("Attended"),
+        "first_timers": st.column_config.NumberColumn("First-timers", help="Came to an event for the first time"),
         "date": st.column_config.DatetimeColumn("Date", format="D MMM YYYY"),
         "no_shows": st.column_config.NumberColumn("No-shows"),
         "turnout": st.column_config.ProgressColumn(

@@ -400,7 +400,8 @@ def test_first_timers_by_event() -> None:
 
 def test_events_table_turnout() -> None:
     out = eng.events_table(small_community()).set_index("event_id")
-    assert out.loc["e3", ["registered", "attended", "no_shows"]].tolist() == [3, 2, 1]
+    assert out.loc["e3", ["registered", "attended", "first_timers", "no_shows"]].tolist() == [3, 2, 0, 1]
+    assert out.loc["e2", "first_timers"] == 2 and out.loc["e4", "first_timers"] == 0
     assert out.loc["e3", "turnout"] == pytest.approx(2 / 3)
     assert out.loc["e2", "turnout"] == pytest.approx(2 / 3)  # a registered, didn't check in
     assert math.isnan(out.loc["e1", "turnout"])  # check-ins only: no RSVP data
