@@ -559,7 +559,7 @@ def summary(community: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, se
 
 
 def metrics_for(metrics: pd.DataFrame, community: Community) -> pd.DataFrame:
-    """The metrics rows of the community's members, in members' order."""
+    """The rows of a frame indexed by member_id (metrics, risk) for the community's members, in order."""
     ids = community.members["member_id"].astype("str")
     return metrics.loc[ids[ids.isin(metrics.index)].to_numpy()]
 

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, export, introductions, risk
+from dashboard import engagement as eng
 from dashboard.ui import shell
 from dashboard.ui.state import KEY_CONTACTED, KEY_SHOW_CONTACTS
 
@@ -13,7 +14,10 @@ st.info(risk.RISK_FRAMING, icon=":material/favorite:")
 shell.stop_if_empty(ctx)
 
 settings = ctx.settings
-view_risk = ctx.risk
+view = eng.exclude_staff(ctx.view, settings)
+view_risk = eng.metrics_for(ctx.analysis.risk, view)
+if view is not ctx.view:
+    st.caption("Organisers and hosts are left out of this list (see *Settings and thresholds*).")
 counts = risk.tier_counts(view_risk)
 c1, c2, c3 = st.columns(3)
 c1.metric("High", f"{counts['high']:,}", help=f"Score {settings.risk_high}+ of 100")
@@ -23,7 +27,7 @@ for note in risk.risk_notes(ctx.analysis.risk):
     st.caption(note)
 
 g1, g2 = st.columns(2)
-g1.plotly_chart(charts.tiers_by_city(risk.tier_mix_by_city(ctx.members, view_risk)), width="stretch")
+g1.plotly_chart(charts.tiers_by_city(risk.tier_mix_by_city(view.members, view_risk)), width="stretch")
 g2.plotly_chart(charts.signal_bars(risk.signal_counts(view_risk)), width="stretch")
 
 with st.expander("How the score works", icon=":material/help:"):

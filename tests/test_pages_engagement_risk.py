@@ -106,13 +106,20 @@ def checkin_table(at: AppTest) -> pd.DataFrame:
     return next(d.value for d in at.main.dataframe if "risk_reasons" in d.value.columns)
 
 
+def staff_free_risk(demo) -> pd.DataFrame:
+    community, analysis, _ = demo
+    return eng.metrics_for(analysis.risk, eng.exclude_staff(community, Settings()))
+
+
 def test_risk_counts_and_list(risk_page: AppTest, demo) -> None:
     _, analysis, _ = demo
-    counts = risk.tier_counts(analysis.risk)
+    view_risk = staff_free_risk(demo)
+    assert len(view_risk) < len(analysis.risk)  # the demo has organisers and hosts
+    counts = risk.tier_counts(view_risk)
     assert metrics_shown(risk_page) == {"High": str(counts["high"]), "Medium": str(counts["medium"]),
                                         "Low": str(counts["low"])}
     table = checkin_table(risk_page)
-    expected = export.outreach_list(analysis.members, analysis.risk, False, tiers=("high", "medium"))
+    expected = export.outreach_list(analysis.members, view_risk, False, tiers=("high", "medium"))
     assert len(table) == len(expected) == counts["high"] + counts["medium"]
     assert table["member_id"].tolist() == expected["member_id"].tolist()
     assert table["risk_score"].is_monotonic_decreasing
@@ -153,6 +160,16 @@ def test_mark_as_contacted_hides_them_and_logs_it(risk_page: AppTest) -> None:
 
 
 def test_tier_filter(risk_page: AppTest, demo) -> None:
-    _, analysis, _ = demo
     risk_page.multiselect(key="risk_tiers").set_value(["high"]).run()
-    assert len(checkin_table(risk_page)) == risk.tier_counts(analysis.risk)["high"]
+    assert len(checkin_table(risk_page)) == risk.tier_counts(staff_free_risk(demo))["high"]
+
+
+def test_staff_listed_when_the_setting_is_off(demo) -> None:
+    _, analysis, _ = demo
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.switch_page("pages/4_Connection_risk.py")
+    at.session_state["_settings"] = Settings(exclude_organisers=False)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    counts = risk.tier_counts(analysis.risk)
+    assert metrics_shown(at) == {"High": str(counts["high"]), "Medium": str(counts["medium"]), "Low": str(counts["low"])}
