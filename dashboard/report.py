@@ -52,6 +52,7 @@ def member_report(community: Community, analysis: Analysis) -> pd.DataFrame:
     m = analysis.members.copy()
     m["country"] = m["country_code"].where(m["country_code"].fillna("") != "", m["country"])
     m["risk_reasons"] = m["risk_reasons"].map(lambda r: "; ".join(r) if isinstance(r, (list, tuple)) else (r or ""))
+    m["engagement_score"] = pd.to_numeric(m["engagement_score"]).round(1)
     for col in ("joined_on", "last_attended_on"):
         m[col] = pd.to_datetime(m[col]).dt.strftime("%Y-%m-%d")
     for col in MEMBER_REPORT_COLUMNS:
