@@ -27,6 +27,9 @@ MONTH_DAYS: float = 365.2425 / 12
 #: events with more attendees than this are crowds and make no ties
 DEFAULT_MAX_EVENT_SIZE: int = 50
 
+#: (pair, event) codes are packed into one int64 while they fit below this
+PACK_LIMIT: int = 2**62
+
 #: columns of the edges frame
 EDGE_COLUMNS: tuple[str, ...] = ("member_a", "member_b", "meetings", "strength", "last_met")
 
@@ -132,39 +135,40 @@ def co_attendance_ties(
     days_ago = (as_of_day - starts_ns.astype("datetime64[D]")).astype(np.float64)
     weight = float(decay_per_month) ** (np.clip(days_ago, 0.0, None) / MONTH_DAYS)
 
-    # pack (pair, event) into one int64 so a plain np.sort groups pairs
-    pair_space = n_members * n_members
-    packed_ok = pair_space * n_events < 2**62
-    chunks: list[np.ndarray] = []
-    events_of_pairs: list[np.ndarray] = []
-    for size in np.unique(group_size):
-        if size < 2 or size > max_event_size:
-            continue
+    # pack (pair, event) into one int64 so a plain in-place np.sort groups pairs;
+    # the array is allocated once and filled size by size (no list of chunks)
+    sizes, n_groups = np.unique(group_size, return_counts=True)
+    wanted = (sizes >= 2) & (sizes <= max_event_size)
+    sizes, n_groups = sizes[wanted], n_groups[wanted]
+    total = int((n_groups * sizes * (sizes - 1) // 2).sum())
+    if total == 0:
+        return _empty_edges()
+    packed_ok = n_members * n_members * n_events < PACK_LIMIT
+    packed = np.empty(total, np.int64)
+    ev = None if packed_ok else np.empty(total, np.int64)
+    at = 0
+    for size in sizes:
         first = group_start[group_size == size]
         iu, ju = np.triu_indices(int(size), 1)
         a = mem_sorted[(first[:, None] + iu[None, :]).ravel()]
         b = mem_sorted[(first[:, None] + ju[None, :]).ravel()]
-        ev = np.repeat(ev_sorted[first], len(iu))
-        key = a * n_members + b
+        ev_here = np.repeat(ev_sorted[first], len(iu))
+        stop = at + len(a)
         if packed_ok:
-            chunks.append(key * n_events + ev)
+            packed[at:stop] = (a * n_members + b) * n_events + ev_here
         else:
-            chunks.append(key)
-            events_of_pairs.append(ev)
-    if not chunks:
-        return _empty_edges()
+            packed[at:stop] = a * n_members + b
+            ev[at:stop] = ev_here
+        at = stop
 
     if packed_ok:
-        packed = np.concatenate(chunks)
-        del chunks
         packed.sort()
         pair = packed // n_events
         packed -= pair * n_events  # in place: now the event positions
         ev = packed
     else:
-        pair = np.concatenate(chunks)
-        order = np.argsort(pair, kind="stable")
-        pair, ev = pair[order], np.concatenate(events_of_pairs)[order]
+        order = np.argsort(packed, kind="stable")
+        pair, ev = packed[order], ev[order]
 
     first = np.r_[0, np.flatnonzero(pair[1:] != pair[:-1]) + 1]
     meetings = np.diff(np.r_[first, len(pair)])

@@ -224,3 +224,11 @@ def test_stats_on_empty_edges_and_no_mutation(edges):
     pd.testing.assert_frame_equal(edges, before)
     stats = member_tie_stats(edges.iloc[:0], ["a", "b"])
     assert stats["ties"].tolist() == [0, 0]
+
+
+def test_huge_id_spaces_fall_back_to_an_argsort(tiny, monkeypatch):
+    """When (pair, event) codes would overflow one int64 the slower path gives the same ties."""
+    attendance, events = tiny
+    packed = co_attendance_ties(attendance, events, AS_OF)
+    monkeypatch.setattr("dashboard.ties.PACK_LIMIT", 0)
+    pd.testing.assert_frame_equal(co_attendance_ties(attendance, events, AS_OF), packed)
