@@ -1079,9 +1079,11 @@ def apply_manual_fix(geocodes: pd.DataFrame, city_text: str, place_query: str,
     key = city_key(city_text)
     if not key:
         return out
-    country = ""
-    if isinstance(geocoder, OfflineGeocoder):
-        country = geocoder.country_bias
+    country = geocoder.country_bias if isinstance(geocoder, OfflineGeocoder) else ""
+    if not country and "country" in out:  # the community's own country, from what resolved
+        placed = out.loc[out["status"] == "resolved", "country"]
+        placed = placed[placed != ""]
+        country = str(placed.mode().iat[0]) if len(placed) else ""
     fix = resolve_manual(place_query, geocoder, country)
     mask = out["city_text"].map(city_key) == key if len(out) else pd.Series([], dtype=bool)
     if not mask.any():

@@ -445,3 +445,10 @@ def test_places_to_review_counts_members(gb: geo.OfflineGeocoder) -> None:
     assert review.iloc[0]["members"] == 2 and review.iloc[0]["city_text"].lower() == "springfield"
     assert "Leeds" not in set(review["city_text"])
     assert geo.places_to_review(make_community()).empty
+
+
+def test_manual_fix_prefers_the_communitys_country() -> None:
+    geocodes = geo.geocode_places(["Leeds", "York", "Bradford", "Somewhere"], geocoder=geo.OfflineGeocoder(),
+                                  country="GB")
+    fixed = geo.apply_manual_fix(geocodes, "Somewhere", "Manchester", geo.OfflineGeocoder())
+    assert fixed.set_index("city_text").loc["Somewhere", "country"] == "GB"
