@@ -14,9 +14,15 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
+from zipfile import ZIP_DEFLATED, ZipFile
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 #: first characters that make a spreadsheet treat text as a formula
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -82,8 +88,13 @@ def _for_file(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """The frame as UTF-8 CSV (with BOM, for Excel), formulas neutralised, no index."""
-    return _for_file(df).to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+    """The frame as UTF-8 CSV (with BOM, for Excel), formulas neutralised, no index.
+
+    Rows end in CRLF, so the csv writer quotes any cell holding a bare CR or LF:
+    spreadsheet programs would otherwise start a new row inside the cell.
+    """
+    text = _for_file(df).to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n")
+    return text.encode("utf-8-sig")
 
 
 def safe_sheet_name(name: str) -> str:
@@ -92,22 +103,56 @@ def safe_sheet_name(name: str) -> str:
     return cleaned or "Sheet1"
 
 
+class _InMemoryExcelWriter(ExcelWriter):
+    """openpyxl's workbook writer, building each worksheet's XML in memory.
+
+    The stock writer streams every worksheet through a temporary file on disk
+    before zipping it; members' names and emails must never touch the disk.
+    """
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        """Write one worksheet into the archive from a memory buffer."""
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        buffer = io.BytesIO()
+        writer = WorksheetWriter(ws, out=buffer)
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], buffer.getvalue())
+        self.manifest.append(ws)
+
+
+def _cell_value(value: object) -> object:
+    """A value openpyxl can store: missing as empty, numpy scalars as Python ones."""
+    if value is None or (not isinstance(value, (str, list, tuple)) and pd.isna(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Sheet1") -> bytes:
-    """The frame as an .xlsx workbook with one sheet, formulas neutralised, no index."""
+    """The frame as an .xlsx workbook with one sheet, formulas neutralised, no index, built in memory."""
     flat = _for_file(df)
     for col in flat.columns:
         if isinstance(flat[col].dtype, pd.DatetimeTZDtype):
             flat[col] = flat[col].dt.tz_localize(None)
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        flat.to_excel(writer, sheet_name=safe_sheet_name(sheet_name), index=False)
-        sheet = writer.sheets[safe_sheet_name(sheet_name)]
-        # openpyxl would store any remaining "=..." string as a formula; force text
-        for row in sheet.iter_rows(min_row=1):
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"
-    return buf.getvalue()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = safe_sheet_name(sheet_name)
+    sheet.append([str(c) for c in flat.columns])
+    for row in flat.astype(object).itertuples(index=False, name=None):
+        sheet.append([_cell_value(v) for v in row])
+    # openpyxl would store any remaining "=..." string as a formula; force text
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+    buffer = io.BytesIO()
+    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        _InMemoryExcelWriter(book, archive).write_data()
+    return buffer.getvalue()
 
 
 def _first_buddy(buddies: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:

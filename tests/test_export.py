@@ -164,3 +164,23 @@ def test_outreach_list_suggests_the_first_buddy() -> None:
     out = export.outreach_list(c.members, r, False, buddies=buddies)
     assert out["buddy"].tolist() == ["Cy (York)", ""]
     assert export.outreach_list(c.members, r, False)["buddy"].tolist() == ["", ""]
+
+
+@pytest.mark.parametrize("cell", ["x\r=1+1", "two\nlines", "\r=cmd"])
+def test_csv_keeps_line_breaks_inside_their_cell(cell: str) -> None:
+    import csv
+
+    text = export.to_csv_bytes(pd.DataFrame({"name": [cell], "n": [1]})).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["name", "n"], [export.neutralise_formulas(pd.DataFrame({"c": [cell]}))["c"][0], "1"]]
+
+
+def test_xlsx_is_built_without_temporary_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpyxl.worksheet._writer as sheet_writer
+
+    def refuse() -> str:
+        raise AssertionError("a worksheet went through a temporary file")
+
+    monkeypatch.setattr(sheet_writer, "create_temporary_file", refuse)
+    frame = read_table(export.to_xlsx_bytes(table()), "outreach.xlsx").frame
+    assert frame.iloc[:, :4].fillna("").values.tolist() == expected_strings()
