@@ -112,7 +112,7 @@ SURVEY_SCORES: dict[str, int] = {
 
 EARTH_RADIUS_KM = 6371.0088
 #: most co-attendance pairs the built-in repeat-tie check enumerates
-MAX_TIE_PAIRS = 2_000_000
+MAX_TIE_PAIRS = 1_000_000
 
 _NO_CITY = "(no city)"
 
@@ -504,11 +504,10 @@ def _event_text(events: pd.DataFrame) -> np.ndarray:
     return title + " – " + when + np.where(place == "", "", ", " + place.astype(object))
 
 
-def _place_key(series: pd.Series) -> pd.Series:
-    """City text compared case- and space-insensitively (normalised once per distinct value)."""
-    codes, uniq = pd.factorize(series)
-    keys = pd.Series(uniq, dtype="str").str.strip().str.casefold().to_numpy(dtype=object)
-    return pd.Series(np.append(keys, "")[codes], index=series.index, dtype="str")
+def _place_keys(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes into distinct place texts and those texts trimmed and case-folded (-1: missing)."""
+    codes, uniq = pd.factorize(values)
+    return codes, [str(u).strip().casefold() for u in uniq]
 
 
 def next_event_for(
@@ -517,30 +516,33 @@ def next_event_for(
     """The next event after as_of to suggest: in their city, else the nearest in-person
     one within radius_km, else the next online one; "" when there is none."""
     idx = _ids(members)
-    out = np.full(len(members), "", dtype=object)
+    n = len(members)
+    empty = pd.Series([""] * n, index=idx, dtype="str", name="next_event")
     if events.empty or members.empty:
-        return pd.Series(out, index=idx, dtype="str", name="next_event")
+        return empty
     day = eng.day_numbers(events["starts_at"])
     upcoming = events.loc[(day != eng._NAT) & (day > eng.as_of_day(as_of))]
     if upcoming.empty:
-        return pd.Series(out, index=idx, dtype="str", name="next_event")
+        return empty
     upcoming = upcoming.sort_values(["starts_at", "event_id"]).reset_index(drop=True)
-    text = _event_text(upcoming)
     online = upcoming["online"].fillna(False).astype(bool).to_numpy()
-    in_person = upcoming.loc[~online]
     city_col = "city_label" if "city_label" in members.columns and "city_label" in events.columns else "city"
-    # 1. the soonest in-person event in the same city
-    if not in_person.empty:
-        first_in_city = in_person.assign(_key=_place_key(in_person[city_col])).drop_duplicates("_key")
-        first_in_city = first_in_city.loc[(first_in_city["_key"] != "") & (first_in_city["_key"] != _NO_CITY.casefold())]
-        pos = eng.positions(_place_key(members[city_col]), first_in_city["_key"])
-        found = pos >= 0
-        out[found] = text[first_in_city.index.to_numpy()[pos[found]]]
+    choice = np.full(n, -1, dtype=np.int64)  # row of `upcoming` suggested to each member
+    # 1. the soonest in-person event in the same city (one lookup per distinct city)
+    ev_codes, ev_keys = _place_keys(upcoming[city_col])
+    soonest: dict[str, int] = {}
+    for row in np.flatnonzero(~online & (ev_codes >= 0)):
+        soonest.setdefault(ev_keys[ev_codes[row]], int(row))
+    for unplaced in ("", _NO_CITY.casefold()):
+        soonest.pop(unplaced, None)
+    m_codes, m_keys = _place_keys(members[city_col])
+    lut = np.array([soonest.get(k, -1) for k in m_keys] + [-1], dtype=np.int64)
+    choice = lut[m_codes]
     # 2. the nearest in-person event within radius_km
     lat, lon = _coords(members)
     elat, elon = _coords(upcoming)
     has_ev = ~online & np.isfinite(elat) & np.isfinite(elon)
-    todo = (out == "") & np.isfinite(lat) & np.isfinite(lon)
+    todo = (choice < 0) & np.isfinite(lat) & np.isfinite(lon)
     if todo.any() and has_ev.any():
         ev_rows = np.flatnonzero(has_ev)
         tree = cKDTree(_unit_vectors(elat[ev_rows], elon[ev_rows]))
@@ -548,12 +550,12 @@ def next_event_for(
             _unit_vectors(lat[todo], lon[todo]), k=1, distance_upper_bound=_chord(radius_km) * (1 + 1e-12)
         )
         ok = np.isfinite(dist)
-        targets = np.flatnonzero(todo)[ok]
-        out[targets] = text[ev_rows[nearest[ok]]]
+        choice[np.flatnonzero(todo)[ok]] = ev_rows[nearest[ok]]
     # 3. the next online event
     if online.any():
-        out[out == ""] = text[np.flatnonzero(online)[0]]
-    return pd.Series(out, index=idx, dtype="str", name="next_event")
+        choice[choice < 0] = np.flatnonzero(online)[0]
+    texts = np.append(_event_text(upcoming), "")  # choice -1 picks ""
+    return pd.Series(texts[choice], index=idx, dtype="str", name="next_event")
 
 
 # --- putting it together ------------------------------------------------------------------
