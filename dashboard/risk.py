@@ -201,33 +201,37 @@ def unknown_survey_answers(members: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["question", "members", "answer"], ascending=[True, False, True], ignore_index=True)
 
 
+def _ucla_item_scores(members: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each UCLA-3 item's scores (NaN when blank or unknown; all NaN when the column is absent)."""
+    return {
+        c: _scores(members[c]) if c in members.columns else np.full(len(members), np.nan) for c in UCLA_ITEMS
+    }
+
+
 def ucla_totals(members: pd.DataFrame) -> np.ndarray:
     """UCLA-3 total 3–9 per member; NaN unless all three items are answered and known."""
-    if not all(c in members.columns for c in UCLA_ITEMS):
-        return np.full(len(members), np.nan)
-    return sum(_scores(members[c]) for c in UCLA_ITEMS)
+    return sum(_ucla_item_scores(members).values())
 
 
 def self_reported(members: pd.DataFrame, settings: Settings) -> Signal:
     """UCLA-3 total at or above ucla_lonely_min (all three answered), or ONS often/always."""
     idx = _ids(members)
     n = len(members)
-    total = ucla_totals(members)
+    item = _ucla_item_scores(members)
+    total = sum(item.values())
     with np.errstate(invalid="ignore"):
         ucla = total >= settings.ucla_lonely_min
     ons = (_scores(members[ONS_ITEM]) == 3) if ONS_ITEM in members.columns else np.zeros(n, bool)
-    item = {c: (_scores(members[c]) if c in members.columns else np.full(n, np.nan)) for c in UCLA_ITEMS}
-    phrase = np.select(
-        [item["ucla_isolated"] == 3, item["ucla_left_out"] == 3, item["ucla_companionship"] == 3],
-        ["often feel isolated from others", "often feel left out", "often feel they lack companionship"],
-        "feel left out or isolated some of the time",
-    ).astype(object)
     reason = np.full(n, "", dtype=object)
-    if ucla.any():
-        reason[ucla] = (
-            "Said they " + phrase[ucla]
-            + eng.format_by_value(total[ucla], lambda t: f" (UCLA-3: {t:.0f} of 9)")
-        )
+    rows = np.flatnonzero(ucla)
+    if len(rows):
+        phrase = np.select(
+            [item["ucla_isolated"][rows] == 3, item["ucla_left_out"][rows] == 3,
+             item["ucla_companionship"][rows] == 3],
+            ["often feel isolated from others", "often feel left out", "often feel they lack companionship"],
+            "feel left out or isolated some of the time",
+        ).astype(object)
+        reason[rows] = "Said they " + phrase + eng.format_by_value(total[rows], lambda t: f" (UCLA-3: {t:.0f} of 9)")
     both = ucla & ons
     reason[both] = reason[both] + " and that they feel lonely often or always (ONS question)"
     only_ons = ons & ~ucla
