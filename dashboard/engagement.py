@@ -119,8 +119,8 @@ SCORE_EXPLANATION: str = (
 
 _NAT = np.iinfo(np.int64).min
 _ATTENDED, _NO_SHOW = STATUSES.index("attended"), STATUSES.index("no_show")
-_RSVP_CODES = (STATUSES.index("registered"), _ATTENDED, _NO_SHOW)
-assert sorted(_RSVP_CODES) == list(range(3)), "RSVP statuses must be the first three STATUSES"
+#: per status code (and a trailing entry for unknown, code -1): does the row count as an RSVP?
+_IS_RSVP = np.array([s in ("registered", "attended", "no_show") for s in STATUSES] + [False])
 
 
 # --- small vectorised helpers -------------------------------------------------
@@ -260,7 +260,7 @@ def sorted_attended(
     known = member_pos >= 0
     past = known & (day != _NAT) & (day <= today)
     no_shows = np.bincount(member_pos[past & (status == _NO_SHOW)], minlength=n)
-    rsvps = np.bincount(member_pos[past & (status >= 0) & (status <= max(_RSVP_CODES))], minlength=n)
+    rsvps = np.bincount(member_pos[past & _IS_RSVP[status]], minlength=n)
     has_rows = np.bincount(member_pos[known], minlength=n) > 0
     take = past & (status == _ATTENDED)
     m, d = member_pos[take], day[take]
