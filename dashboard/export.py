@@ -6,7 +6,9 @@ member who typed ``=HYPERLINK(...)`` as their name could attack the organiser
 who opens the export. Every text cell starting with one of those characters
 gets a single quote in front (OWASP's advice); numbers, dates and booleans are
 left alone. CSV is written as UTF-8 with a byte-order mark so Excel shows
-accents correctly; the app's own reader understands both files.
+accents correctly, rows ending in CRLF so a line break inside a cell stays
+quoted; Excel workbooks are built entirely in memory (people's names never
+touch the disk). The app's own reader understands both files.
 """
 
 from __future__ import annotations
