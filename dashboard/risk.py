@@ -31,7 +31,10 @@ Signals (thresholds are settings):
   (50). When events carry no coordinates at all, only the member rule applies.
 
 Signals that need the attendance log (drifting, no repeat ties) don't fire for
-members known only from Meetup totals.
+members known only from Meetup totals. Without ``tie_stats``, repeat ties are
+counted here (``repeat_tie_stats``) within a budget of MAX_TIE_PAIRS
+co-attendance pairs, cheapest members first; members beyond it are not checked
+(the signal stays off) and ``risk_notes`` says how many.
 """
 
 from __future__ import annotations
