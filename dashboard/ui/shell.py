@@ -9,6 +9,7 @@ by clicking.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -203,6 +204,18 @@ def page(title: str) -> PageContext:
     except InputError as exc:
         st.error(f"Your upload could not be used: {exc}", icon=":material/error:")
         st.page_link("pages/1_Data.py", label="Fix it on the Data page", icon=":material/upload_file:")
+        st.stop()
+    except Exception as exc:
+        if not st.session_state.get(KEY_UPLOADS):
+            raise  # the demo must always load: a failure there is a bug to see, not to hide
+        # an upload we did not foresee: say so plainly rather than show a traceback
+        logging.getLogger(__name__).exception("loading an upload failed")
+        st.error(
+            f"Your files could not be read ({type(exc).__name__}). Check that each file is the right kind "
+            "(members, events, attendance) on the Data page, or go back to the demo community.",
+            icon=":material/error:",
+        )
+        st.page_link("pages/1_Data.py", label="Data page", icon=":material/upload_file:")
         st.stop()
     _data_source(community, is_demo)
     filters = _filters(community)
