@@ -304,15 +304,6 @@ def test_the_pipeline_never_writes_an_upload_to_disk(disk_watch, no_network):
     assert not no_network.attempts
 
 
-XLSX_SPILLS = pytest.mark.xfail(
-    strict=True,
-    reason="BUG dashboard/export.py to_xlsx_bytes: openpyxl writes every worksheet to a temporary file "
-    "(/tmp/openpyxl.*, via openpyxl.writer.excel -> WorksheetWriter -> create_temporary_file) before zipping, "
-    "so members' names/emails/reasons touch the disk on every Excel export and every Connection risk run",
-)
-
-
-@XLSX_SPILLS
 def test_the_excel_export_stays_in_memory(disk_watch):
     from dashboard.export import to_xlsx_bytes
 
@@ -336,7 +327,6 @@ def test_the_data_page_keeps_uploads_in_memory(disk_watch, no_network):
     assert not no_network.attempts, no_network.attempts
 
 
-@XLSX_SPILLS
 def test_the_check_in_page_keeps_uploaded_people_in_memory(disk_watch, no_network):
     from streamlit.testing.v1 import AppTest
 
@@ -357,7 +347,7 @@ def test_the_check_in_page_keeps_uploaded_people_in_memory(disk_watch, no_networ
 
 HOSTILE = [
     "=1+1", '=HYPERLINK("http://evil.example","click")', "+44 7700 900000", "-2+3", "@SUM(A1:A2)",
-    "\t=cmd", "=cmd|' /C calc'!A0", "Ann", "", "ok = fine", "two\nlines =1",
+    "\t=cmd", "\r=cmd", "=cmd|' /C calc'!A0", "Ann", "", "ok = fine", "two\nlines =1", "x\r=1+1",
 ]
 
 
@@ -394,13 +384,6 @@ def test_csv_export_neutralises_formulas():
     assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in cells
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG dashboard/export.py to_csv_bytes: a bare carriage return inside a cell is written unquoted "
-    "(pandas' csv writer only quotes the '\\n' line terminator), so spreadsheet programs split the row there "
-    "and the text after it starts a new row: 'x\\r=1+1' becomes a cell '=1+1'. Quote every text cell "
-    "(quoting=csv.QUOTE_NONNUMERIC) or use lineterminator='\\r\\n'",
-)
 @pytest.mark.parametrize("cell", ["\r=cmd", "x\r=1+1", "ok\r@SUM(A1)"])
 def test_csv_export_keeps_a_carriage_return_inside_its_cell(cell):
     from dashboard.export import to_csv_bytes
@@ -424,8 +407,7 @@ def test_xlsx_export_holds_no_formula():
 
 @settings(max_examples=200, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
-# "\r" is left out until test_csv_export_keeps_a_carriage_return_inside_its_cell passes
-@given(cells=st.lists(st.text(st.characters(exclude_characters="\r"), max_size=12), min_size=1, max_size=8))
+@given(cells=st.lists(st.text(max_size=12), min_size=1, max_size=8))
 def test_no_text_cell_survives_as_a_formula(cells):
     from dashboard.export import to_csv_bytes, to_xlsx_bytes
 
