@@ -219,7 +219,11 @@ def pipeline_rows(paths: dict[str, Path], repeat: int = 3) -> list[dict]:
         g.index  # noqa: B018 - built lazily; build it here, as the app's cached loader does
         return g
 
-    t_gaz, p_gaz, gc = meter(gazetteer)
+    try:
+        t_gaz, p_gaz, gc = meter(gazetteer)
+    except Exception as exc:  # noqa: BLE001
+        skipped("gazetteer and geocode", f"{type(exc).__name__}: {exc}")
+        return rows
     cache = geo.cache_dir()
     rows.append(_row("gazetteer: offline place index (once per server, not in total)", t_gaz, base, p_gaz,
                      note=f"disk cache {'at ' + str(cache) if cache else 'off'}"))
@@ -235,11 +239,15 @@ def pipeline_rows(paths: dict[str, Path], repeat: int = 3) -> list[dict]:
                      note=f"{len(g):,} distinct place strings, {resolved:,} placed"))
 
     # --- indicators
-    from dashboard.model import default_as_of
-    from dashboard.settings import Settings
+    try:
+        from dashboard.model import default_as_of
+        from dashboard.settings import Settings
 
-    settings = Settings()
-    as_of = default_as_of(community)
+        settings = Settings()
+        as_of = default_as_of(community)
+    except Exception as exc:  # noqa: BLE001
+        skipped("indicators", f"{type(exc).__name__}: {exc}")
+        return rows
     try:
         from dashboard.engagement import member_metrics
 

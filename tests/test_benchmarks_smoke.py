@@ -62,8 +62,8 @@ def test_runner_times_every_stage_at_a_toy_size(bench_dir, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     table = out.read_text(encoding="utf-8")
+    assert "skipped" not in table and "failed" not in table, table
     for stage in ("baseline", "read (read_table)", "load_community", "geocode", "engagement", "ties", "risk",
                   "introductions", "WHOLE PIPELINE", "Machine:", "pandas 3"):
         assert stage in table, f"{stage!r} missing from the results table"
-    assert "skipped" not in table and "failed" not in table, table
     assert "INCOMPLETE" not in table

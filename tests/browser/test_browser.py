@@ -39,11 +39,19 @@ HOSTILE_NAMES = ("<img src=x onerror=alert(1)>", "**bold**")
 # --- helpers ------------------------------------------------------------------------------
 
 
+EXCEPTION = '[data-testid="stException"]'
+
+
 def settle(page: Page, text: str | None = None, timeout: float = LOAD_TIMEOUT) -> None:
-    """Wait until the script has finished, ``text`` is on screen and nothing is still a placeholder."""
+    """Wait until the script has finished, ``text`` is on screen and nothing is still a placeholder.
+
+    An exception on screen ends the wait at once (and fails with its message).
+    """
     page.wait_for_selector(READY, timeout=timeout)
     if text is not None:
-        expect(page.get_by_text(text, exact=True).first).to_be_visible(timeout=timeout)
+        wanted = page.get_by_text(text, exact=True).or_(page.locator(EXCEPTION))
+        expect(wanted.first).to_be_visible(timeout=timeout)
+        assert_no_errors(page, page.url)
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=timeout)
     expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=timeout)
     page.wait_for_selector(READY, timeout=timeout)
@@ -53,6 +61,8 @@ def open_page(page: Page, base: str, path: str) -> None:
     page.goto(base + path, wait_until="domcontentloaded")
     title = PAGES[path.split("?")[0]]
     settle(page)
+    expect(page.locator("h1").first.or_(page.locator(EXCEPTION)).first).to_be_visible(timeout=LOAD_TIMEOUT)
+    assert_no_errors(page, base + path)
     expect(page.locator("h1").first).to_have_text(title, timeout=LOAD_TIMEOUT)
 
 
@@ -74,7 +84,7 @@ def metrics(page: Page) -> dict[str, str]:
 
 
 def assert_no_errors(page: Page, where: str) -> None:
-    exceptions = page.locator('[data-testid="stException"]')
+    exceptions = page.locator(EXCEPTION)
     errors = page.locator('[data-testid="stAlertContentError"]')
     assert exceptions.count() == 0, f"{where}: exception on screen: {exceptions.all_inner_texts()}"
     assert errors.count() == 0, f"{where}: error on screen: {errors.all_inner_texts()}"
