@@ -292,6 +292,7 @@ class PlaceIndex:
     __slots__ = (
         "_lat_arr",
         "_lon_arr",
+        "_tails",
         "admin1",
         "buckets",
         "cc",
@@ -329,6 +330,7 @@ class PlaceIndex:
         self.lpop: tuple[float, ...] = tuple(math.log10(p + 10) for p in self.pop)
         self._lat_arr: np.ndarray | None = None
         self._lon_arr: np.ndarray | None = None
+        self._tails: dict[tuple[str, str], str] = {}
 
     def __len__(self) -> int:
         """Number of places."""
@@ -350,12 +352,13 @@ class PlaceIndex:
 
     def describe(self, i: int) -> str:
         """"Portland, Oregon, United States"-style address of place ``i``."""
-        parts = [self.names[i]]
-        region = self.region_names.get((self.cc[i], self.admin1[i]))
-        if region:
-            parts.append(region)
-        parts.append(self.region_names.get((self.cc[i], ""), self.cc[i]))
-        return ", ".join(parts)
+        where = (self.cc[i], self.admin1[i])
+        tail = self._tails.get(where)
+        if tail is None:  # one per (country, region): a few thousand strings at most
+            region = self.region_names.get(where)
+            country = self.region_names.get((where[0], ""), where[0])
+            tail = self._tails[where] = f", {region}, {country}" if region else f", {country}"
+        return self.names[i] + tail
 
     def short(self, i: int) -> str:
         """"Portland, OR, US"-style short label of place ``i`` for candidate lists."""
@@ -488,7 +491,7 @@ def _read_cache(path: Path) -> dict | None:
             state = _NoClassesUnpickler(f).load()
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, MemoryError):
         return None
-    if not isinstance(state, dict) or set(state) != set(PlaceIndex.__slots__) - {"_lat_arr", "_lon_arr", "lpop"}:
+    if not isinstance(state, dict) or set(state) != set(PlaceIndex.__slots__) - {"_lat_arr", "_lon_arr", "lpop", "_tails"}:
         return None
     # region_names keys are tuples: pickled fine, but make sure lists line up
     if len({len(state[k]) for k in ("names", "lat", "lon", "pop", "cc", "admin1", "gid", "primary")}) != 1:
