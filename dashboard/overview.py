@@ -12,9 +12,10 @@ def headline(members: pd.DataFrame, view: Community, as_of: pd.Timestamp, settin
     """(label, value, help) for the overview's metric row."""
     tiers = members["risk_tier"].value_counts() if "risk_tier" in members else pd.Series(dtype=int)
     active = int((members.get("days_since_last", pd.Series(dtype=float)) <= settings.active_window_days).sum())
-    starts = view.events["starts_at"]
-    upcoming = int((starts > as_of).sum())
-    held = int((starts <= as_of).sum())
+    # compare by day: an event on the as-of day itself has been held
+    days = view.events["starts_at"].dt.normalize()
+    upcoming = int((days > as_of.normalize()).sum())
+    held = int((days <= as_of.normalize()).sum())
     return [
         ("Members", f"{len(members):,}", "People in this view (after the sidebar filters)."),
         ("Came in the last 90 days", f"{active:,}", "Attended at least one event in the last 90 days."),
