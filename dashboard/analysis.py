@@ -1,4 +1,4 @@
-"""One pass over a community: engagement, ties, connection risk, in that order.
+"""One pass over a community: engagement, ties, connection risk, buddies, in that order.
 
 Indicators are computed on the whole community, then filtered: a person's risk
 doesn't change because the organiser narrowed the view to one city.
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import engagement, risk, ties
+from dashboard import engagement, introductions, risk, ties
 from dashboard.model import Community
 from dashboard.settings import Settings
 
@@ -25,6 +25,7 @@ class Analysis:
     tie_stats: pd.DataFrame  # indexed by member_id
     risk: pd.DataFrame  # indexed by member_id
     members: pd.DataFrame  # community members + metrics + tie stats + risk, one row each
+    buddies: pd.DataFrame  # buddy suggestions for the whole community (capacities shared across cities)
 
 
 def analyse(community: Community, as_of: pd.Timestamp, settings: Settings) -> Analysis:
@@ -36,7 +37,8 @@ def analyse(community: Community, as_of: pd.Timestamp, settings: Settings) -> An
     base = community.members.set_index("member_id", drop=False)
     # each stage adds its own columns; a name clash is a bug, so let pandas raise on it
     members = base.join([metrics, tie_stats, risk_frame]).reset_index(drop=True)
-    return Analysis(as_of, metrics, edges, tie_stats, risk_frame, members)
+    buddies = introductions.suggest_buddies(members, edges, settings, settings.buddies_per_member)
+    return Analysis(as_of, metrics, edges, tie_stats, risk_frame, members, buddies)
 
 
 def restrict(analysis_members: pd.DataFrame, view: Community) -> pd.DataFrame:

@@ -153,13 +153,13 @@ def _prepared(members: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "member_id": col("member_id", "").astype(str).to_numpy(object),
-            "name": col("name", "").fillna("").astype(str).to_numpy(object),
-            "city_label": col("city_label", "(no city)").fillna("(no city)").astype(str).to_numpy(object),
+            "name": col("name", "").astype(object).fillna("").astype(str).to_numpy(object),
+            "city_label": col("city_label", "(no city)").astype(object).fillna("(no city)").astype(str).to_numpy(object),
             "lat": pd.to_numeric(col("lat", np.nan), errors="coerce").to_numpy(float),
             "lon": pd.to_numeric(col("lon", np.nan), errors="coerce").to_numpy(float),
-            "risk_tier": col("risk_tier", "").fillna("").astype(str).to_numpy(object),
+            "risk_tier": col("risk_tier", "").astype(object).fillna("").astype(str).to_numpy(object),
             "risk_score": pd.to_numeric(col("risk_score", 0.0), errors="coerce").fillna(0.0).to_numpy(float),
-            "segment": col("segment", "").fillna("").astype(str).to_numpy(object),
+            "segment": col("segment", "").astype(object).fillna("").astype(str).to_numpy(object),
             "events_attended": pd.to_numeric(col("events_attended", 0), errors="coerce").fillna(0).to_numpy(float),
             "engagement_score": pd.to_numeric(col("engagement_score", 0.0), errors="coerce").fillna(0.0).to_numpy(float),
             "interests": [_as_interests(v) for v in col("interests", ())],

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import introductions
 from dashboard.analysis import Analysis, analyse
 from dashboard.export import neutralise_formulas
 from dashboard.geo import geocode_community
@@ -71,13 +72,11 @@ def city_report(community: Community) -> pd.DataFrame:
 
 def build_report(community: Community, as_of: pd.Timestamp | None = None, settings: Settings | None = None) -> Report:
     """Compute everything the report writes."""
-    from dashboard import introductions
-
     settings = settings or Settings()
     as_of = as_of if as_of is not None else default_as_of(community)
     analysis = analyse(community, as_of, settings)
     members = member_report(community, analysis)
-    buddies = introductions.suggest_buddies(analysis.members, analysis.edges, settings)
+    buddies = analysis.buddies
     ranked, _chosen = introductions.plan_meetups(analysis.members, community.events, settings)
     tiers = analysis.members["risk_tier"].value_counts().to_dict()
     segments = analysis.members["segment"].value_counts().to_dict()

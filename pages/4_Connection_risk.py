@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, export, introductions, risk
+from dashboard import charts, export, risk
 from dashboard import engagement as eng
 from dashboard.ui import shell
 from dashboard.ui.state import KEY_CONTACTED, KEY_SHOW_CONTACTS
@@ -56,7 +56,7 @@ contacted = export.recently_contacted(log, now)
 f1, f2 = st.columns([2, 1])
 tiers = f1.multiselect("Tiers", ["high", "medium", "low"], default=["high", "medium"], key="risk_tiers")
 show_contacts = f2.toggle("Show contact details", key=KEY_SHOW_CONTACTS, value=False)
-buddies = introductions.suggest_buddies(ctx.analysis.members, ctx.analysis.edges, settings, settings.buddies_per_member)
+buddies = ctx.analysis.buddies
 checkins = export.outreach_list(
     ctx.members, view_risk, show_contacts, tiers=tuple(tiers), exclude=contacted, buddies=buddies
 )

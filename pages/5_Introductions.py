@@ -4,16 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import introductions
-from dashboard.analysis import Analysis
 from dashboard.export import to_csv_bytes
-from dashboard.settings import Settings
 from dashboard.ui import shell
-
-
-@st.cache_data(show_spinner="Finding buddies…", max_entries=4)
-def suggestions(key: str, as_of: pd.Timestamp, settings_key: str, _analysis: Analysis, _settings: Settings) -> pd.DataFrame:
-    """Buddies for the whole community (capacities are shared across cities), cached like the analysis."""
-    return introductions.suggest_buddies(_analysis.members, _analysis.edges, _settings, _settings.buddies_per_member)
 
 
 ctx = shell.page("Introductions")
@@ -33,7 +25,7 @@ st.caption(
     f"met them twice, sharing an interest where possible. No regular is asked to take more than "
     f"{settings.buddy_capacity} people. Everyone gets a first suggestion before anyone gets a second."
 )
-every = suggestions(ctx.data_key, ctx.as_of, repr(settings), ctx.analysis, settings)
+every = ctx.analysis.buddies
 table = introductions.review_table(every, ctx.members["member_id"])
 c1, c2, c3 = st.columns(3)
 c1.metric("People at risk in view", introductions.at_risk_count(ctx.members))
