@@ -543,7 +543,9 @@ def load_community(
         linked = (event_ids != "") & (member_ids != "")
         att = pd.DataFrame({"member_id": member_ids[linked].values, "event_id": event_ids[linked].values,
                             "status": long.loc[linked, "status"].values})
-        starts = att["event_id"].map(dict(zip(event_frame["event_id"], event_frame["starts_at"], strict=True)))
+        starts = pd.to_datetime(
+            att["event_id"].map(dict(zip(event_frame["event_id"], event_frame["starts_at"], strict=True)))
+        ).astype("datetime64[ns]")
         held = att.loc[att["status"] == "attended", "event_id"]
         last_held = event_frame.loc[event_frame["event_id"].isin(held), "starts_at"].max()
         if pd.isna(last_held):
