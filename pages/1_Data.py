@@ -109,10 +109,11 @@ for source in community.sources:
         st.text(source.filename)
         for note in source.notes:
             st.caption(note)
-        st.dataframe(
-            pd.DataFrame([{"column": m.column, "becomes": field_label(m.field), "how": m.how} for m in source.matches]),
-            hide_index=True, use_container_width=True,
-        )
+        if ctx.is_demo:  # an upload's mapping is in its editor above
+            st.dataframe(
+                pd.DataFrame([{"column": m.column, "becomes": field_label(m.field), "how": m.how} for m in source.matches]),
+                hide_index=True, use_container_width=True,
+            )
         for f, rep in source.dates.items():
             st.caption(f"{field_label(f)}: {rep.note}" + (" (ambiguous)" if rep.ambiguous else ""))
 

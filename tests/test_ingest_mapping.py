@@ -47,7 +47,7 @@ def test_meetup_member_list():
     assert got["RSVPed Yes"] == "agg_rsvps"
 
 
-@pytest.mark.parametrize(("header", "field"), [("E-mail", "email"), ("EMAIL ADDRESS:", "email"), ("Emial", "email"), ("Surnmae", "last_name"), ("Twon", "city"), ("home city", "city")])
+@pytest.mark.parametrize(("header", "field"), [("E-mail", "email"), ("EMAIL ADDRESS:", "email"), ("Emial", "email"), ("Surnmae", "last_name"), ("Twon", "city"), ("home city", "city"), ("Nom", "name"), ("Courriel", "email")])
 def test_case_punctuation_and_typos(header, field):
     assert mapping([header], "members") == {header: field}
 

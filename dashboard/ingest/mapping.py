@@ -24,11 +24,11 @@ IGNORE = "(ignore)"
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "members": {
         "member_id": ("member id", "user id", "id", "member number", "membership number", "participant id", "person id", "userid", "memberid"),
-        "name": ("name", "full name", "your name", "member name", "member", "display name", "participant", "person", "attendee name"),
+        "name": ("name", "full name", "your name", "member name", "member", "display name", "participant", "person", "attendee name", "nom", "nombre", "naam", "nome"),
         "first_name": ("first name", "firstname", "given name", "forename", "first"),
         "last_name": ("last name", "lastname", "surname", "family name", "last"),
-        "email": ("email", "email address", "e mail", "e mail address", "your email", "email id", "mail", "contact email"),
-        "city": ("city", "town", "location", "town city", "city town", "where do you live", "home city", "hometown", "area", "place", "your city", "city of residence"),
+        "email": ("email", "email address", "e mail", "e mail address", "your email", "email id", "mail", "contact email", "courriel", "correo"),
+        "city": ("city", "town", "location", "town city", "city town", "where do you live", "home city", "hometown", "area", "place", "your city", "city of residence", "ville", "ciudad", "stadt"),
         "country": ("country", "country of residence", "nation"),
         "joined_on": ("joined", "joined on", "joined group on", "join date", "date joined", "signed up", "sign up date", "signup date", "timestamp", "registration date", "member since", "created", "created at", "date"),
         "moved_on": ("moved", "moved on", "move date", "date moved", "moved to city", "when did you move", "moved here", "arrived"),
