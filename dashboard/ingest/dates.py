@@ -89,17 +89,39 @@ def _parse_text(values: pd.Series, dayfirst: bool) -> pd.Series:
 
 
 def parse_dates(values: pd.Series, order: str = AUTO, country: str = "") -> tuple[pd.Series, DateReport]:
-    """Parse a column of date strings; ``order`` forces day- or month-first."""
+    """Parse a column of date strings; ``order`` forces day- or month-first.
+
+    Each distinct string is parsed once (exports repeat dates a lot); the
+    report's ``unparsed_rows`` are positions in ``values``.
+    """
     text = values.fillna("").astype(str).str.strip()
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    codes, uniques = pd.factorize(text)
+    parsed, report = _parse_distinct(pd.Series(uniques, dtype=object), order, country)
+    out = pd.Series(parsed.to_numpy()[codes], index=values.index, dtype="datetime64[ns]")
+    if report.unparsed_rows:
+        rows = np.flatnonzero(np.isin(codes, np.asarray(report.unparsed_rows)))
+        report = DateReport(report.order, report.ambiguous, int(out.notna().sum()), tuple(int(i) for i in rows), report.note)
+    else:
+        report = DateReport(report.order, report.ambiguous, int(out.notna().sum()), (), report.note)
+    return out, report
+
+
+def _parse_distinct(text: pd.Series, order: str, country: str) -> tuple[pd.Series, DateReport]:
+    """parse_dates on distinct strings: positions in the report refer to ``text``."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     filled = (text != "") & ~text.str.casefold().isin(NO_DATE_ANSWERS)
     if not filled.any():
         return out, DateReport("none", False, 0, (), "No dates in this column.")
 
     iso = text.str.match(_YEAR_FIRST)
     if iso.any():
-        parts = text[iso].str.extract(_YEAR_FIRST)
-        out[iso] = _assemble(parts, "d", "m")
+        # pandas' ISO parser is vectorised; the regex above already vouched for the shape
+        unified = text[iso].str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
+        fast = pd.to_datetime(unified, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
+        slow = fast.isna()
+        if slow.any():  # odd shapes (single-digit months, time zone names): field by field
+            fast[slow] = _assemble(text[iso][slow].str.extract(_YEAR_FIRST), "d", "m")
+        out[iso] = fast.astype("datetime64[ns]")
 
     serial = text.str.match(_SERIAL) & ~iso
     if serial.any():

@@ -84,6 +84,12 @@ class _Problems:
         return pd.DataFrame(self.rows, columns=list(PROBLEM_COLUMNS))
 
 
+def _member_of(values: pd.Series, pool: object) -> pd.Series:
+    """``values.isin(pool)`` through a hash index: arrow-string isin is slow on big pools."""
+    index = pd.Index(pd.unique(pd.Series(list(pool) if isinstance(pool, (set, frozenset)) else pool, dtype=object)))
+    return pd.Series(index.get_indexer(values.to_numpy(dtype=object)) >= 0, index=values.index)
+
+
 def _blank(n: int, index: pd.Index, value: object = "") -> pd.Series:
     return pd.Series([value] * n, index=index, dtype="object")
 
@@ -363,7 +369,7 @@ def _canonical_attendance(
     else:
         long = mapped.copy()
         file_order = _file_date_order(mapped, upload, country)
-        for f in ("event_date", "registered_on"):
+        for f in ("event_date",):  # order dates are mapped (so not mistaken for event dates) but unused
             long[f], rep = _parse_date_field(mapped, f, upload, country, problems, _column_of(matches, f), file_order)
             if rep is not None:
                 dates[f] = rep
@@ -414,7 +420,7 @@ def _link_events(long: pd.DataFrame, events: pd.DataFrame | None, filename: str,
         })
         mapping = dict(zip(uniq["_k"], ids, strict=True))
         return key.map(mapping).astype("object").fillna(""), built
-    by_id = long["event_id"].where(long["event_id"].isin(set(events["event_id"])), "")
+    by_id = long["event_id"].where(_member_of(long["event_id"], events["event_id"]), "")
     titles = _norm_title(events["title"])
     unique_titles = titles[~titles.duplicated(keep=False)]
     title_to_id = dict(zip(unique_titles, events.loc[unique_titles.index, "event_id"], strict=True))
@@ -427,7 +433,7 @@ def _link_events(long: pd.DataFrame, events: pd.DataFrame | None, filename: str,
         att_key = att_titles + "|" + long["event_date"].dt.strftime("%Y-%m-%d").fillna("")
         by_title = by_title.where(by_title != "", att_key.map(key_to_id).astype("object").fillna(""))
     # a grid's column headers may be event ids or dates
-    by_header_id = long["event_title"].where(long["event_title"].isin(set(events["event_id"])), "")
+    by_header_id = long["event_title"].where(_member_of(long["event_title"], events["event_id"]), "")
     event_id = by_id.where(by_id != "", by_title).where(lambda s: s != "", by_header_id)
     unknown = event_id == ""
     if unknown.any():
@@ -441,8 +447,7 @@ def _link_members(
     long: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems, has_members_file: bool
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Member id for each attendance row ("" when unlinkable) and members found only in attendance."""
-    ids = set(members["member_id"])
-    by_id = long["member_id"].where(long["member_id"].isin(ids), "")
+    by_id = long["member_id"].where(_member_of(long["member_id"], members["member_id"]), "")
     email_to_id = dict(zip(members.loc[members["email"] != "", "email"], members.loc[members["email"] != "", "member_id"], strict=True))
     by_email = long["email"].map(email_to_id).astype("object").fillna("")
     names = members["name"].str.casefold().str.strip()
@@ -547,7 +552,7 @@ def load_community(
             att["event_id"].map(dict(zip(event_frame["event_id"], event_frame["starts_at"], strict=True)))
         ).astype("datetime64[ns]")
         held = att.loc[att["status"] == "attended", "event_id"]
-        last_held = event_frame.loc[event_frame["event_id"].isin(held), "starts_at"].max()
+        last_held = event_frame.loc[_member_of(event_frame["event_id"], held), "starts_at"].max()
         if pd.isna(last_held):
             last_held = reference_date if reference_date is not None else event_frame["starts_at"].max()
         past = (starts <= last_held) if pd.notna(last_held) else pd.Series(False, index=starts.index)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -19,7 +20,7 @@ import pandas as pd
 
 from dashboard.ingest.errors import InputError
 
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 200 * 1024 * 1024  # a million-row Eventbrite export is ~115 MB
 ROW_COLUMN = "__row__"  # the spreadsheet row number each record came from
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -134,7 +135,7 @@ def _control_ratio(text: str) -> float:
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter that splits the first lines most consistently into most columns."""
-    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
+    lines = [ln for ln in text[:65536].splitlines()[:60] if ln.strip()]
     if not lines:
         return ","
     best, best_key = ",", (-1.0, 0)
@@ -161,22 +162,34 @@ def _read_text(text: str, encoding: str, filename: str) -> ReadResult:
     text = text.lstrip("\ufeff")
     delimiter = sniff_delimiter(text)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        frame, header_row, notes = _parse_text(text, delimiter, filename)
     except csv.Error as exc:
         raise InputError(f"{filename} could not be read as a table: {exc}.", file=filename) from exc
-    result = _frame_from_rows(rows, filename)
-    notes = (f"Read as {encoding} text separated by {_DELIMITER_NAMES[delimiter]}s.", *result[2])
-    if result[0].shape[1] - 1 == 1 and delimiter == ",":
+    notes = (f"Read as {encoding} text separated by {_DELIMITER_NAMES[delimiter]}s.", *notes)
+    if frame.shape[1] - 1 == 1 and delimiter == ",":
         notes = (*notes, "Only one column was found: if the file uses another separator, check it.")
     return ReadResult(
-        frame=result[0],
-        format="text",
-        encoding=encoding,
-        delimiter=delimiter,
-        header_row=result[1],
-        notes=notes,
-        problems=result[3],
+        frame=frame, format="text", encoding=encoding, delimiter=delimiter, header_row=header_row, notes=notes
     )
+
+
+def _parse_text(text: str, delimiter: str, filename: str) -> tuple[pd.DataFrame, int, tuple[str, ...]]:
+    """Pandas' C parser for the bulk; Python's csv module when rows are ragged."""
+    head = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 200))
+    width = max((len(r) for r in head), default=0)
+    if width == 0:
+        raise InputError(f"{filename} is empty: there is nothing to read.", file=filename)
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text), sep=delimiter, header=None, names=list(range(width)), dtype=str,
+            na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
+        )
+    except (pd.errors.ParserError, ValueError):
+        # a row wider than any in the first 200: let the csv module read it all
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        width = max(len(r) for r in rows)
+        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    return _frame_from_grid(grid.fillna(""), filename)
 
 
 def _cell_text(value: object) -> str:
@@ -225,8 +238,8 @@ def _parse_xlsx(data: bytes, filename: str, sheet: str | None) -> ReadResult:
     formulas_wb.close()
     if not chosen:
         raise InputError(f"{filename}: every sheet is empty.", file=filename)
-    frame, header_row, notes, problems = _frame_from_rows(rows, filename)
-    problems = list(problems)
+    frame, header_row, notes = _frame_from_rows(rows, filename)
+    problems: list[dict] = []
     # formula cells with no saved result come back empty: say so rather than guess
     n_formula = 0
     for i, frow in enumerate(formula_rows):
@@ -262,35 +275,43 @@ def _looks_like_header(cells: list[str]) -> bool:
     return len(filled) >= 2 and numeric <= len(filled) // 2
 
 
-def _frame_from_rows(rows: list[list[str]], filename: str) -> tuple[pd.DataFrame, int, tuple[str, ...], tuple[dict, ...]]:
-    """Find the header (skipping title rows), dedupe names, pad ragged rows."""
-    nonblank = [i for i, r in enumerate(rows) if any(c.strip() for c in r)]
+def _frame_from_rows(rows: list[list[str]], filename: str) -> tuple[pd.DataFrame, int, tuple[str, ...]]:
+    """A frame from a list of rows (Excel): pad them into a grid first."""
+    width = max((len(r) for r in rows), default=0)
+    if width == 0:
+        raise InputError(f"{filename} is empty: there is nothing to read.", file=filename)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    return _frame_from_grid(grid, filename)
+
+
+def _frame_from_grid(grid: pd.DataFrame, filename: str) -> tuple[pd.DataFrame, int, tuple[str, ...]]:
+    """Find the header (skipping title rows), dedupe names, drop blank rows and empty unnamed columns."""
+    grid = grid.apply(lambda col: col.str.strip()) if len(grid) else grid
+    filled = (grid != "").sum(axis=1).to_numpy()
+    nonblank = [int(i) for i in (filled > 0).nonzero()[0][:40]]
     if not nonblank:
         raise InputError(f"{filename} is empty: there is nothing to read.", file=filename)
-    widths = pd.Series([sum(bool(c.strip()) for c in rows[i]) for i in nonblank[:40]])
+    widths = pd.Series(filled[nonblank])
     # the header is at least as full as a typical row; title rows above it are not
     typical = max(2, int(widths.mode().min()))
     header_idx = nonblank[0]
     for i in nonblank[:20]:
-        if sum(bool(c.strip()) for c in rows[i]) >= typical and _looks_like_header(rows[i]):
+        if filled[i] >= typical and _looks_like_header(grid.iloc[i].tolist()):
             header_idx = i
             break
     notes: list[str] = []
     if header_idx > nonblank[0]:
         titles = sum(1 for i in nonblank if i < header_idx)
         notes.append(f"Skipped {titles} title row(s) above the header on row {header_idx + 1}.")
-    body = rows[header_idx + 1 :]
-    width = max([len(rows[header_idx]), *(len(r) for r in body)])
-    header = [c.strip() for c in rows[header_idx]] + [""] * (width - len(rows[header_idx]))
+    header = grid.iloc[header_idx].tolist()
+    body = grid.iloc[header_idx + 1 :]
     # drop unnamed columns that hold nothing (Excel's ragged right edge); unnamed
     # columns that do hold something are kept as "column N", so nothing is lost
-    while header and not header[-1] and not any(len(r) >= len(header) and r[len(header) - 1].strip() for r in body):
-        header.pop()
-    width = len(header)
+    keep = [j for j, name in enumerate(header) if name or (body[body.columns[j]] != "").any()]
     names: list[str] = []
     seen: dict[str, int] = {}
-    for j, name in enumerate(header):
-        name = name or f"column {j + 1}"
+    for j in keep:
+        name = header[j] or f"column {j + 1}"
         key = name.casefold()
         if key in seen:
             seen[key] += 1
@@ -300,18 +321,12 @@ def _frame_from_rows(rows: list[list[str]], filename: str) -> tuple[pd.DataFrame
         else:
             seen[key] = 1
         names.append(name)
-    records, row_numbers = [], []
-    blank = 0
-    for k, r in enumerate(body):
-        line = header_idx + 2 + k
-        if not any(c.strip() for c in r):
-            blank += 1
-            continue
-        cells = [c.strip() for c in r[:width]] + [""] * max(0, width - len(r))
-        records.append(cells)
-        row_numbers.append(line)
-    if blank:
-        notes.append(f"Skipped {blank} blank row(s).")
-    frame = pd.DataFrame(records, columns=names, dtype=object) if records else pd.DataFrame(columns=names, dtype=object)
-    frame[ROW_COLUMN] = pd.Series(row_numbers, dtype="int64")
-    return frame, header_idx + 1, tuple(notes), ()
+    body = body.iloc[:, keep]
+    body.columns = names
+    row_numbers = pd.Series(range(header_idx + 2, header_idx + 2 + len(body)), index=body.index, dtype="int64")
+    is_blank = (body == "").all(axis=1) if names else pd.Series(True, index=body.index)
+    if is_blank.any():
+        notes.append(f"Skipped {int(is_blank.sum())} blank row(s).")
+    frame = body[~is_blank].astype(str).reset_index(drop=True)
+    frame[ROW_COLUMN] = row_numbers[~is_blank].to_numpy()
+    return frame, header_idx + 1, tuple(notes)
