@@ -66,22 +66,33 @@ class SourceReport:
 
 
 class _Problems:
-    """Collects problem rows as plain dicts; turned into one frame at the end."""
+    """Collects problem rows in order; turned into one frame at the end."""
 
     def __init__(self) -> None:
-        self.rows: list[dict] = []
+        self.parts: list[pd.DataFrame] = []
 
     def add(self, file: str, row: object, column: str, value: object, problem: str) -> None:
-        self.rows.append({"file": file, "row": row, "column": column, "value": str(value)[:200], "problem": problem})
+        self.parts.append(pd.DataFrame([{"file": file, "row": row, "column": column, "value": str(value)[:200], "problem": problem}]))
 
-    def add_many(self, file: str, frame: pd.DataFrame, column: str, values: pd.Series, problem: str) -> None:
-        for row, value in zip(frame[ROW_COLUMN].tolist(), values.tolist(), strict=True):
-            self.add(file, row, column, value, problem)
+    def add_many(self, file: str, frame: pd.DataFrame, column: str, values: pd.Series, problem: str | pd.Series) -> None:
+        """One problem per row of ``frame`` (``problem`` may differ per row)."""
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "row": frame[ROW_COLUMN].to_numpy(),
+                    "column": column,
+                    "value": pd.Series(values, dtype=object).astype(str).str.slice(0, 200).to_numpy(),
+                    "problem": problem.to_numpy() if isinstance(problem, pd.Series) else problem,
+                }
+            )
+        )
 
     def frame(self) -> pd.DataFrame:
-        if not self.rows:
+        parts = [p for p in self.parts if len(p)]
+        if not parts:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
-        return pd.DataFrame(self.rows, columns=list(PROBLEM_COLUMNS))
+        return pd.concat(parts, ignore_index=True)[list(PROBLEM_COLUMNS)].astype({"row": "int64"})
 
 
 def _member_of(values: pd.Series, pool: object) -> pd.Series:
@@ -235,11 +246,13 @@ def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: _Pr
     ordered = members.assign(_key=key).sort_values(["joined_on", ROW_COLUMN], na_position="last", kind="stable")
     dup = ordered.duplicated("_key", keep=False)
     if dup.any():
-        groups = ordered[dup].groupby("_key", sort=False)
-        for _, g in groups:
-            kept_row = g[ROW_COLUMN].iloc[0]
-            for row in g[ROW_COLUMN].iloc[1:]:
-                problems.add(filename, row, "email", "", f"same person as row {kept_row}: merged (earliest sign-up kept, gaps filled from both)")
+        dups = ordered[dup]
+        kept_row = dups.groupby("_key", sort=False)[ROW_COLUMN].transform("first")
+        later = dups[dups[ROW_COLUMN] != kept_row]
+        problems.add_many(
+            filename, later, "email", pd.Series("", index=later.index),
+            "same person as row " + kept_row[later.index].astype(str) + ": merged (earliest sign-up kept, gaps filled from both)",
+        )
         # fill each field from the first non-empty value, earliest sign-up first
         blanked = ordered[dup].replace({"": None}).copy()
         blanked["interests"] = blanked["interests"].map(lambda t: t if t else None)
@@ -255,11 +268,11 @@ def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: _Pr
     names = ordered["name"].str.casefold().str.strip()
     same_name = (names != "") & names.duplicated(keep=False)
     if same_name.any():
-        for _, g in ordered[same_name].groupby(names[same_name]):
-            first = g[ROW_COLUMN].iloc[0]
-            for row, value in zip(g[ROW_COLUMN].iloc[1:], g["name"].iloc[1:], strict=True):
-                problems.add(filename, row, "name", value,
-                             f"same name as row {first} but different details: kept as two people")
+        alike = ordered[same_name].sort_values(ROW_COLUMN, kind="stable")
+        first = alike.groupby(names[alike.index], sort=False)[ROW_COLUMN].transform("first")
+        later = alike[alike[ROW_COLUMN] != first]
+        problems.add_many(filename, later, "name", later["name"],
+                          "same name as row " + first[later.index].astype(str) + " but different details: kept as two people")
     return ordered.sort_values(ROW_COLUMN, kind="stable").drop(columns="_key").reset_index(drop=True)
 
 
