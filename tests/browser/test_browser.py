@@ -241,7 +241,7 @@ def test_the_check_in_list_downloads_and_opens(page: Page, server, guard, tmp_pa
     assert "email" not in csv.columns, "emails exported while contacts are hidden"
     assert len(xlsx) == len(csv)
     assert set(csv["risk_tier"]) <= {"high", "medium", "low"}
-    text_cells = csv.select_dtypes(include="object").stack().astype(str)
+    text_cells = csv.select_dtypes(include=["object", "str"]).stack().astype(str)
     assert not text_cells.str.match(r"^[=+\-@]").any(), "a cell would run as a spreadsheet formula"
     guard.assert_offline()
 
