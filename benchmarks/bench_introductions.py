@@ -5,6 +5,13 @@ Run: ``python -m benchmarks.bench_introductions``. Targets (issue 6): ties for
 together; placement over 5k candidate cities under 2 s. Each stage has a
 same-run baseline where one makes sense, so ratios are comparable across
 machines.
+
+Buddies run twice: on members spread evenly over Zipf-sized cities, and on a
+*clustered* community where half the members live in 30 boroughs around one
+centre, every one within 25 km of every other (as Greater London's boroughs
+are). The clustered case is the one that used to blow up, so it also reports
+the stage's peak memory (resident high-water mark, reset before the stage
+where Linux allows, else tracemalloc) against the app's 2 GB budget.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
@@ -36,6 +44,47 @@ def _timed(fn: Callable[[], object], label: str = "") -> tuple[float, object]:
     if label:
         CPU[label] = time.process_time() - cpu
     return time.perf_counter() - start, result
+
+
+def _hwm_mb() -> float | None:
+    """The process's resident high-water mark in MB (Linux ``VmHWM``); None elsewhere."""
+    try:
+        with open("/proc/self/status") as f:
+            fields = dict(line.split(":", 1) for line in f if line.startswith("VmHWM"))
+        return int(fields["VmHWM"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _reset_peak() -> bool:
+    """Reset the resident high-water mark to the current resident size (Linux only)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _hwm_mb() is not None
+    except OSError:
+        return False
+
+
+def _measured(fn: Callable[[], object], label: str = "") -> tuple[float, float, float, str, object]:
+    """Wall seconds, peak MB while ``fn`` ran, MB held before it, how peak was measured, and the result.
+
+    Peak is the process's resident high-water mark, reset just before the
+    call (so it includes the inputs already in memory, as the app would hold
+    them); where that reset is not available, tracemalloc's peak for the call
+    alone (numpy and pandas buffers included, C-level scratch space not).
+    """
+    if _reset_peak():
+        before = _hwm_mb() or 0.0  # just reset: the resident size now
+        seconds, result = _timed(fn, label)
+        return seconds, _hwm_mb() or 0.0, before, "resident high-water mark", result
+    tracemalloc.start()
+    try:
+        seconds, result = _timed(fn, label)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return seconds, peak / 1024**2, 0.0, "tracemalloc peak", result
 
 
 def synthetic_members(
@@ -75,6 +124,39 @@ def synthetic_members(
             "interests": interests,
         }
     )
+
+
+#: a centre the boroughs sit around (central London)
+CLUSTER_CENTRE: tuple[float, float] = (51.5074, -0.1278)
+
+
+def synthetic_clustered_members(
+    n_members: int = 100_000,
+    n_at_risk: int = 20_000,
+    n_boroughs: int = 30,
+    share: float = 0.5,
+    spread_km: float = 12.0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Like ``synthetic_members``, but ``share`` of everyone lives in ``n_boroughs`` distinct places
+    no more than ``spread_km`` from one centre, so every borough is within 25 km of every other.
+    """
+    members = synthetic_members(n_members, n_at_risk=n_at_risk, seed=seed)
+    rng = np.random.default_rng(seed + 3)
+    # borough centres uniform in a disc, as (north, east) km offsets from the centre
+    radius = spread_km * np.sqrt(rng.random(n_boroughs))
+    angle = rng.uniform(0, 2 * np.pi, n_boroughs)
+    lat0, lon0 = CLUSTER_CENTRE
+    b_lat = lat0 + radius * np.cos(angle) / 111.2
+    b_lon = lon0 + radius * np.sin(angle) / (111.2 * np.cos(np.radians(lat0)))
+    weight = rng.uniform(0.5, 1.5, n_boroughs)
+    moved = rng.random(n_members) < share
+    borough = rng.choice(n_boroughs, int(moved.sum()), p=weight / weight.sum())
+    lat, lon = members["lat"].to_numpy().copy(), members["lon"].to_numpy().copy()
+    label = members["city_label"].to_numpy(object).copy()
+    lat[moved], lon[moved] = b_lat[borough], b_lon[borough]
+    label[moved] = np.array([f"Borough {b}" for b in range(n_boroughs)], dtype=object)[borough]
+    return members.assign(lat=lat, lon=lon, city_label=label)
 
 
 def synthetic_attendance(
@@ -132,21 +214,90 @@ def synthetic_places(n_cities: int = 5_000, n_members: int = 100_000, seed: int 
     )
 
 
-def _row(stage: str, seconds: float, baseline: float | None, target: float | None, note: str) -> dict:
-    """One result row."""
-    return {
+#: the whole app's peak memory budget (issue 7), MB
+MAX_MB: float = 2048.0
+
+
+def _row(
+    stage: str,
+    seconds: float,
+    baseline: float | None,
+    target: float | None,
+    note: str,
+    peak_mb: float | None = None,
+    max_mb: float | None = None,
+) -> dict:
+    """One result row (``ok`` needs the time target and, when given, the memory one)."""
+    ok = None if target is None else seconds < target
+    if max_mb is not None and peak_mb is not None:
+        ok = (ok is not False) and peak_mb < max_mb
+    row = {
         "stage": stage,
         "seconds": round(seconds, 3),
         "baseline_seconds": None if baseline is None else round(baseline, 3),
         "ratio": None if not baseline else round(seconds / baseline, 1),
         "target": target,
-        "ok": None if target is None else seconds < target,
+        "ok": ok,
         "note": note,
     }
+    if peak_mb is not None:
+        row["peak_mb"] = round(peak_mb)
+    return row
+
+
+def _clustered_ties(members: pd.DataFrame, settings: Settings, seed: int) -> tuple[float, float, pd.DataFrame]:
+    """Seconds for ties and tie stats on the clustered community's attendance, and the ties."""
+    attendance, events = synthetic_attendance(members, seed=seed)
+    t_ties, edges = _timed(lambda: co_attendance_ties(attendance, events, AS_OF, settings.decay_per_month), "c_ties")
+    t_stats, _ = _timed(lambda: member_tie_stats(edges, members["member_id"]), "c_stats")
+    return t_ties, t_stats, edges
+
+
+def clustered_rows(seed: int = 0) -> list[dict]:
+    """Ties and buddies on the clustered community: time, and the buddies stage's peak memory."""
+    settings = Settings()
+    members = synthetic_clustered_members(seed=seed)
+    t_ties, t_stats, edges = _clustered_ties(members, settings, seed)  # attendance freed on return
+    t_buddies, peak, held, how, buddies = _measured(
+        lambda: suggest_buddies(members, edges, settings, settings.buddies_per_member), "c_buddies"
+    )
+    n_at_risk = int(members["risk_tier"].ne("low").sum())
+    in_cluster = members["city_label"].str.startswith("Borough ")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cpu = (f"CPU {CPU['c_buddies']:.2f} s (load average {load:.1f} on {os.cpu_count()} cores)")
+    return [
+        _row(
+            "buddies, clustered: 30 boroughs within 25 km hold half of 100k members",
+            t_buddies,
+            None,
+            None,
+            f"{len(buddies):,} suggestions, {buddies['member_id'].nunique():,} of {n_at_risk:,} people at risk "
+            f"matched ({int((in_cluster & members['risk_tier'].ne('low')).sum()):,} of them in the boroughs); "
+            f"peak {peak:.0f} MB ({how}; {held:.0f} MB held before the stage); " + cpu,
+            peak_mb=peak,
+            max_mb=MAX_MB,
+        ),
+        _row(
+            "ties + tie stats + buddies, clustered",
+            t_ties + t_stats + t_buddies,
+            None,
+            10.0,
+            f"issue 6 target: under 10 s together, and buddies' peak under {MAX_MB:.0f} MB; {len(edges):,} ties; "
+            f"CPU {CPU['c_ties'] + CPU['c_stats'] + CPU['c_buddies']:.2f} s",
+            peak_mb=peak,
+            max_mb=MAX_MB,
+        ),
+    ]
 
 
 def run(seed: int = 0) -> list[dict]:
     """Time each stage on seeded synthetic data; one dict per stage."""
+    rows = spread_rows(seed)  # its frames are freed before the clustered case is built
+    return rows + clustered_rows(seed)
+
+
+def spread_rows(seed: int = 0) -> list[dict]:
+    """Ties, buddies and placement on members spread evenly over Zipf-sized cities."""
     settings = Settings()
     members = synthetic_members(seed=seed)
     attendance, events = synthetic_attendance(members, seed=seed)
@@ -154,7 +305,7 @@ def run(seed: int = 0) -> list[dict]:
     base_ties, _ = _timed(lambda: attendance.groupby("member_id").size())
     t_ties, edges = _timed(lambda: co_attendance_ties(attendance, events, AS_OF, settings.decay_per_month), "ties")
     t_stats, _ = _timed(lambda: member_tie_stats(edges, members["member_id"]), "stats")
-    t_buddies, buddies = _timed(
+    t_buddies, b_peak, b_held, b_how, buddies = _measured(
         lambda: suggest_buddies(members, edges, settings, settings.buddies_per_member), "buddies"
     )
     at_risk_xy = members[members["risk_tier"].ne("low") & members["lat"].notna()]
@@ -205,7 +356,9 @@ def run(seed: int = 0) -> list[dict]:
             base_buddies,
             None,
             f"{len(buddies):,} suggestions, {matched:,} of {n_at_risk:,} people at risk matched; "
+            f"peak {b_peak:.0f} MB ({b_how}; {b_held:.0f} MB held before the stage); "
             "baseline: KD-tree 10-nearest regulars for everyone at risk" + cpu("buddies"),
+            peak_mb=b_peak,
         ),
         _row(
             "ties + tie stats + buddies",

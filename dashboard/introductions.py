@@ -22,17 +22,24 @@ Buddies
     private "no buddy this round" column per person, priced so the solver first
     matches as many people as possible, high risk before medium, then minimises
     the cost. No regular ever takes more than ``settings.buddy_capacity`` people
-    in total.
+    in total. The graph falls apart into separate areas (towns, a metropolis);
+    each is solved on its own, small ones packed together, because LAPJVsp's
+    work grows with rows x columns of whatever it is handed.
 
     Candidate set (why it scales): coordinates are city-level, so members
-    collapse onto *sites* (a place, or a city label without coordinates). For
-    each person and each site within reach, the candidates are the site's
-    ``TOP_PER_SITE`` best regulars by quality, the best ``TOP_PER_INTEREST`` per
-    shared interest, and a block of ``SPREAD_PER_SITE`` further regulars that
-    differs from one person to the next (so a thousand newcomers in one big city
-    do not all compete for the same twenty people). When a site has at most
-    ``TOP_PER_SITE + SPREAD_PER_SITE`` regulars every one of them is a candidate,
-    so on small communities the result is the exact optimum of each round.
+    collapse onto *sites* (a place, or a city label without coordinates).
+    Everyone at one site shares a *pool*: every regular at every site within
+    reach, best first by the part of the cost that does not depend on the
+    person (distance and quality). Each person gets at most ``MAX_CANDIDATES``
+    candidates in total, however many places lie within reach (a metropolis of
+    boroughs 5 km apart would otherwise multiply pairs): the pool's
+    ``TOP_SHARED`` best; up to ``INTEREST_BUDGET`` regulars sharing one of
+    their interests; and the rest drafted round-robin from the pool among the
+    people at their site, highest risk first, so a thousand newcomers in one
+    big city are offered different regulars (each still gets some of the best)
+    rather than all competing for the same twenty. A pool of at most
+    ``MAX_CANDIDATES`` regulars is taken whole, so on small communities every
+    eligible pair is a candidate and each round is the exact optimum.
 
 Meetups: candidate places are members' own resolved cities and in-person event
 cities; each is ranked by the number of medium/high-risk members within the
@@ -49,7 +56,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from scipy.sparse.csgraph import (
+    connected_components,
+    min_weight_full_bipartite_matching,
+)
 from scipy.spatial import cKDTree
 
 from dashboard.distance import EARTH_RADIUS_KM, haversine_km
@@ -62,9 +72,16 @@ REGULAR_MIN_EVENTS: int = 3
 STRONG_TIE_MEETINGS: int = 2
 NO_CITY_LABELS: frozenset[str] = frozenset({"", "(no city)"})
 
-TOP_PER_SITE: int = 4
-TOP_PER_INTEREST: int = 4
-SPREAD_PER_SITE: int = 20
+#: most candidate buddies considered for one person, over every place within reach
+MAX_CANDIDATES: int = 48
+#: of those, the best of the pool that everyone at a site is offered
+TOP_SHARED: int = 8
+#: of those, at most this many chosen for sharing one of the person's interests
+INTEREST_BUDGET: int = 20
+#: pool entries (site x regular within reach) built at a time
+POOL_CHUNK: int = 1_000_000
+#: rows x columns handed to one matching call when packing small groups together
+MATCHING_BATCH_WORK: int = 1_000_000
 #: regulars knowing this many other regulars get half the connectedness credit
 KNOWS_HALF: float = 5.0
 #: highest cost a candidate pair can have (see the module docstring)
@@ -210,6 +227,70 @@ def buddy_reason(
 # --- assignment ----------------------------------------------------------------
 
 
+def _min_cost_matching(
+    n_rows: int, n_slots: int, row: np.ndarray, slot: np.ndarray, weight: np.ndarray, stay: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Min-cost matching where every row takes one slot or stays out at its own price ``stay``.
+
+    The same answer as one ``min_weight_full_bipartite_matching`` over the
+    slots plus a private "stay out" column per row, but solved one connected
+    group of rows and slots at a time (small groups packed together): LAPJVsp
+    does work in proportion to rows x columns of whatever it is given, so a
+    community of separate towns costs far less this way. Returns the matched
+    (row, slot) pairs; rows that stay out are left out.
+    """
+    # connected groups over rows and slots (a row's private column never links two groups)
+    links = csr_matrix((np.ones(len(row), np.int8), (row, n_rows + slot)), shape=(n_rows + n_slots,) * 2)
+    _, label = connected_components(links, directed=False)
+    row_group, slot_group = label[:n_rows], label[n_rows:]
+    rows_in = np.bincount(row_group, minlength=len(label))
+    slots_in = np.bincount(slot_group, minlength=len(label))
+    # pack groups, biggest first, into batches of bounded rows x columns
+    groups = np.flatnonzero(rows_in)
+    groups = groups[np.argsort(-(rows_in[groups] * (rows_in[groups] + slots_in[groups])), kind="stable")]
+    batch_of = np.zeros(len(label), np.int64)
+    batch, acc_r, acc_c = 0, 0, 0
+    for g in groups.tolist():
+        r, c = int(rows_in[g]), int(rows_in[g] + slots_in[g])
+        if acc_r and (acc_r + r) * (acc_c + c) > MATCHING_BATCH_WORK:
+            batch, acc_r, acc_c = batch + 1, 0, 0
+        batch_of[g] = batch
+        acc_r, acc_c = acc_r + r, acc_c + c
+    row_batch, slot_batch = batch_of[row_group], batch_of[slot_group]
+    # local numbering inside each batch: rows, then slots, then the rows' private columns
+    row_order = np.argsort(row_batch, kind="stable")
+    slot_order = np.argsort(slot_batch, kind="stable")
+    n_batches = batch + 1
+    row_first = np.searchsorted(row_batch[row_order], np.arange(n_batches + 1))
+    slot_first = np.searchsorted(slot_batch[slot_order], np.arange(n_batches + 1))
+    row_local = np.empty(n_rows, np.int64)
+    row_local[row_order] = np.arange(n_rows) - row_first[row_batch[row_order]]
+    slot_local = np.empty(n_slots, np.int64)
+    slot_local[slot_order] = np.arange(n_slots) - slot_first[slot_batch[slot_order]]
+    edge_order = np.argsort(row_batch[row], kind="stable")
+    edge_first = np.searchsorted(row_batch[row][edge_order], np.arange(n_batches + 1))
+    got_r, got_s = [], []
+    for b in range(n_batches):
+        e = edge_order[edge_first[b]:edge_first[b + 1]]
+        rows_b = row_order[row_first[b]:row_first[b + 1]]
+        slots_b = slot_order[slot_first[b]:slot_first[b + 1]]
+        nr, ns = len(rows_b), len(slots_b)
+        if not nr:
+            continue
+        graph = csr_matrix(
+            (np.r_[weight[e], stay[rows_b]], (np.r_[row_local[row[e]], np.arange(nr)],
+                                               np.r_[slot_local[slot[e]], ns + np.arange(nr)])),
+            shape=(nr, ns + nr),
+        )
+        r_loc, c_loc = min_weight_full_bipartite_matching(graph)
+        real = c_loc < ns
+        got_r.append(rows_b[r_loc[real]])
+        got_s.append(slots_b[c_loc[real]])
+    if not got_r:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(got_r), np.concatenate(got_s)
+
+
 def assign_rounds(
     rows: np.ndarray,
     cols: np.ndarray,
@@ -265,15 +346,10 @@ def assign_rounds(
         # a private "no buddy this round" column per row: dearer than any set of
         # real costs, and dearer still for priority rows
         base = 8.0 * (n + 1) * max(MAX_PAIR_COST, float(w.max()))
-        data.append(base * np.where(prio[row_ids] > 0, 1.5, 1.0))
-        ii.append(np.arange(n))
-        jj.append(n_slots + np.arange(n))
-        graph = csr_matrix(
-            (np.concatenate(data), (np.concatenate(ii), np.concatenate(jj))), shape=(n, n_slots + n)
+        stay = base * np.where(prio[row_ids] > 0, 1.5, 1.0)
+        got_rows, got_slots = _min_cost_matching(
+            n, n_slots, np.concatenate(ii), np.concatenate(jj), np.concatenate(data), stay
         )
-        got_rows, got_cols = min_weight_full_bipartite_matching(graph)
-        real = got_cols < n_slots
-        got_rows, got_slots = got_rows[real], got_cols[real]
         slot_col = np.repeat(np.arange(len(col_ids)), copies)[got_slots]
         pos = edge[np.searchsorted(key[edge], row_ids[got_rows] * n_cols + col_ids[slot_col])]
         used[pos] = True
@@ -351,6 +427,48 @@ def _interest_bits(interests: list[tuple[str, ...]], vocab: pd.Index) -> np.ndar
     return bits
 
 
+def _interest_codes(interests: list[tuple[str, ...]], vocab: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat (owner row, vocab code) of every interest found in ``vocab``, and each row's first flat index."""
+    counts = np.fromiter((len(x) for x in interests), np.int64, len(interests))
+    owner = np.repeat(np.arange(len(interests)), counts)
+    codes = vocab.get_indexer([i for x in interests for i in x]) if len(owner) else np.zeros(0, np.int64)
+    known = codes >= 0
+    owner, codes = owner[known], codes[known].astype(np.int64)
+    start = np.searchsorted(owner, np.arange(len(interests)))
+    return owner, codes, start
+
+
+def _rank_in_groups(group: np.ndarray, priority: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's rank within its group (highest ``priority`` first, then row order) and the group's size."""
+    n = len(group)
+    order = np.lexsort((np.arange(n), -priority, group))
+    g = group[order]
+    first = np.r_[True, g[1:] != g[:-1]] if n else np.zeros(0, bool)
+    start = np.flatnonzero(first)
+    sizes = np.diff(np.r_[start, n])
+    rank, size = np.empty(n, np.int64), np.empty(n, np.int64)
+    rank[order] = np.arange(n) - np.repeat(start, sizes)
+    size[order] = np.repeat(sizes, sizes)
+    return rank, size
+
+
+def _draft(local: np.ndarray, crowd: np.ndarray, picks: np.ndarray, length: np.ndarray, stride: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in a best-first list that a round-robin draft hands each row.
+
+    Row ``i`` is drafter ``local[i]`` of ``crowd[i]`` sharing a list of
+    ``length[i]`` entries; it takes ``picks[i]`` (<= ``length[i]``) of them:
+    draft ranks ``local + j * crowd``, so every drafter gets some of the best
+    entries and the crowd as a whole covers the top ``crowd * stride``. When
+    that is more than the list holds, the ranks are squeezed onto the whole
+    list (each row's positions stay distinct). Returns (row, position).
+    """
+    row, j = _ragged(np.zeros(len(picks), np.int64), picks)
+    rank = local[row] + j * crowd[row]
+    span = np.maximum(length[row], crowd[row] * stride[row])
+    return row, rank * length[row] // np.maximum(span, 1)
+
+
 def _candidates(
     at: pd.DataFrame,
     reg: pd.DataFrame,
@@ -358,74 +476,127 @@ def _candidates(
     site_of_reg: np.ndarray,
     site_pairs: pd.DataFrame,
     quality: np.ndarray,
+    radius_km: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sparse candidate pairs (at-risk row, regular row, distance_km), deduplicated."""
-    n_reg = len(reg)
-    # regulars grouped by site, best quality first
-    reg_order = np.lexsort((np.arange(n_reg), -quality, site_of_reg))
+    """Sparse candidate pairs (at-risk row, regular row, distance_km): at most ``MAX_CANDIDATES`` per person.
+
+    Everyone at one site shares a *pool*: every regular within reach, best
+    first by the person-independent part of the cost (distance and quality).
+    A pool of at most ``MAX_CANDIDATES`` regulars is taken whole. From a bigger
+    pool each person gets the ``TOP_SHARED`` best, up to ``INTEREST_BUDGET``
+    regulars sharing one of their interests (drafted among the people at the
+    site with that interest) and the rest of their ``MAX_CANDIDATES`` drafted
+    round-robin from the pool among the people at their site, highest risk
+    first. Pools are built a chunk of sites at a time, so memory stays bounded
+    however many places lie within reach of each other.
+    """
+    n_at, n_reg = len(at), len(reg)
     n_sites = int(max(site_of_reg.max(initial=-1), site_of_at.max(initial=-1))) + 1
+    reg_by_site = np.argsort(site_of_reg, kind="stable")
     site_size = np.bincount(site_of_reg, minlength=n_sites)
     site_start = np.r_[0, np.cumsum(site_size)[:-1]]
 
-    # person x reachable site
     sp = site_pairs.sort_values(["s", "t"], kind="stable")
-    sp_s, sp_t, sp_d = sp["s"].to_numpy(), sp["t"].to_numpy(), sp["distance_km"].to_numpy()
-    sp_count = np.bincount(sp_s, minlength=n_sites)
-    sp_first = np.r_[0, np.cumsum(sp_count)[:-1]]
-    person, sp_row = _ragged(sp_first[site_of_at], sp_count[site_of_at])
-    t = sp_t[sp_row]
+    sp_s, sp_t, sp_d = sp["s"].to_numpy(np.int64), sp["t"].to_numpy(np.int64), sp["distance_km"].to_numpy(float)
+    pool_size = np.bincount(sp_s, weights=site_size[sp_t], minlength=n_sites).astype(np.int64)
+    dist_term = np.where(np.isfinite(sp_d), sp_d / radius_km, 0.5) if radius_km > 0 else np.full(len(sp_d), 0.5)
 
-    # local rank of each person within their site, highest risk first, so that
-    # neighbours get different "spread" blocks of regulars
-    at_order = np.lexsort((np.arange(len(at)), -at["risk_score"].to_numpy(), site_of_at))
-    at_sizes = np.bincount(site_of_at, minlength=n_sites)
-    at_site_start = np.r_[0, np.cumsum(at_sizes)[:-1]]
-    local = np.empty(len(at), np.int64)
-    local[at_order] = np.arange(len(at)) - at_site_start[site_of_at[at_order]]
+    # each person's rank among the people at risk at their site, highest risk first
+    risk = at["risk_score"].to_numpy(float)
+    local, crowd = _rank_in_groups(site_of_at, risk)
+    big_person = pool_size[site_of_at] > MAX_CANDIDATES
 
-    size = site_size[t]
-    take = np.minimum(size, TOP_PER_SITE + SPREAD_PER_SITE)
-    owner, j = _ragged(np.zeros(len(t), np.int64), take)
-    big = size[owner] > TOP_PER_SITE + SPREAD_PER_SITE
-    spread_j = TOP_PER_SITE + (
-        (local[person[owner]] * SPREAD_PER_SITE + j - TOP_PER_SITE) % np.maximum(size[owner] - TOP_PER_SITE, 1)
-    )
-    pos = np.where(big & (j >= TOP_PER_SITE), spread_j, j)
-    cand_p = [person[owner]]
-    cand_r = [reg_order[site_start[t[owner]] + pos]]
-    cand_d = [sp_d[sp_row[owner]]]
-
-    # the best few per shared interest at each reachable big site
+    # (person, own interest) rows for people with big pools, ranked within (site, interest)
     reg_int = reg["interests"].tolist()
-    at_int = at["interests"].tolist()
-    if any(reg_int) and any(at_int):
-        vocab = pd.Index(sorted({i for x in reg_int for i in x}))
-        r_owner = np.repeat(np.arange(n_reg), [len(x) for x in reg_int])
-        r_code = vocab.get_indexer([i for x in reg_int for i in x])
-        n_vocab = len(vocab)
-        r_key = site_of_reg[r_owner] * n_vocab + r_code
-        order = np.lexsort((np.arange(len(r_owner)), -quality[r_owner], r_key))
-        r_key, r_owner = r_key[order], r_owner[order]
-        # person x reachable big site x own interest
-        is_big = size > TOP_PER_SITE + SPREAD_PER_SITE
-        p_big, t_big, d_big = person[is_big], t[is_big], sp_d[sp_row[is_big]]
-        a_count = np.array([len(x) for x in at_int], np.int64)
-        a_flat = vocab.get_indexer([i for x in at_int for i in x])
-        o2, idx = _ragged(np.r_[0, np.cumsum(a_count)[:-1]][p_big], a_count[p_big])
-        own_codes = a_flat[idx]
-        known = own_codes >= 0
-        o2, own_codes = o2[known], own_codes[known]
-        want = t_big[o2] * n_vocab + own_codes
-        lo = np.searchsorted(r_key, want, side="left")
-        hi = np.searchsorted(r_key, want, side="right")
-        o3, idx = _ragged(lo, np.minimum(hi - lo, TOP_PER_INTEREST))
-        cand_p.append(p_big[o2[o3]])
-        cand_r.append(r_owner[idx])
-        cand_d.append(d_big[o2[o3]])
+    vocab = pd.Index(sorted({i for x in reg_int for i in x}))
+    n_vocab = max(len(vocab), 1)
+    r_owner, r_code, r_start = _interest_codes(reg_int, vocab)
+    r_count = np.bincount(r_owner, minlength=n_reg)
+    a_owner, a_code, _ = _interest_codes(at["interests"].tolist(), vocab)
+    keep = big_person[a_owner]
+    a_owner, a_code = a_owner[keep], a_code[keep]
+    # at most INTEREST_BUDGET interests a person, shared out evenly
+    a_nth, a_n = _rank_in_groups(a_owner, np.zeros(len(a_owner)))
+    keep = a_nth < INTEREST_BUDGET
+    a_owner, a_code, a_n = a_owner[keep], a_code[keep], np.minimum(a_n[keep], INTEREST_BUDGET)
+    a_per = INTEREST_BUDGET // np.maximum(a_n, 1)
+    a_key = site_of_at[a_owner] * n_vocab + a_code
+    a_local, a_crowd = _rank_in_groups(a_key, risk[a_owner])
 
-    p = np.concatenate(cand_p)
-    r = np.concatenate(cand_r)
-    d = np.concatenate(cand_d)
+    # sites with someone at risk, in chunks of bounded pool size
+    at_sites = np.unique(site_of_at)
+    at_sites = at_sites[pool_size[at_sites] > 0]
+    chunk_of = np.cumsum(pool_size[at_sites]) // POOL_CHUNK
+    by_site = np.argsort(site_of_at, kind="stable")
+    site_sorted = site_of_at[by_site]
+    a_by_owner_site = np.argsort(site_of_at[a_owner], kind="stable")
+    a_site_sorted = site_of_at[a_owner][a_by_owner_site]
+
+    out_p, out_r, out_d = [], [], []
+    for chunk in np.unique(chunk_of):
+        sites_here = at_sites[chunk_of == chunk]
+        # the pool: (site, regular, distance) for every regular within reach, best first
+        lo, hi = np.searchsorted(sp_s, sites_here[0]), np.searchsorted(sp_s, sites_here[-1], side="right")
+        owner, idx = _ragged(site_start[sp_t[lo:hi]], site_size[sp_t[lo:hi]])
+        pair = lo + owner
+        pool_s, pool_r = sp_s[pair], reg_by_site[idx]
+        order = np.lexsort((pool_r, dist_term[pair] - quality[pool_r], pool_s))
+        pool_s, pool_r, pair = pool_s[order], pool_r[order], pair[order]
+        del owner, idx, order
+        pool_first = np.zeros(n_sites, np.int64)
+        pool_first[sites_here] = np.searchsorted(pool_s, sites_here)
+
+        people = by_site[np.searchsorted(site_sorted, sites_here[0]):np.searchsorted(site_sorted, sites_here[-1], "right")]
+        people = people[pool_size[site_of_at[people]] > 0]
+        s_of = site_of_at[people]
+        size = pool_size[s_of]
+        small = size <= MAX_CANDIDATES
+        # small pools: everyone
+        o, pos = _ragged(pool_first[s_of[small]], size[small])
+        picks_p, picks_pos = [people[small][o]], [pos]
+        big = people[~small]
+        b_site = site_of_at[big]
+        # the best few, shared
+        o, pos = _ragged(pool_first[b_site], np.full(len(big), TOP_SHARED))
+        picks_p.append(big[o])
+        picks_pos.append(pos)
+        # drafted among regulars sharing an interest
+        n_interest = np.zeros(n_at, np.int64)
+        ia = np.searchsorted(a_site_sorted, sites_here[0])
+        ib = np.searchsorted(a_site_sorted, sites_here[-1], side="right")
+        rows = a_by_owner_site[ia:ib]
+        if len(rows):
+            entry_big = pool_size[pool_s] > MAX_CANDIDATES
+            e_at = np.flatnonzero(entry_big)
+            eo, ei = _ragged(r_start[pool_r[e_at]], r_count[pool_r[e_at]])
+            e_pos = e_at[eo]
+            e_key = pool_s[e_pos] * n_vocab + r_code[ei]
+            wanted = np.isin(e_key, a_key[rows])
+            e_key, e_pos = e_key[wanted], e_pos[wanted]
+            order = np.argsort(e_key, kind="stable")  # pool order (best first) within each key
+            e_key, e_pos = e_key[order], e_pos[order]
+            g_lo = np.searchsorted(e_key, a_key[rows])
+            g_len = np.searchsorted(e_key, a_key[rows], side="right") - g_lo
+            take = np.minimum(a_per[rows], g_len)
+            o, pos = _draft(a_local[rows], a_crowd[rows], take, g_len, take)
+            picks_p.append(a_owner[rows][o])
+            picks_pos.append(e_pos[g_lo[o] + pos])
+            np.add.at(n_interest, a_owner[rows], take)
+        # the rest drafted round-robin from the whole pool past the shared best
+        spread = np.maximum(MAX_CANDIDATES - TOP_SHARED - n_interest[big], 0)
+        o, pos = _draft(local[big], crowd[big], spread, size[~small] - TOP_SHARED,
+                        np.full(len(big), MAX_CANDIDATES - TOP_SHARED))
+        picks_p.append(big[o])
+        picks_pos.append(pool_first[b_site[o]] + TOP_SHARED + pos)
+
+        pos = np.concatenate(picks_pos)
+        out_p.append(np.concatenate(picks_p))
+        out_r.append(pool_r[pos])
+        out_d.append(sp_d[pair[pos]])
+
+    if not out_p:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    p, r, d = np.concatenate(out_p), np.concatenate(out_r), np.concatenate(out_d)
     key = p * n_reg + r
     order = np.argsort(key, kind="stable")
     key, d = key[order], d[order]
@@ -487,7 +658,7 @@ def suggest_buddies(
     pairs = _site_pairs(sites, np.unique(site_of_at), np.unique(site_of_reg), settings.buddy_radius_km)
     if pairs.empty:
         return _empty_buddies()
-    p, r, d = _candidates(at, reg, site_of_at, site_of_reg, pairs, quality)
+    p, r, d = _candidates(at, reg, site_of_at, site_of_reg, pairs, quality, float(settings.buddy_radius_km))
 
     # never yourself, never someone you already know well
     strong = _strong_pairs(edges, at_ids, reg_ids)

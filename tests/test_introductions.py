@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import pytest
 from geopy.distance import great_circle
 
+import dashboard.introductions as intro
 from dashboard.introductions import (
     BUDDY_COLUMNS,
     CHOSEN_COLUMNS,
@@ -18,9 +19,9 @@ from dashboard.introductions import (
     EARTH_RADIUS_KM,
     RANKED_COLUMNS,
     approved_introductions,
+    assign_rounds,
     at_risk_count,
     buddy_reason,
-    assign_rounds,
     city_choices,
     decision_counts,
     dormant_cities,
@@ -278,6 +279,106 @@ def test_inputs_are_not_mutated(town):
     pd.testing.assert_frame_equal(edges, edges_before)
 
 
+# --- suggest_buddies: the candidate set on a crowded map ------------------------------------
+
+CENTRE = (51.5074, -0.1278)
+HOBBIES = ["chess", "running", "film", "food", "choir"]
+
+
+def boroughs(n_places: int = 30, regulars: int = 6, at_risk: int = 3, seed: int = 0) -> pd.DataFrame:
+    """Distinct places scattered within ~7 km of one centre: every place is within 25 km of every other."""
+    rng = np.random.default_rng(seed)
+    lat = CENTRE[0] + rng.uniform(-0.06, 0.06, n_places)
+    lon = CENTRE[1] + rng.uniform(-0.09, 0.09, n_places)
+    rows = []
+    for k in range(n_places):
+        for i in range(regulars + at_risk):
+            regular = i < regulars
+            row = person(
+                f"b{k:02d}{'r' if regular else 'a'}{i}",
+                "Leeds",
+                "low" if regular else str(rng.choice(["medium", "high"])),
+                "active" if regular else "new",
+                9 if regular else 0,
+                tuple(sorted(set(rng.choice(HOBBIES, int(rng.integers(0, 3)))))),
+                score=float(rng.uniform(0, 100)),
+            )
+            row.update(city_label=f"Borough {k}", lat=lat[k], lon=lon[k])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def candidates_seen(monkeypatch) -> dict:
+    """The candidate pairs suggest_buddies hands to the assignment (rows: people at risk, cols: regulars)."""
+    seen: dict = {}
+    original = intro.assign_rounds
+
+    def spy(rows, cols, cost, n_rows, capacity, rounds, priority=None):
+        seen.update(rows=np.asarray(rows), cols=np.asarray(cols), n_rows=n_rows, n_cols=len(capacity))
+        return original(rows, cols, cost, n_rows, capacity, rounds, priority)
+
+    monkeypatch.setattr(intro, "assign_rounds", spy)
+    return seen
+
+
+def test_candidates_per_person_are_capped_on_a_clustered_community(candidates_seen):
+    members = boroughs()  # 180 regulars, all within reach of all 90 people at risk
+    got = suggest_buddies(members, no_edges(), Settings())
+    per_person = np.bincount(candidates_seen["rows"], minlength=candidates_seen["n_rows"])
+    assert candidates_seen["n_cols"] == 180 > intro.MAX_CANDIDATES
+    assert per_person.max() <= intro.MAX_CANDIDATES
+    assert per_person.min() >= intro.MAX_CANDIDATES // 2
+    # people at risk are spread over the regulars rather than all offered the same few
+    assert len(np.unique(candidates_seen["cols"])) >= 0.9 * 180
+    # and with room for everyone, everyone still gets three buddies, within the rules
+    assert got.groupby("member_id").size().eq(3).all() and got["member_id"].nunique() == 90
+    assert (got.groupby("buddy_id").size() <= Settings().buddy_capacity).all()
+    assert (got["distance_km"] <= 25.0).all()
+
+
+def test_a_crowded_city_spreads_its_people_over_its_regulars(candidates_seen):
+    # one place, many people at risk, many regulars: neighbours are offered different regulars
+    members = boroughs(n_places=1, regulars=200, at_risk=60)
+    suggest_buddies(members, no_edges(), Settings())
+    rows, cols = candidates_seen["rows"], candidates_seen["cols"]
+    assert np.bincount(rows).max() <= intro.MAX_CANDIDATES
+    assert len(np.unique(cols)) >= 150
+    # ...and everyone is still offered the very best few of the place
+    shared = set.intersection(*(set(cols[rows == r]) for r in np.unique(rows)))
+    assert len(shared) >= intro.TOP_SHARED
+
+
+def test_a_pool_no_bigger_than_the_cap_is_taken_whole(candidates_seen):
+    regulars = intro.MAX_CANDIDATES // 8
+    members = boroughs(n_places=8, regulars=regulars, at_risk=2)
+    suggest_buddies(members, no_edges(), Settings())
+    per_person = np.bincount(candidates_seen["rows"], minlength=candidates_seen["n_rows"])
+    assert (per_person == 8 * regulars).all()
+
+
+def test_regulars_sharing_an_interest_stay_candidates_in_a_big_pool(candidates_seen):
+    members = boroughs(seed=1).assign(interests=[()] * 270)
+    # the only choir regular is the least engaged and lives in another borough: far down the pool
+    members.loc[0, "interests"] = ("choir",)
+    members.loc[0, "engagement_score"] = 0.0
+    newcomer = members.index[members["member_id"].eq("b29a6")][0]
+    members.loc[newcomer, "interests"] = ("choir",)
+    suggest_buddies(members, no_edges(), Settings(), max_per_member=1)
+    regs = members[members["risk_tier"].eq("low")].reset_index(drop=True)
+    at = members[members["risk_tier"].ne("low")].reset_index(drop=True)
+    me = int(np.flatnonzero(at["member_id"].eq("b29a6"))[0])
+    choir = int(np.flatnonzero(regs["member_id"].eq(members.loc[0, "member_id"]))[0])
+    assert choir in set(candidates_seen["cols"][candidates_seen["rows"] == me])
+
+
+def test_pools_built_in_chunks_give_the_same_suggestions(monkeypatch):
+    members = pd.concat([boroughs(seed=2), random_community(3)], ignore_index=True)
+    whole = suggest_buddies(members, no_edges(), Settings())
+    monkeypatch.setattr(intro, "POOL_CHUNK", 7)
+    pd.testing.assert_frame_equal(suggest_buddies(members, no_edges(), Settings()), whole)
+
+
 # --- assign_rounds against brute force -----------------------------------------------
 
 
@@ -325,6 +426,38 @@ def test_assignment_matches_brute_force_optimum(seed):
             remaining[c] -= 1
     assert (np.bincount(got["col"], minlength=n_cols) <= capacity).all()
     assert not got.duplicated(["row", "col"]).any()
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("batch_work", [1, 10**9])
+def test_assignment_over_separate_groups_matches_brute_force(seed, batch_work, monkeypatch):
+    """Separate groups are solved one at a time or packed together: either way each round is optimal."""
+    monkeypatch.setattr(intro, "MATCHING_BATCH_WORK", batch_work)
+    rng = np.random.default_rng(100 + seed)
+    rows, cols, row_off, col_off = [], [], 0, 0
+    for _ in range(3):  # three independent little problems side by side
+        n_r, n_c = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        for r in range(n_r):
+            for c in range(n_c):
+                if rng.random() < 0.8:
+                    rows.append(row_off + r)
+                    cols.append(col_off + c)
+        row_off, col_off = row_off + n_r, col_off + n_c
+    rows, cols = np.array(rows, np.int64), np.array(cols, np.int64)
+    cost = np.round(rng.uniform(1, 4, len(rows)), 2)
+    capacity = rng.integers(1, 3, col_off)
+    priority = rng.integers(0, 2, row_off)
+    got = assign_rounds(rows, cols, cost, row_off, capacity, rounds=2, priority=priority)
+    remaining, used = capacity.copy(), np.zeros(len(rows), bool)
+    for rank in (1, 2):
+        idx = np.flatnonzero(~used)
+        expected = brute_force_round(rows[idx], cols[idx], cost[idx], row_off, remaining, priority)
+        this = got[got["rank"] == rank]
+        assert (len(this), int(priority[this["row"]].sum()), -round(float(this["cost"].sum()), 9)) == expected
+        for r, c in zip(this["row"], this["col"]):
+            used[(rows == r) & (cols == c)] = True
+            remaining[c] -= 1
+    assert (np.bincount(got["col"], minlength=col_off) <= capacity).all()
 
 
 def test_assignment_is_not_greedy():
