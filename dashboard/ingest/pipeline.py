@@ -413,7 +413,10 @@ def _canonical_attendance(
 
 
 def _norm_title(s: pd.Series) -> pd.Series:
-    return s.fillna("").astype(str).str.casefold().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+    """Titles compared without case or punctuation; each distinct title normalised once."""
+    codes, uniques = pd.factorize(s.fillna("").astype(str))
+    norm = pd.Series(uniques, dtype=str).str.casefold().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+    return pd.Series(norm.to_numpy(dtype=object)[codes] if len(norm) else [], index=s.index, dtype=object)
 
 
 def _link_events(long: pd.DataFrame, events: pd.DataFrame | None, filename: str, problems: _Problems) -> tuple[pd.Series, pd.DataFrame]:
@@ -433,21 +436,24 @@ def _link_events(long: pd.DataFrame, events: pd.DataFrame | None, filename: str,
         })
         mapping = dict(zip(uniq["_k"], ids, strict=True))
         return key.map(mapping).astype("object").fillna(""), built
-    by_id = long["event_id"].where(_member_of(long["event_id"], events["event_id"]), "")
+    by_id = long["event_id"].where(_member_of(long["event_id"], events["event_id"]), "").astype(object)
+    need = by_id == ""  # only rows without a known id are matched by name, date or grid header
+    rest = long[need]
     titles = _norm_title(events["title"])
     unique_titles = titles[~titles.duplicated(keep=False)]
     title_to_id = dict(zip(unique_titles, events.loc[unique_titles.index, "event_id"], strict=True))
-    att_titles = _norm_title(long["event_title"])
+    att_titles = _norm_title(rest["event_title"])
     by_title = att_titles.map(title_to_id).astype("object").fillna("")
     # recurring titles ("Coffee morning"): title + date settles it
-    if "event_date" in long and events["starts_at"].notna().any():
+    if "event_date" in rest and events["starts_at"].notna().any():
         ev_key = titles + "|" + events["starts_at"].dt.strftime("%Y-%m-%d").fillna("")
         key_to_id = dict(zip(ev_key, events["event_id"], strict=True))
-        att_key = att_titles + "|" + long["event_date"].dt.strftime("%Y-%m-%d").fillna("")
+        att_key = att_titles + "|" + rest["event_date"].dt.strftime("%Y-%m-%d").fillna("")
         by_title = by_title.where(by_title != "", att_key.map(key_to_id).astype("object").fillna(""))
     # a grid's column headers may be event ids or dates
-    by_header_id = long["event_title"].where(_member_of(long["event_title"], events["event_id"]), "")
-    event_id = by_id.where(by_id != "", by_title).where(lambda s: s != "", by_header_id)
+    by_header_id = rest["event_title"].where(_member_of(rest["event_title"], events["event_id"]), "")
+    event_id = by_id.copy()
+    event_id[need] = by_title.where(by_title != "", by_header_id).to_numpy(dtype=object)
     unknown = event_id == ""
     if unknown.any():
         shown = long.loc[unknown, "event_id"].where(long.loc[unknown, "event_id"] != "", long.loc[unknown, "event_title"])
@@ -463,12 +469,15 @@ def _link_members(
     by_id = long["member_id"].where(_member_of(long["member_id"], members["member_id"]), "")
     email_to_id = dict(zip(members.loc[members["email"] != "", "email"], members.loc[members["email"] != "", "member_id"], strict=True))
     by_email = long["email"].map(email_to_id).astype("object").fillna("")
+    member_id = by_id.where(by_id != "", by_email).astype(object)
+    # a unique exact name links only rows with no email (names are never enough to merge people)
     names = members["name"].str.casefold().str.strip()
     unique_names = names[(names != "") & ~names.duplicated(keep=False)]
     name_to_id = dict(zip(unique_names, members.loc[unique_names.index, "member_id"], strict=True))
-    att_names = long["name"].str.casefold().str.strip()
-    by_name = att_names.map(name_to_id).astype("object").fillna("").where(long["email"] == "", "")
-    member_id = by_id.where(by_id != "", by_email).where(lambda s: s != "", by_name)
+    att_names = pd.Series("", index=long.index, dtype=object)
+    nameless = (member_id == "") & (long["email"] == "")
+    att_names[nameless] = long.loc[nameless, "name"].str.casefold().str.strip().to_numpy(dtype=object)
+    member_id[nameless] = att_names[nameless].map(name_to_id).astype("object").fillna("").to_numpy(dtype=object)
 
     # people who appear only in attendance are members too (by email; by name only without a members file)
     new_by_email = (member_id == "") & (long["email"] != "")
