@@ -27,7 +27,7 @@ table = top_checkins(ctx.members, n=8)
 if table.empty:
     st.success("Nobody in this view has a connection-risk signal right now.")
 else:
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
 c1, c2, c3 = st.columns(3)
 c1.page_link("pages/4_Connection_risk.py", label="Full check-in list", icon=":material/volunteer_activism:")
 c2.page_link("pages/5_Introductions.py", label="Suggested buddies", icon=":material/diversity_3:")

@@ -50,10 +50,10 @@ if uploads and c2.button("Back to the demo community", icon=":material/restart_a
     st.rerun()
 
 for kind, upload in uploads.items():
-    with st.expander(f"{KINDS[kind][0]}: {upload.name}", expanded=True):
+    with st.expander(f"{KINDS[kind][0]}: {shell.literal(upload.name)}", expanded=True):
         preview = preview_upload(upload, kind)
         if preview.error:
-            st.error(preview.error, icon=":material/error:")
+            st.error(shell.literal(preview.error), icon=":material/error:")
             continue
         read = preview.read
         changed = upload
@@ -73,7 +73,7 @@ for kind, upload in uploads.items():
             }
         )
         edited = st.data_editor(
-            table, key=f"mapping_{kind}", hide_index=True, use_container_width=True,
+            table, key=f"mapping_{kind}", hide_index=True, width="stretch",
             disabled=["column", "how", "example"],
             column_config={
                 "field": st.column_config.SelectboxColumn(
@@ -90,7 +90,7 @@ for kind, upload in uploads.items():
         for m in preview.matches:
             if m.field in DATE_FIELDS:
                 orders[m.field] = st.radio(
-                    f"Date order for {m.column!r}", [AUTO, DAY_FIRST, MONTH_FIRST], horizontal=True,
+                    f"Date order for {shell.literal(m.column)}", [AUTO, DAY_FIRST, MONTH_FIRST], horizontal=True,
                     index=[AUTO, DAY_FIRST, MONTH_FIRST].index(orders.get(m.field, AUTO)),
                     key=f"order_{kind}_{m.field}",
                 )
@@ -112,7 +112,7 @@ for source in community.sources:
         if ctx.is_demo:  # an upload's mapping is in its editor above
             st.dataframe(
                 pd.DataFrame([{"column": m.column, "becomes": field_label(m.field), "how": m.how} for m in source.matches]),
-                hide_index=True, use_container_width=True,
+                hide_index=True, width="stretch",
             )
         for f, rep in source.dates.items():
             st.caption(f"{field_label(f)}: {rep.note}" + (" (ambiguous)" if rep.ambiguous else ""))
@@ -127,5 +127,5 @@ st.subheader("Rows that could not be used, or were changed")
 if community.problems.empty:
     st.success("Every row was used as it was.")
 else:
-    st.dataframe(community.problems, hide_index=True, use_container_width=True)
+    st.dataframe(community.problems, hide_index=True, width="stretch")
     st.download_button("Download problems (CSV)", to_csv_bytes(community.problems), "problems.csv", "text/csv", icon=":material/download:")

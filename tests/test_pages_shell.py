@@ -63,4 +63,18 @@ def test_unusable_upload_says_why_without_a_traceback():
     at = run("pages/1_Data.py")
     at.file_uploader(key="upload_members").set_value(("members.csv", b"Shoe size,Colour\n9,red\n", "text/csv")).run()
     assert not at.exception
-    assert any("Columns found: Shoe size, Colour" in e.value for e in at.error)
+    assert any(r"Columns found\: Shoe size, Colour" in e.value for e in at.error)
+
+
+def test_upload_text_in_alerts_is_escaped_not_rendered():
+    at = run("pages/1_Data.py")
+    at.file_uploader(key="upload_members").set_value(("**evil**.csv", b"Shoe size,[x](y)\n9,red\n", "text/csv")).run()
+    assert not at.exception
+    message = next(e.value for e in at.error if "Columns found" in e.value)  # escaped, shown literally
+    assert r"\*\*evil\*\*" in message and r"\[x\]\(y\)" in message
+
+
+def test_literal_escapes_markdown_html_and_shortcodes():
+    from dashboard.ui.shell import literal
+
+    assert literal("<b>**x**</b> :smile:") == r"\<b\>\*\*x\*\*\<\/b\> \:smile\:".replace(r"\/", "/")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,6 +79,11 @@ class PageContext:
         return e[e["member_a"].isin(ids) & e["member_b"].isin(ids)]
 
 
+def literal(text: object) -> str:
+    """Text from an upload made safe for places Streamlit renders as markdown (labels, alerts)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])", r"\\\1", str(text))
+
+
 def uploads() -> tuple[dict[str, Upload], bool]:
     """The organiser's uploads, or the demo community's files when there are none."""
     mine = st.session_state.get(KEY_UPLOADS) or {}
@@ -120,8 +126,8 @@ def _data_source(community: Community, is_demo: bool) -> None:
         if is_demo:
             st.caption("Showing the **demo community**. Upload your own spreadsheets on the Data page.")
         else:
-            names = ", ".join(s.filename for s in community.sources)
-            st.caption("Your data: " + names.replace("*", "\\*").replace("_", "\\_"))
+            st.caption("Your data:")
+            st.text("\n".join(s.filename for s in community.sources))  # file names shown literally
 
 
 def _filters(community: Community) -> Filters:
@@ -202,7 +208,7 @@ def page(title: str) -> PageContext:
     try:
         community, is_demo, key = load_community()
     except InputError as exc:
-        st.error(f"Your upload could not be used: {exc}", icon=":material/error:")
+        st.error("Your upload could not be used: " + literal(exc), icon=":material/error:")
         st.page_link("pages/1_Data.py", label="Fix it on the Data page", icon=":material/upload_file:")
         st.stop()
     except Exception as exc:
