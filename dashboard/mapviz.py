@@ -156,11 +156,25 @@ def _extent(summary: pd.DataFrame) -> tuple[float, float, float, float]:
             float(summary["lon"].min()), float(summary["lon"].max()))
 
 
+def main_area(summary: pd.DataFrame, share: float = 0.75) -> pd.DataFrame:
+    """The cities of the country most members live in, when it holds at least ``share`` of
+    them (else every city): a mostly-British group's map shows Britain, not the Atlantic."""
+    if summary.empty or "country_code" not in summary:
+        return summary
+    by_country = summary.groupby("country_code")["members"].sum()
+    top = by_country.idxmax()
+    if by_country[top] < share * by_country.sum() or by_country[top] == by_country.sum():
+        return summary
+    return summary[summary["country_code"] == top]
+
+
 def city_map_figure(summary: pd.DataFrame, color_by: str = "share_at_risk", topojson_url: str | None = None,
-                    scope: str = "world", tiles: bool = False, height: int = 520) -> go.Figure:
+                    scope: str = "world", tiles: bool = False, height: int = 520,
+                    focus: pd.DataFrame | None = None) -> go.Figure:
     """Bubbles per city sized by members and coloured by ``color_by``; offline outlines
     unless ``tiles``. Show it with ``config=map_config(topojson_url)``; each point's
-    customdata is its city_label (for click / box selection)."""
+    customdata is its city_label (for click / box selection). ``focus`` (e.g.
+    ``main_area(summary)``) sets the outline map's view; every city is still drawn."""
     color_by, marker_color = _color_spec(summary, color_by) if len(summary) else ("members", {})
     sizes = _bubble_sizes(summary["members"]) if len(summary) else []
     common = {
@@ -179,7 +193,7 @@ def city_map_figure(summary: pd.DataFrame, color_by: str = "share_at_risk", topo
             size=list(sizes), opacity=0.85, line={"width": 1, "color": "white"}, sizemode="diameter",
             **marker_color), **common)
         fig = go.Figure(trace)
-        fig.update_geos(**_geo_view(summary, scope))
+        fig.update_geos(**_geo_view(summary if focus is None or focus.empty else focus, scope))
         # no dragmode="select": Streamlit only makes a click select a point when dragging pans;
         # box and lasso selection stay one click away in the chart's toolbar
         fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0})
@@ -204,7 +218,12 @@ def _geo_view(summary: pd.DataFrame, scope: str) -> dict:
     if small and scope == "world":
         view["resolution"] = 50  # 110m outlines look blocky at country scale
     if len(summary) > 1 and span > 0.5:
-        view["fitbounds"] = "locations"
+        pad_lat, pad_lon = max(1.0, (lat1 - lat0) * 0.15), max(1.0, (lon1 - lon0) * 0.15)
+        # axis ranges rather than fitbounds: fitbounds would fit every bubble, not just the focus
+        view["lataxis_range"] = [max(-89.0, lat0 - pad_lat), min(89.0, lat1 + pad_lat)]
+        view["lonaxis_range"] = [max(-180.0, lon0 - pad_lon), min(180.0, lon1 + pad_lon)]
+        view["center"] = {"lat": (lat0 + lat1) / 2, "lon": (lon0 + lon1) / 2}
+        view["projection_rotation_lon"] = (lon0 + lon1) / 2
     else:  # one city: fitbounds would zoom to a dot
         view.update(center={"lat": lat0, "lon": lon0}, projection_scale=8, projection_rotation_lon=lon0)
     return view

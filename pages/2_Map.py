@@ -33,6 +33,10 @@ tiles = c3.toggle(
     "Street map", value=False, key="map_tiles",
     help="Loads map tiles from OpenStreetMap (needs the internet). The default outline map works offline.",
 )
+zoom_main = c3.toggle(
+    "Zoom to where most members live", value=True, key="map_zoom_main",
+    help="Fits the map to the country most members live in; cities elsewhere stay on the map and in the table.",
+)
 min_members = int(k) if hide_small else 1
 summary = mapviz.city_summary(ctx.members, min_members=min_members)
 
@@ -41,7 +45,8 @@ with left:
     if summary.empty:
         st.info("No member in this view has a place on the map yet.", icon=":material/location_off:")
     else:
-        figure = mapviz.city_map_figure(summary, COLOUR_BY[colour], mapviz.TOPOJSON_URL, tiles=tiles)
+        focus = mapviz.main_area(summary) if zoom_main else summary
+        figure = mapviz.city_map_figure(summary, COLOUR_BY[colour], mapviz.TOPOJSON_URL, tiles=tiles, focus=focus)
         st.plotly_chart(
             figure, config=mapviz.map_config(mapviz.TOPOJSON_URL), key=MAP_KEY, on_select=cities_from_map,
             selection_mode=("points", "box", "lasso"), width="stretch",
@@ -50,6 +55,9 @@ with left:
             "Click a bubble, or pick the box or lasso tool above the map and draw around several, "
             "to filter every page to those cities."
         )
+        outside = len(summary) - len(focus)
+        if outside:
+            st.caption(f"{outside} cities outside this view (turn off the zoom to see them on the map).")
     hidden = mapviz.hidden_city_count(ctx.members, min_members)
     if hidden:
         st.caption(f"{hidden} smaller cities hidden (fewer than {min_members} members).")

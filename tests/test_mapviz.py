@@ -66,8 +66,22 @@ def test_offline_figure_is_scattergeo_fitted_to_data() -> None:
     assert list(trace.customdata) == ["Leeds", "Paris", "York"]
     assert trace.marker.size[0] > trace.marker.size[1]  # bubbles sized by members
     assert list(trace.marker.color) == pytest.approx([2 / 3, 0.0, 0.0])
-    assert fig.layout.geo.fitbounds == "locations" and fig.layout.geo.showcountries
+    geo_view = fig.layout.geo
+    assert geo_view.showcountries
+    for lat, lon in zip(trace.lat, trace.lon, strict=True):  # the view holds every city
+        assert geo_view.lataxis.range[0] < lat < geo_view.lataxis.range[1]
+        assert geo_view.lonaxis.range[0] < lon < geo_view.lonaxis.range[1]
     assert fig.layout.meta["color_by"] == "share_at_risk"
+
+
+def test_main_area_is_the_country_most_members_live_in() -> None:
+    summary = pd.DataFrame({"city_label": ["London", "Leeds", "Toronto"], "country_code": ["GB", "GB", "CA"],
+                            "lat": [51.5, 53.8, 43.7], "lon": [-0.1, -1.5, -79.4], "members": [8, 8, 4]})
+    assert mapviz.main_area(summary)["city_label"].tolist() == ["London", "Leeds"]  # 16 of 20 = 80%
+    assert len(mapviz.main_area(summary, share=0.9)) == 3  # not enough of them: everyone
+    fig = mapviz.city_map_figure(summary, "members", focus=mapviz.main_area(summary))
+    assert len(fig.data[0].lat) == 3  # Toronto is still drawn
+    assert fig.layout.geo.lonaxis.range[0] > -79.4  # but the view is Britain
 
 
 def test_colour_by_engagement_and_fallback() -> None:
