@@ -1,5 +1,6 @@
 """Reading tables: the content decides, never the extension."""
 
+import csv
 import io
 
 import pandas as pd
@@ -129,3 +130,20 @@ def test_a_100k_row_file_reads():
     result = read_table(("Name,Email,City\n" + body).encode(), "big.csv")
     assert len(result.frame) == 100_000
     assert result.frame[ROW_COLUMN].iloc[-1] == 100_001
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Name,Note,City\nAnn,"said ""hi""",Leeds\n\nBo,"two\nlines",York\nCé,,Köln\n',  # rectangular: pyarrow
+        'Export of 2026\nName,Note,City\nAnn,"a, b",Leeds\nBo\n',  # title row, short row: C parser
+        'Name,Note\nAnn,x\n' + "Bo,y\n" * 250 + "Cy,z,extra\n",  # wide row after 200: csv module
+    ],
+)
+def test_every_parser_path_reads_like_the_csv_module(text):
+    expected = [r for r in csv.reader(io.StringIO(text, newline=""))]
+    header_at = next(i for i, r in enumerate(expected) if r[:1] == ["Name"])
+    body = [r for r in expected[header_at + 1 :] if any(c.strip() for c in r)]
+    frame = read_table(text.encode("utf-8"), "m.csv").frame
+    got = frame.drop(columns=ROW_COLUMN).values.tolist()
+    assert [[c for c in r if c] for r in got] == [[c.strip() for c in r if c.strip()] for r in body]

@@ -174,22 +174,49 @@ def _read_text(text: str, encoding: str, filename: str) -> ReadResult:
 
 
 def _parse_text(text: str, delimiter: str, filename: str) -> tuple[pd.DataFrame, int, tuple[str, ...]]:
-    """Pandas' C parser for the bulk; Python's csv module when rows are ragged."""
+    """pyarrow for rectangular files, pandas' C parser when rows are short, and Python's
+    csv module when a row is wider than any of the first 200."""
     head = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 200))
     width = max((len(r) for r in head), default=0)
     if width == 0:
         raise InputError(f"{filename} is empty: there is nothing to read.", file=filename)
-    try:
-        grid = pd.read_csv(
-            io.StringIO(text), sep=delimiter, header=None, names=list(range(width)), dtype=str,
-            na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
-        )
-    except (pd.errors.ParserError, ValueError):
-        # a row wider than any in the first 200: let the csv module read it all
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        width = max(len(r) for r in rows)
-        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid = _arrow_grid(text, delimiter, width)
+    if grid is None:
+        try:
+            grid = pd.read_csv(
+                io.StringIO(text), sep=delimiter, header=None, names=list(range(width)), dtype=str,
+                na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
+            )
+        except (pd.errors.ParserError, ValueError):
+            # a row wider than any in the first 200: let the csv module read it all
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            width = max(len(r) for r in rows)
+            grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     return _frame_from_grid(grid.fillna(""), filename)
+
+
+def _arrow_grid(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
+    """pyarrow's multi-threaded reader for a rectangular file; None when any row is ragged
+    (title rows, short rows), which the slower readers handle."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    names = [str(i) for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    grid = table.to_pandas()
+    grid.columns = range(width)
+    return grid
 
 
 def _cell_text(value: object) -> str:
