@@ -96,7 +96,7 @@ def parse_dates(values: pd.Series, order: str = AUTO, country: str = "") -> tupl
     """
     text = values.fillna("").astype(str).str.strip()
     codes, uniques = pd.factorize(text)
-    parsed, report = _parse_distinct(pd.Series(uniques, dtype=object), order, country)
+    parsed, report = _parse_distinct(pd.Series(uniques, dtype=str), order, country)
     out = pd.Series(parsed.to_numpy()[codes], index=values.index, dtype="datetime64[ns]")
     if report.unparsed_rows:
         rows = np.flatnonzero(np.isin(codes, np.asarray(report.unparsed_rows)))
