@@ -209,7 +209,8 @@ def page(title: str) -> PageContext:
         community, is_demo, key = load_community()
     except InputError as exc:
         st.error("Your upload could not be used: " + literal(exc), icon=":material/error:")
-        st.page_link("pages/1_Data.py", label="Fix it on the Data page", icon=":material/upload_file:")
+        if title != "Data":  # on the Data page the fix is right above
+            st.page_link("pages/1_Data.py", label="Fix it on the Data page", icon=":material/upload_file:")
         st.stop()
     except Exception as exc:
         if not st.session_state.get(KEY_UPLOADS):
