@@ -452,3 +452,104 @@ def test_manual_fix_prefers_the_communitys_country() -> None:
                                   country="GB")
     fixed = geo.apply_manual_fix(geocodes, "Somewhere", "Perth", geo.OfflineGeocoder())  # AU without a bias
     assert fixed.set_index("city_text").loc["Somewhere", "country"] == "GB"
+
+
+# --- the batch fast path (resolve_many) -------------------------------------------------------
+
+_BATCH_BIASES = ["", "GB", "US", "CA", "FR", "DE", "ZZ"]
+
+
+def _batch_strings(n_places: int = 900, seed: int = 5) -> list[object]:
+    """A few thousand strings of every kind resolve_many treats differently: GeoNames
+    spellings (one place or several), their case variants, ASCII alternative names,
+    accents, names read as regions, non-places, typos, suffixes, junk and non-strings."""
+    import random
+
+    ix = geo.get_place_index()
+    rng = random.Random(seed)
+    places = rng.sample(range(len(ix)), n_places) + list(range(60))  # the biggest places too
+    out: list[object] = []
+    for i in places:
+        name = ix.names[i]
+        out += [name, name.lower(), name.upper(), f" {name}  ", name.swapcase()]
+    shared = [k for k, v in ix.keys.items() if isinstance(v, tuple)]
+    aliases = [k for k, v in ix.keys.items() if isinstance(v, int) and k != ix.primary[v]]
+    for key in rng.sample(shared, 600) + rng.sample(aliases, 600):
+        out += [key, key.title(), key.upper()]
+    out += ["London", "london", "LONDON", "Paris", "paris", "Springfield", "springfield", "SPRINGFIELD",
+            "Portland", "Richmond", "Newport", "Perth", "Manchester", "Cologne", "Köln", "koln", "München",
+            "Munich", "Zürich", "Zurich", "zurich", "Saint Albans", "St Albans", "St. Albans", "Fort Worth",
+            "Mount Vernon", "Washington", "washington", "Quebec", "Luxembourg", "England", "UK", "Yorkshire",
+            "Online", "online", "N/A", "-", "Earth", "HD1 2QA", "12345", "🌍", "<b>Leeds</b>", "Leeds, UK",
+            "Portland OR", "Manchestr", "Huddersfeild", "Greater Manchester", "Camden Town", "Москва",
+            "東京", "New  York", "new york", "New York", "x" * 300, "", "   ", "Sao Paulo", "São Paulo",
+            "London\tOntario", "Frankfurt am Main", "frankfurt am main", "Frankfurt Am Main",
+            None, float("nan"), 42, 3.5, ("Leeds",)]
+    return out
+
+
+@pytest.mark.parametrize("mode", ["one by one", "prepared", "half built"])
+def test_resolve_many_equals_resolve_for_every_string(mode: str, monkeypatch) -> None:
+    ix = geo.get_place_index()
+    if mode == "one by one":  # as a process that hasn't needed the shared-name verdicts yet
+        monkeypatch.setattr(ix, "_fast", None)
+        monkeypatch.setattr(ix, "_picks", {})
+        monkeypatch.setattr(ix, "_picked", 0)
+    elif mode == "half built":  # spellings already carry their verdicts, the tables aren't seen yet
+        geo.OfflineGeocoder().prepare()
+        monkeypatch.setattr(ix, "_picks", {})
+        monkeypatch.setattr(ix, "_picked", 0)
+    texts = _batch_strings()
+    assert len(texts) > 5_000
+    for bias in _BATCH_BIASES:
+        g = geo.OfflineGeocoder(country_bias=bias)
+        if mode == "prepared":
+            g.prepare()
+        slow = [g.resolve(t) for t in texts]
+        fast = list(g.resolve_many(texts))
+        assert len(fast) == len(slow)
+        for t, a, b in zip(texts, slow, fast):
+            assert type(b) is geo.Resolution and tuple(b) == tuple(a), (bias, t, a, b)
+    if mode != "prepared":
+        assert ix._picks == {}  # too few shared names to be worth working them all out
+
+
+def test_resolve_many_takes_the_fast_path_for_whole_names() -> None:
+    g = geo.OfflineGeocoder(country_bias="GB")
+    g.prepare()
+    texts = ["London", "Leeds", "leeds", "KOLN", "Bombay", "Springfield", "springfield", "Zürich"]
+    batch = g.resolve_many(texts)
+    assert not any(isinstance(v, geo.Resolution) for v in batch.verdicts)  # no resolve() fallback
+    assert [r.status for r in batch][:3] == ["resolved"] * 3
+    assert batch[6].reason == "several places are called 'springfield'; picked the likeliest"
+    slow = g.resolve_many(["Leeds, UK", "Manchestr", "Online", None])
+    assert all(isinstance(v, geo.Resolution) for v in slow.verdicts)
+
+
+def test_every_ascii_index_key_is_its_own_fold() -> None:
+    # resolve_many reads an ASCII string's lower case as its fold when that is an index key:
+    # fold(s) == fold(s.lower()) for ASCII s, so this holds if every ASCII key folds to itself
+    bad = [k for k in geo.get_place_index().keys if k.isascii() and geo.fold(k) != k]
+    assert bad == []
+
+
+def test_resolve_many_defers_to_a_subclass_resolve() -> None:
+    class Everywhere(geo.OfflineGeocoder):
+        def resolve(self, query, country_bias=None):
+            return geo.Resolution(str(query), 0, 1.0, "everywhere")
+
+    batch = Everywhere().resolve_many(["London", "Leeds"])
+    assert [r.reason for r in batch] == ["everywhere", "everywhere"]
+
+
+@pytest.mark.parametrize("country", ["", "GB", "US"])
+def test_geocode_places_matches_one_string_at_a_time(country: str) -> None:
+    g = geo.OfflineGeocoder()
+    texts = [t for t in _batch_strings(200, seed=11) if isinstance(t, str)]
+    frame = geo.geocode_places(texts, geocoder=g, country=country)
+    distinct = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
+    by_key: dict[str, dict] = {}
+    for text in distinct:
+        by_key.setdefault(geo.city_key(text), geo._resolution_row(text, g, country))
+    expected = geo._geocode_frame([{**by_key[geo.city_key(t)], "city_text": t} for t in distinct])
+    pd.testing.assert_frame_equal(frame, expected)
