@@ -1,12 +1,10 @@
 """Introductions: buddy suggestions to approve, where to meet next, quiet cities, who knows whom."""
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import introductions
 from dashboard.export import to_csv_bytes
 from dashboard.ui import shell
-
 
 ctx = shell.page("Introductions")
 st.title("Introductions")

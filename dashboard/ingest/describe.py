@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.ingest.errors import InputError
-from dashboard.ingest.mapping import IGNORE, ColumnMatch, FIELD_LABELS, fields_for, suggest_mapping
+from dashboard.ingest.mapping import FIELD_LABELS, IGNORE, ColumnMatch, fields_for, suggest_mapping
 from dashboard.ingest.pipeline import Upload
 from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
 

@@ -18,7 +18,6 @@ from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST, DateReport, par
 from dashboard.ingest.errors import InputError
 from dashboard.ingest.mapping import (
     DATE_FIELDS,
-
     ColumnMatch,
     apply_mapping,
     missing_identity,

@@ -16,4 +16,3 @@ KEY_AS_OF = "_as_of"  # date or None (default: latest event)
 KEY_COUNTRY = "_country"  # ISO code or "" (auto)
 KEY_SHOW_CONTACTS = "show_contacts"
 KEY_CONTACTED = "_contacted"  # list of dicts: member_id, name, on, until, note
-KEY_ONLINE_GEOCODES = "_online_geocodes"  # city text -> (place, lat, lon) found online
