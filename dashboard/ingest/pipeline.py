@@ -151,11 +151,29 @@ def _to_bool(values: pd.Series) -> pd.Series:
     return text.isin({"yes", "y", "true", "1", "online", "virtual", "zoom", "x", "✓"})
 
 
-def _read(upload: Upload, kind: str) -> tuple[ReadResult, list[ColumnMatch], pd.DataFrame]:
+_MISSING_IDENTITY = {
+    "members": "no column identifies a member (an email, a name or an id)",
+    "events": "no column names or dates an event (an event id, a title or a date)",
+    "attendance": "no column identifies who came (an email, a name or a member id)",
+}
+
+
+def _read(
+    upload: Upload, kind: str, problems: _Problems
+) -> tuple[ReadResult, list[ColumnMatch], pd.DataFrame, list[str]]:
+    """Read and map one upload, list the reader's problems, and refuse a file nobody can be found in."""
     result = read_table(upload.data, upload.name, sheet=upload.sheet)
     columns = [c for c in result.frame.columns if c != ROW_COLUMN]
     matches = suggest_mapping(columns, kind, dict(upload.overrides))
-    return result, matches, apply_mapping(result.frame, matches)
+    for p in result.problems:
+        problems.add(**p)
+    if missing_identity(matches, kind):
+        raise InputError(
+            f"{upload.name}: {_MISSING_IDENTITY[kind]}. Columns found: {', '.join(columns) or 'none'}. "
+            "Pick the right column on the Data page, or rename one to 'Email' or 'Name'.",
+            file=upload.name,
+        )
+    return result, matches, apply_mapping(result.frame, matches), columns
 
 
 # --- members ---------------------------------------------------------------------
@@ -164,17 +182,7 @@ def _read(upload: Upload, kind: str) -> tuple[ReadResult, list[ColumnMatch], pd.
 def _canonical_members(
     upload: Upload, country: str, problems: _Problems, reference_date: pd.Timestamp | None
 ) -> tuple[pd.DataFrame, SourceReport]:
-    result, matches, mapped = _read(upload, "members")
-    columns = [c for c in result.frame.columns if c != ROW_COLUMN]
-    for p in result.problems:
-        problems.add(**p)
-    if missing_identity(matches, "members"):
-        raise InputError(
-            f"{upload.name}: no column identifies a member (an email, a name or an id). "
-            f"Columns found: {', '.join(columns) or 'none'}. Pick the right column on the Data page, "
-            "or rename one to 'Email' or 'Name'.",
-            file=upload.name,
-        )
+    result, matches, mapped, columns = _read(upload, "members", problems)
     n = len(mapped)
     idx = mapped.index
     out = pd.DataFrame(index=idx)
@@ -290,16 +298,7 @@ def _assign_member_ids(members: pd.DataFrame, prefix: str) -> pd.DataFrame:
 
 
 def _canonical_events(upload: Upload, country: str, problems: _Problems) -> tuple[pd.DataFrame, SourceReport]:
-    result, matches, mapped = _read(upload, "events")
-    columns = [c for c in result.frame.columns if c != ROW_COLUMN]
-    for p in result.problems:
-        problems.add(**p)
-    if missing_identity(matches, "events"):
-        raise InputError(
-            f"{upload.name}: no column names or dates an event (an event id, a title or a date). "
-            f"Columns found: {', '.join(columns) or 'none'}.",
-            file=upload.name,
-        )
+    result, matches, mapped, columns = _read(upload, "events", problems)
     n, idx = len(mapped), mapped.index
     out = pd.DataFrame(index=idx)
     out["event_id"] = mapped.get("event_id", _blank(n, idx))
@@ -351,16 +350,7 @@ def _grid_to_long(result: ReadResult, matches: list[ColumnMatch], mapped: pd.Dat
 def _canonical_attendance(
     upload: Upload, country: str, problems: _Problems
 ) -> tuple[pd.DataFrame, SourceReport, bool]:
-    result, matches, mapped = _read(upload, "attendance")
-    columns = [c for c in result.frame.columns if c != ROW_COLUMN]
-    for p in result.problems:
-        problems.add(**p)
-    if missing_identity(matches, "attendance"):
-        raise InputError(
-            f"{upload.name}: no column identifies who came (an email, a name or a member id). "
-            f"Columns found: {', '.join(columns) or 'none'}.",
-            file=upload.name,
-        )
+    result, matches, mapped, columns = _read(upload, "attendance", problems)
     notes = list(result.notes)
     grid = None
     if not {"event_id", "event_title", "status"}.intersection({m.field for m in matches}):
