@@ -90,20 +90,26 @@ def cohort_heatmap(
     return fig
 
 
-def segment_mix(mix: pd.DataFrame, title: str = "Segments per city", max_cities: int = 15) -> go.Figure:
-    """Horizontal stacked bars of members per segment for the busiest cities."""
+def _stacked_city_bars(mix: pd.DataFrame, group: str, groups: list[str], colours: dict[str, str],
+                       title: str, max_cities: int) -> go.Figure:
+    """Horizontal bars of members per ``group`` value, stacked, for the first ``max_cities`` cities."""
     if mix.empty:
         return _empty(title, "No members")
     cities = list(dict.fromkeys(mix["city"]))[:max_cities]
     fig = go.Figure()
-    for seg in SEGMENTS:
-        part = mix.loc[(mix["segment"] == seg) & mix["city"].isin(cities)]
+    for value in groups:
+        part = mix.loc[(mix[group] == value) & mix["city"].isin(cities)]
         if part.empty:
             continue
-        fig.add_bar(y=part["city"], x=part["members"], name=seg, orientation="h", marker_color=SEGMENT_COLOURS[seg])
+        fig.add_bar(y=part["city"], x=part["members"], name=value, orientation="h", marker_color=colours[value])
     fig.update_layout(barmode="stack", title=title, xaxis_title="members",
                       yaxis={"categoryorder": "array", "categoryarray": cities[::-1]}, **_LAYOUT)
     return fig
+
+
+def segment_mix(mix: pd.DataFrame, title: str = "Segments per city", max_cities: int = 15) -> go.Figure:
+    """Horizontal stacked bars of members per segment for the busiest cities."""
+    return _stacked_city_bars(mix, "segment", list(SEGMENTS), SEGMENT_COLOURS, title, max_cities)
 
 
 def member_timeline(timeline: pd.DataFrame, title: str = "Events over time") -> go.Figure:
@@ -152,18 +158,7 @@ def tier_bars(counts: dict[str, int], title: str = "Members by connection risk")
 
 def tiers_by_city(mix: pd.DataFrame, title: str = "Connection risk per city", max_cities: int = 15) -> go.Figure:
     """Horizontal stacked bars of members per tier for the cities with most at risk."""
-    if mix.empty:
-        return _empty(title, "No members")
-    cities = list(dict.fromkeys(mix["city"]))[:max_cities]
-    fig = go.Figure()
-    for tier in reversed(TIERS):
-        part = mix.loc[(mix["risk_tier"] == tier) & mix["city"].isin(cities)]
-        if part.empty:
-            continue
-        fig.add_bar(y=part["city"], x=part["members"], name=tier, orientation="h", marker_color=TIER_COLOURS[tier])
-    fig.update_layout(barmode="stack", title=title, xaxis_title="members",
-                      yaxis={"categoryorder": "array", "categoryarray": cities[::-1]}, **_LAYOUT)
-    return fig
+    return _stacked_city_bars(mix, "risk_tier", list(reversed(TIERS)), TIER_COLOURS, title, max_cities)
 
 
 def signal_bars(counts: pd.DataFrame, title: str = "Which signals fire most") -> go.Figure:
