@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,6 @@ class SourceReport:
 
     kind: str
     filename: str
-    read: ReadResult
     columns: tuple[str, ...]
     matches: tuple[ColumnMatch, ...]
     dates: Mapping[str, DateReport]
@@ -238,7 +237,7 @@ def _canonical_members(
     out = out[~unusable]
     out = _merge_duplicate_members(out, upload.name, problems)
     report = SourceReport(
-        "members", upload.name, result, tuple(columns), tuple(matches), dates, n, len(out),
+        "members", upload.name, tuple(columns), tuple(matches), dates, n, len(out),
         notes=result.notes,
     )
     return out, report
@@ -322,7 +321,7 @@ def _canonical_events(upload: Upload, country: str, problems: _Problems) -> tupl
         problems.add_many(upload.name, out[dup], _column_of(matches, "event_id"), out.loc[dup, "event_id"],
                           "duplicate event id: only the first row with this id was used")
         out = out[~dup]
-    report = SourceReport("events", upload.name, result, tuple(columns), tuple(matches), dates, n, len(out), result.notes)
+    report = SourceReport("events", upload.name, tuple(columns), tuple(matches), dates, n, len(out), result.notes)
     return out.reset_index(drop=True), report
 
 
@@ -396,7 +395,7 @@ def _canonical_attendance(
         if f not in long:
             long[f] = ""
     long["email"] = long["email"].str.strip().str.casefold()
-    report = SourceReport("attendance", upload.name, result, tuple(columns), tuple(matches), dates,
+    report = SourceReport("attendance", upload.name, tuple(columns), tuple(matches), dates,
                           len(mapped), 0, tuple(notes))
     return long, report, has_checkin
 
@@ -576,8 +575,7 @@ def load_community(
         dropped = before - len(att)
         notes = rep.notes + ((f"{dropped} repeated row(s) for the same person and event were counted once.",) if dropped else ())
         attendance_frame = att.drop(columns="_rank").sort_index().reset_index(drop=True)
-        rep = SourceReport(rep.kind, rep.filename, rep.read, rep.columns, rep.matches, rep.dates,
-                           rep.rows_read, int(linked.sum()), notes)
+        rep = replace(rep, rows_used=int(linked.sum()), notes=notes)
         sources.append(rep)
     if event_frame is None:
         event_frame = pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS})
