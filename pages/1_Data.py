@@ -8,9 +8,9 @@ import streamlit as st
 from dashboard.export import to_csv_bytes
 from dashboard.ingest import Upload
 from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST
-from dashboard.ingest.describe import example_value, field_choices, field_label, preview_upload
+from dashboard.ingest.describe import example_value, field_choices, field_label
 from dashboard.ingest.mapping import DATE_FIELDS, IGNORE
-from dashboard.ui import shell
+from dashboard.ui import loaders, shell
 from dashboard.ui.state import KEY_COUNTRY, KEY_UPLOADS
 
 KINDS = {
@@ -51,7 +51,7 @@ if uploads and c2.button("Back to the demo community", icon=":material/restart_a
 
 for kind, upload in uploads.items():
     with st.expander(f"{KINDS[kind][0]}: {shell.literal(upload.name)}", expanded=True):
-        preview = preview_upload(upload, kind)
+        preview = loaders.preview(loaders.content_key({kind: upload}, {}, ""), upload, kind)
         if preview.error:
             st.error(shell.literal(preview.error), icon=":material/error:")
             continue

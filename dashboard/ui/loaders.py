@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard import geo
 from dashboard.analysis import Analysis, analyse
 from dashboard.ingest import Upload, load_community
+from dashboard.ingest.describe import UploadPreview, preview_upload
 from dashboard.model import Community
 from dashboard.settings import Settings
 
@@ -48,6 +49,12 @@ def content_key(uploads: dict[str, Upload], manual: dict[str, str], country: str
         h.update(repr((u.name, u.sheet, sorted(u.overrides.items()), sorted(u.date_orders.items()))).encode())
     h.update(repr((sorted(manual.items()), country)).encode())
     return h.hexdigest()[:16]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def preview(key: str, _upload: Upload, kind: str) -> UploadPreview:
+    """What the Data page shows about one upload (cached by ``key``, its content hash)."""
+    return preview_upload(_upload, kind)
 
 
 @st.cache_data(show_spinner="Reading your spreadsheets…", max_entries=8)
