@@ -1317,6 +1317,16 @@ def _texts(texts: Iterable[object]) -> list[str]:
     return out
 
 
+def _text_codes(values: Iterable[object]) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, distinct)`` with ``distinct[codes]`` equal to ``_texts(values)``: each
+    distinct value is stripped once, which matters for a column of 100k members."""
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    codes, raw = pd.factorize(series)  # missing values get -1: the "" appended below
+    stripped = np.array([*_texts(raw), ""], dtype=object)
+    final, distinct = pd.factorize(stripped)
+    return final[codes], np.asarray(distinct, dtype=object)
+
+
 def geocode_places(texts: Iterable[object], geocoder: Geocoder | None = None, country: str = "") -> pd.DataFrame:
     """One row per distinct stripped city text (GEOCODE_COLUMNS + ``address``); each
     case/space variant is geocoded once. Empty texts get no row."""
@@ -1419,20 +1429,39 @@ def places_to_review(community: Community) -> pd.DataFrame:
 
 
 def main_country(texts: Iterable[object], geocoder: Geocoder | None = None) -> str:
-    """The most common country among strings that resolve unambiguously ("" if none)."""
+    """The most common country among strings that resolve unambiguously ("" if none).
+
+    Strings are tried most common first, and the count stops once the leader can no
+    longer be caught by the strings left: a long tail of one-off typos is never resolved
+    just to lose the vote.
+    """
     geocoder = geocoder if geocoder is not None else OfflineGeocoder()
-    counts = Counter(city_key(t) for t in _texts(texts))
+    codes, distinct = _text_codes(texts)
+    per_text = np.bincount(codes, minlength=len(distinct)) if len(codes) else np.zeros(len(distinct), dtype=np.int64)
+    counts: Counter[str] = Counter()
+    for text, n in zip(distinct, per_text.tolist(), strict=True):
+        if n:
+            counts[city_key(text)] += n
     counts.pop("", None)
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     votes: Counter[str] = Counter()
-    for key, n in counts.items():
+    left = sum(counts.values())
+    for start in range(0, len(ordered), 256):
+        chunk = ordered[start:start + 256]
         if isinstance(geocoder, OfflineGeocoder):
-            res = geocoder.resolve(key, country_bias="")
-            if res.place_id is not None and res.confidence >= 0.9:
-                votes[geocoder.index.cc[res.place_id]] += n
+            batch = geocoder.resolve_many([key for key, _ in chunk], country_bias="")
+            for (_, n), res in zip(chunk, batch, strict=True):
+                if res.place_id is not None and res.confidence >= 0.9:
+                    votes[geocoder.index.cc[res.place_id]] += n
         else:
-            row = _foreign_row(key, geocoder)
-            if row["status"] == "resolved" and row["country"]:
-                votes[row["country"]] += n
+            for key, n in chunk:
+                row = _foreign_row(key, geocoder)
+                if row["status"] == "resolved" and row["country"]:
+                    votes[row["country"]] += n
+        left -= sum(n for _, n in chunk)
+        top = sorted(votes.values(), reverse=True)[:2] + [0, 0]
+        if top[0] > top[1] + left:
+            break
     if not votes:
         return ""
     return min(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
@@ -1448,15 +1477,15 @@ def _labels(geocodes: pd.DataFrame) -> dict[str, str]:
         "key": placed["city_text"].map(city_key), "place": placed["place"], "country": placed["country"],
         "address": address.fillna(""), "spot": placed["lat"].round(2).astype(str) + "," + placed["lon"].round(2).astype(str),
     })
-    labels: dict[str, str] = {}
-    for place, group in spots.groupby("place", sort=False):
+    # a place name found at one spot is its own label; only shared names need more
+    alone = spots.groupby("place", sort=False)["spot"].transform("nunique") == 1
+    labels: dict[str, str] = dict(zip(spots.loc[alone, "key"], spots.loc[alone, "place"], strict=True))
+    for place, group in spots[~alone].groupby("place", sort=False):
         distinct = group.drop_duplicates("spot")
+        towns_differ = distinct["address"].map(lambda a: a.rsplit(",", 1)[0]).nunique() == len(distinct)
         for row in group.itertuples(index=False):
-            if len(distinct) == 1:
-                labels[row.key] = place
-            elif row.address and row.address.count(",") >= 2:
-                labels[row.key] = row.address.rsplit(",", 1)[0] if distinct["address"].map(
-                    lambda a: a.rsplit(",", 1)[0]).nunique() == len(distinct) else row.address
+            if row.address and row.address.count(",") >= 2:
+                labels[row.key] = row.address.rsplit(",", 1)[0] if towns_differ else row.address
             elif row.country:
                 labels[row.key] = f"{place} ({row.country})"
             else:
@@ -1464,7 +1493,10 @@ def _labels(geocodes: pd.DataFrame) -> dict[str, str]:
     return labels
 
 
-def _geo_lookup(geocodes: pd.DataFrame) -> dict[str, tuple[float, float, str, str, str]]:
+_Spot = tuple[float, float, str, str, str]
+
+
+def _geo_lookup(geocodes: pd.DataFrame) -> dict[str, _Spot]:
     """city_key -> (lat, lon, place, country, label) for placed strings."""
     labels = _labels(geocodes)
     out = {}
@@ -1475,34 +1507,37 @@ def _geo_lookup(geocodes: pd.DataFrame) -> dict[str, tuple[float, float, str, st
     return out
 
 
-def add_coordinates(members: pd.DataFrame, geocodes: pd.DataFrame) -> pd.DataFrame:
+def _place_columns(frame: pd.DataFrame, lookup: dict[str, _Spot], online: np.ndarray | None = None) -> dict[str, pd.Series]:
+    """lat, lon, place, country_code and city_label for each row's city, looked up once per
+    distinct text; rows flagged ``online`` get no place and the label "Online"."""
+    codes, distinct = _text_codes(frame["city"]) if "city" in frame else (np.zeros(len(frame), dtype=np.intp), np.array([""], dtype=object))
+    hits = [lookup.get(city_key(t)) for t in distinct]
+    def column(values: list, dtype: str) -> pd.Series:
+        return pd.Series(np.asarray(values, dtype=object)[codes] if len(frame) else [], index=frame.index, dtype=dtype)
+    out = {
+        "lat": column([h[0] if h else np.nan for h in hits], "float64"),
+        "lon": column([h[1] if h else np.nan for h in hits], "float64"),
+        "place": column([h[2] if h else "" for h in hits], "str"),
+        "country_code": column([h[3] if h else "" for h in hits], "str"),
+        "city_label": column([h[4] if h else (" ".join(t.split()) or NO_CITY_LABEL) for h, t in zip(hits, distinct)], "str"),
+    }
+    if online is not None and online.any():
+        for col in ("lat", "lon"):
+            out[col] = out[col].mask(online)
+        out["city_label"] = out["city_label"].mask(online, ONLINE_LABEL)
+    return out
+
+
+def add_coordinates(members: pd.DataFrame, geocodes: pd.DataFrame, lookup: dict[str, _Spot] | None = None) -> pd.DataFrame:
     """Members with lat, lon, place, country_code and city_label from the geocodes."""
-    out = members.copy()
-    lookup = _geo_lookup(geocodes)
-    cities = pd.Series(_texts(out["city"]) if "city" in out else [""] * len(out), index=out.index, dtype=object)
-    hits = cities.map(lambda t: lookup.get(city_key(t)))
-    out["lat"] = hits.map(lambda h: h[0] if h else np.nan).astype("float64")
-    out["lon"] = hits.map(lambda h: h[1] if h else np.nan).astype("float64")
-    out["place"] = hits.map(lambda h: h[2] if h else "").astype(str)
-    out["country_code"] = hits.map(lambda h: h[3] if h else "").astype(str)
-    label = [h[4] if h else (" ".join(t.split()) or NO_CITY_LABEL) for h, t in zip(hits, cities)]
-    out["city_label"] = pd.Series(label, index=out.index, dtype=str)
-    return out
+    return members.assign(**_place_columns(members, _geo_lookup(geocodes) if lookup is None else lookup))
 
 
-def add_event_coordinates(events: pd.DataFrame, geocodes: pd.DataFrame) -> pd.DataFrame:
+def add_event_coordinates(events: pd.DataFrame, geocodes: pd.DataFrame, lookup: dict[str, _Spot] | None = None) -> pd.DataFrame:
     """Events with lat, lon and city_label; online events get NaN and the label "Online"."""
-    out = events.copy()
-    lookup = _geo_lookup(geocodes)
-    cities = pd.Series(_texts(out["city"]) if "city" in out else [""] * len(out), index=out.index, dtype=object)
-    online = out["online"].fillna(False).astype(bool) if "online" in out else pd.Series(False, index=out.index)
-    hits = [None if o else lookup.get(city_key(t)) for t, o in zip(cities, online)]
-    out["lat"] = pd.Series([h[0] if h else np.nan for h in hits], index=out.index, dtype="float64")
-    out["lon"] = pd.Series([h[1] if h else np.nan for h in hits], index=out.index, dtype="float64")
-    labels = [ONLINE_LABEL if o else (h[4] if h else (" ".join(t.split()) or NO_CITY_LABEL))
-              for h, t, o in zip(hits, cities, online)]
-    out["city_label"] = pd.Series(labels, index=out.index, dtype=str)
-    return out
+    online = events["online"].fillna(False).astype(bool).to_numpy() if "online" in events else np.zeros(len(events), dtype=bool)
+    columns = _place_columns(events, _geo_lookup(geocodes) if lookup is None else lookup, online)
+    return events.assign(lat=columns["lat"], lon=columns["lon"], city_label=columns["city_label"])
 
 
 def _country_hint(members: pd.DataFrame) -> str:
@@ -1511,7 +1546,10 @@ def _country_hint(members: pd.DataFrame) -> str:
         return ""
     index = get_place_index()
     votes: Counter[str] = Counter()
-    for text, n in members["country"].fillna("").astype(str).map(fold).value_counts().items():
+    folded: Counter[str] = Counter()
+    for text, n in members["country"].fillna("").astype(str).value_counts().items():
+        folded[fold(text)] += int(n)
+    for text, n in folded.items():
         regions = index.qualifiers.get(text) if text else None
         if regions and len({cc for cc, _ in regions}) == 1:
             votes[regions[0][0]] += int(n)
@@ -1528,26 +1566,28 @@ def geocode_community(community: Community, geocoder: Geocoder | None = None, co
     don't cover are geocoded.
     """
     members, events = community.members, community.events
-    member_texts = _texts(members["city"]) if "city" in members else []
+    member_codes, member_texts = _text_codes(members["city"]) if "city" in members else (np.zeros(0, dtype=np.intp), np.array([], dtype=object))
     if "city" in events and len(events):
         online = events["online"].fillna(False).astype(bool) if "online" in events else False
-        event_texts = _texts(events.loc[~online, "city"])
+        event_texts = _texts(events.loc[~online, "city"].unique())
     else:
         event_texts = []
     country = (country or community.country or "").upper()
     geocoder = geocoder if geocoder is not None else OfflineGeocoder(country_bias=country)
     if not country:
-        country = _country_hint(members) or main_country(member_texts + event_texts, geocoder)
+        country = _country_hint(members) or main_country(
+            pd.concat([pd.Series(member_texts[member_codes], dtype=object), pd.Series(event_texts, dtype=object)]), geocoder)
     known = geocodes if geocodes is not None else None
     if known is not None and "address" not in known:
         known = known.assign(address="")
     covered = set(known["city_text"]) if known is not None else set()
-    fresh = geocode_places([t for t in member_texts + event_texts if t not in covered], geocoder, country)
+    fresh = geocode_places([t for t in [*member_texts, *event_texts] if t not in covered], geocoder, country)
     frames = [f for f in (known, fresh) if f is not None and len(f)]
     all_geo = pd.concat(frames, ignore_index=True) if frames else _geocode_frame([])
+    lookup = _geo_lookup(all_geo)
     return community.with_(
-        members=add_coordinates(members, all_geo),
-        events=add_event_coordinates(events, all_geo),
+        members=add_coordinates(members, all_geo, lookup),
+        events=add_event_coordinates(events, all_geo, lookup),
         geocodes=all_geo,
         country=country,
     )

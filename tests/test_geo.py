@@ -204,6 +204,32 @@ def test_main_country_counts_unambiguous_hits_only() -> None:
     assert geo.main_country(["Online", "", "-"]) == ""
 
 
+class _ResolveCounter(geo.OfflineGeocoder):
+    """Resolves as the offline geocoder does, and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    def resolve(self, query: object, country_bias: str | None = None) -> geo.Resolution:
+        self.asked.append(str(query))
+        return super().resolve(query, country_bias)
+
+
+def test_main_country_stops_once_the_tail_cannot_change_the_winner() -> None:
+    tail = [f"Nowhereville {i}" for i in range(400)]  # one-off strings, each resolved only if needed
+    counter = _ResolveCounter()
+    assert geo.main_country(["Leeds"] * 500 + tail, counter) == "GB"
+    assert len(counter.asked) < 300
+
+
+def test_main_country_tail_can_still_win_when_it_outnumbers_the_top_city() -> None:
+    french = ["Paris", "Lyon", "Marseille", "Toulouse", "Nice", "Nantes", "Strasbourg", "Bordeaux", "Lille", "Rennes"]
+    texts = ["Leeds"] * 6 + french
+    assert geo.main_country(texts) == "FR"
+    assert geo.main_country(texts[:6] + french[:5]) == "GB"
+
+
 class CountingGeocoder(Geocoder):
     """A stand-in geocoder (like Nominatim would be) that counts its calls."""
 

@@ -79,6 +79,15 @@ def read_table(
                 else "Upload a CSV, TSV or Excel (.xlsx) file."
             )
             raise InputError(f"{filename} looks like {what}, not a spreadsheet. {advice}", file=filename)
+    if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # plain UTF-8, the usual export: pyarrow reads (and checks) the bytes as they are,
+        # with no decode-then-encode round trip; anything else takes the path below
+        head = data[:_HEAD_BYTES].decode("utf-8", errors="ignore")
+        if b"\x00" not in data[:4096] and _control_ratio(head) <= 0.01:
+            delimiter = sniff_delimiter(head)
+            grid = _arrow_grid(data, delimiter, _head_width(head, delimiter))
+            if grid is not None:
+                return _text_result(grid, "UTF-8", delimiter, filename)
     text, encoding = decode_text(data, filename)
     return _read_text(text, encoding, filename)
 
@@ -153,6 +162,15 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+_HEAD_BYTES = 65536  # what the delimiter and the table's width are judged on
+
+
+def _head_width(text: str, delimiter: str) -> int:
+    """The widest of the first 200 rows."""
+    head = itertools.islice(csv.reader(io.StringIO(text[:_HEAD_BYTES], newline=""), delimiter=delimiter), 200)
+    return max((len(r) for r in head), default=0)
+
+
 def _read_text(text: str, encoding: str, filename: str) -> ReadResult:
     if _control_ratio(text) > 0.01:
         raise InputError(
@@ -162,9 +180,14 @@ def _read_text(text: str, encoding: str, filename: str) -> ReadResult:
     text = text.lstrip("\ufeff")
     delimiter = sniff_delimiter(text)
     try:
-        frame, header_row, notes = _parse_text(text, delimiter, filename)
+        grid = _parse_text(text, delimiter, filename)
     except csv.Error as exc:
         raise InputError(f"{filename} could not be read as a table: {exc}.", file=filename) from exc
+    return _text_result(grid, encoding, delimiter, filename)
+
+
+def _text_result(grid: pd.DataFrame, encoding: str, delimiter: str, filename: str) -> ReadResult:
+    frame, header_row, notes = _frame_from_grid(grid, filename)
     notes = (f"Read as {encoding} text separated by {_DELIMITER_NAMES[delimiter]}s.", *notes)
     if frame.shape[1] - 1 == 1 and delimiter == ",":
         notes = (*notes, "Only one column was found: if the file uses another separator, check it.")
@@ -173,38 +196,44 @@ def _read_text(text: str, encoding: str, filename: str) -> ReadResult:
     )
 
 
-def _parse_text(text: str, delimiter: str, filename: str) -> tuple[pd.DataFrame, int, tuple[str, ...]]:
-    """pyarrow for rectangular files, pandas' C parser when rows are short, and Python's
-    csv module when a row is wider than any of the first 200."""
-    head = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 200))
-    width = max((len(r) for r in head), default=0)
+def _parse_text(text: str, delimiter: str, filename: str) -> pd.DataFrame:
+    """A grid of cell strings: pyarrow for rectangular files, pandas' C parser when rows are
+    short, and Python's csv module when a row is wider than any of the first 200."""
+    width = _head_width(text, delimiter)
     if width == 0:
         raise InputError(f"{filename} is empty: there is nothing to read.", file=filename)
-    grid = _arrow_grid(text, delimiter, width)
-    if grid is None:
-        try:
-            grid = pd.read_csv(
-                io.StringIO(text), sep=delimiter, header=None, names=list(range(width)), dtype=str,
-                na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
-            )
-        except (pd.errors.ParserError, ValueError):
-            # a row wider than any in the first 200: let the csv module read it all
-            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-            width = max(len(r) for r in rows)
-            grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-    return _frame_from_grid(grid.fillna(""), filename)
+    grid = _arrow_grid(text.encode("utf-8"), delimiter, width)
+    if grid is not None:
+        return grid
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text), sep=delimiter, header=None, names=list(range(width)), dtype=str,
+            na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
+        )
+    except (pd.errors.ParserError, ValueError):
+        # a row wider than any in the first 200: let the csv module read it all
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        width = max(len(r) for r in rows)
+        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid = grid.fillna("")
+    return grid.apply(lambda col: col.str.strip()) if len(grid) else grid
 
 
-def _arrow_grid(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
-    """pyarrow's multi-threaded reader for a rectangular file; None when any row is ragged
-    (title rows, short rows), which the slower readers handle."""
+def _arrow_grid(utf8: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
+    """pyarrow's multi-threaded reader for a rectangular UTF-8 file, every cell trimmed as
+    ``str.strip`` trims (pyarrow's Unicode whitespace is Python's, checked over every code
+    point); None when any row is ragged (title rows, short rows) or the bytes aren't
+    UTF-8, which the slower readers handle."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     from pyarrow import csv as pacsv
 
+    if width == 0:
+        return None
     names = [str(i) for i in range(width)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(utf8),
             read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
@@ -214,6 +243,7 @@ def _arrow_grid(text: str, delimiter: str, width: int) -> pd.DataFrame | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
+    table = pa.table([pc.utf8_trim_whitespace(c) for c in table.columns], names=names)
     grid = table.to_pandas()
     grid.columns = range(width)
     return grid
@@ -307,13 +337,13 @@ def _frame_from_rows(rows: list[list[str]], filename: str) -> tuple[pd.DataFrame
     width = max((len(r) for r in rows), default=0)
     if width == 0:
         raise InputError(f"{filename} is empty: there is nothing to read.", file=filename)
-    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid = pd.DataFrame([[c.strip() for c in r] + [""] * (width - len(r)) for r in rows], dtype=object)
     return _frame_from_grid(grid, filename)
 
 
 def _frame_from_grid(grid: pd.DataFrame, filename: str) -> tuple[pd.DataFrame, int, tuple[str, ...]]:
-    """Find the header (skipping title rows), dedupe names, drop blank rows and empty unnamed columns."""
-    grid = grid.apply(lambda col: col.str.strip()) if len(grid) else grid
+    """Find the header (skipping title rows), dedupe names, drop blank rows and empty unnamed
+    columns; the cells are already stripped."""
     filled = (grid != "").sum(axis=1).to_numpy()
     nonblank = [int(i) for i in (filled > 0).nonzero()[0][:40]]
     if not nonblank:
