@@ -70,10 +70,24 @@ def _attended_at_held_events(
         attendance["status"].eq("attended") & attendance["member_id"].notna(),
         ["member_id", "event_id"],
     ]
-    ev_pos = pd.Index(held["event_id"]).get_indexer(att["event_id"])
+    # factorize the columns as they are (arrow strings hash in arrow, no Python objects),
+    # then look up only the distinct values: a million rows, tens of thousands of ids
+    ev_codes, ev_uniques = pd.factorize(att["event_id"], use_na_sentinel=False)
+    ev_pos = pd.Index(held["event_id"]).get_indexer(ev_uniques)[ev_codes]
     keep = ev_pos >= 0
-    codes, uniques = pd.factorize(att["member_id"].to_numpy()[keep], sort=True)
-    member_ids = pd.Index(uniques.astype(str), dtype="str")
+    members = att["member_id"]
+    if not isinstance(members.dtype, pd.StringDtype):
+        # other dtypes sort and print as numpy does (a categorical would sort by its categories)
+        codes, uniques = pd.factorize(members.to_numpy()[keep], sort=True)
+        return codes.astype(np.int64), ev_pos[keep].astype(np.int64), pd.Index(uniques.astype(str), dtype="str"), held
+    codes, uniques = pd.factorize(members, sort=True)
+    codes = codes[keep]
+    # members seen only at events not held yet have no code among the kept rows
+    seen = np.bincount(codes, minlength=len(uniques)) > 0
+    if not seen.all():
+        codes = (np.cumsum(seen) - 1)[codes]
+        uniques = uniques[seen]
+    member_ids = pd.Index(uniques, dtype="str")
     return codes.astype(np.int64), ev_pos[keep].astype(np.int64), member_ids, held
 
 
@@ -135,58 +149,129 @@ def co_attendance_ties(
     days_ago = (as_of_day - starts_ns.astype("datetime64[D]")).astype(np.float64)
     weight = float(decay_per_month) ** (np.clip(days_ago, 0.0, None) / MONTH_DAYS)
 
-    # pack (pair, event) into one int64 so a plain in-place np.sort groups pairs;
-    # the array is allocated once and filled size by size (no list of chunks)
     sizes, n_groups = np.unique(group_size, return_counts=True)
     wanted = (sizes >= 2) & (sizes <= max_event_size)
     sizes, n_groups = sizes[wanted], n_groups[wanted]
     total = int((n_groups * sizes * (sizes - 1) // 2).sum())
     if total == 0:
         return _empty_edges()
-    packed_ok = n_members * n_members * n_events < PACK_LIMIT
+    # (member_a, member_b, event) as bit fields of one int64, so a plain in-place
+    # np.sort groups pairs with their events in chronological order, and shifts
+    # and masks (not int64 division) take the fields apart again
+    m_bits, e_bits = max(n_members - 1, 1).bit_length(), max(n_events - 1, 1).bit_length()
+    if (1 << (2 * m_bits + e_bits)) < PACK_LIMIT:
+        packed = _pair_events(mem_sorted, ev_sorted, group_start, group_size, sizes, total, m_bits, e_bits)
+        a_codes, b_codes, meetings, strength, last = _reduce_packed(packed, weight, m_bits, e_bits)
+    else:
+        a_codes, b_codes, meetings, strength, last = _pairs_unpacked(
+            mem_sorted, ev_sorted, group_start, group_size, sizes, total, n_members, weight
+        )
+
+    cats = pd.CategoricalDtype(member_ids, ordered=True)
+    code_type = np.int32 if n_members < 2**31 else np.int64
+    return pd.DataFrame(
+        {
+            # codes are in range by construction: skip from_codes' scan of ten million of them
+            "member_a": pd.Categorical.from_codes(a_codes.astype(code_type), dtype=cats, validate=False),
+            "member_b": pd.Categorical.from_codes(b_codes.astype(code_type), dtype=cats, validate=False),
+            "meetings": meetings.astype("int64"),
+            "strength": strength.astype("float64"),
+            "last_met": starts_ns[last],
+        },
+        copy=False,
+    )
+
+
+def _pair_events(
+    mem_sorted: np.ndarray,
+    ev_sorted: np.ndarray,
+    group_start: np.ndarray,
+    group_size: np.ndarray,
+    sizes: np.ndarray,
+    total: int,
+    m_bits: int,
+    e_bits: int,
+) -> np.ndarray:
+    """Every (a, b, event) with a < b at one event, packed as ``a << (m_bits + e_bits) | b << e_bits | event``.
+
+    The array is allocated once and filled size by size (no list of chunks);
+    each (event, member) row's fields are shifted once, not once per pair.
+    """
+    high = (mem_sorted << (m_bits + e_bits)) | ev_sorted
+    low = mem_sorted << e_bits
     packed = np.empty(total, np.int64)
-    ev = None if packed_ok else np.empty(total, np.int64)
+    at = 0
+    for size in sizes:
+        first = group_start[group_size == size]
+        iu, ju = np.triu_indices(int(size), 1)
+        stop = at + len(first) * len(iu)
+        np.bitwise_or(
+            high[(first[:, None] + iu[None, :]).ravel()],
+            low[(first[:, None] + ju[None, :]).ravel()],
+            out=packed[at:stop],
+        )
+        at = stop
+    return packed
+
+
+def _reduce_packed(
+    packed: np.ndarray, weight: np.ndarray, m_bits: int, e_bits: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sort packed (a, b, event) codes in place and reduce them to one row per pair.
+
+    Returns a codes, b codes, meetings, strength (weights summed in event
+    order) and each pair's latest event position (its last, once sorted).
+    """
+    packed.sort()
+    n = len(packed)
+    ev = (packed & ((1 << e_bits) - 1)).astype(np.int32 if e_bits < 31 else np.int64)
+    packed >>= e_bits  # in place: now the pair codes
+    brk = np.empty(n, bool)
+    brk[0] = True
+    np.not_equal(packed[1:], packed[:-1], out=brk[1:])
+    first = np.flatnonzero(brk)
+    del brk
+    pair_first = packed[first]
+    # the pair codes are done with: their buffer takes the weights (one big allocation fewer)
+    strength = np.add.reduceat(np.take(weight, ev, out=packed.view(np.float64)), first)
+    meetings = np.diff(first, append=n)
+    last_at = first + meetings
+    last_at -= 1
+    b_codes = pair_first & ((1 << m_bits) - 1)
+    pair_first >>= m_bits
+    return pair_first, b_codes, meetings, strength, ev[last_at]
+
+
+def _pairs_unpacked(
+    mem_sorted: np.ndarray,
+    ev_sorted: np.ndarray,
+    group_start: np.ndarray,
+    group_size: np.ndarray,
+    sizes: np.ndarray,
+    total: int,
+    n_members: int,
+    weight: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`_reduce_packed`, for id spaces too big to pack: pairs and events apart, one argsort."""
+    pairs = np.empty(total, np.int64)
+    ev = np.empty(total, np.int64)
     at = 0
     for size in sizes:
         first = group_start[group_size == size]
         iu, ju = np.triu_indices(int(size), 1)
         a = mem_sorted[(first[:, None] + iu[None, :]).ravel()]
         b = mem_sorted[(first[:, None] + ju[None, :]).ravel()]
-        ev_here = np.repeat(ev_sorted[first], len(iu))
         stop = at + len(a)
-        if packed_ok:
-            packed[at:stop] = (a * n_members + b) * n_events + ev_here
-        else:
-            packed[at:stop] = a * n_members + b
-            ev[at:stop] = ev_here
+        pairs[at:stop] = a * n_members + b
+        ev[at:stop] = np.repeat(ev_sorted[first], len(iu))
         at = stop
-
-    if packed_ok:
-        packed.sort()
-        pair = packed // n_events
-        packed -= pair * n_events  # in place: now the event positions
-        ev = packed
-    else:
-        order = np.argsort(packed, kind="stable")
-        pair, ev = packed[order], ev[order]
-
+    order = np.argsort(pairs, kind="stable")
+    pair, ev = pairs[order], ev[order]
     first = np.r_[0, np.flatnonzero(pair[1:] != pair[:-1]) + 1]
     meetings = np.diff(np.r_[first, len(pair)])
     strength = np.add.reduceat(weight[ev], first)
-    last_met = starts_ns[np.maximum.reduceat(ev, first)]
-    a_codes, b_codes = pair[first] // n_members, pair[first] % n_members
-
-    cats = pd.CategoricalDtype(member_ids, ordered=True)
-    return pd.DataFrame(
-        {
-            "member_a": pd.Categorical.from_codes(a_codes, dtype=cats),
-            "member_b": pd.Categorical.from_codes(b_codes, dtype=cats),
-            "meetings": meetings.astype("int64"),
-            "strength": strength.astype("float64"),
-            "last_met": last_met,
-        },
-        copy=False,
-    )
+    last = np.maximum.reduceat(ev, first)
+    return pair[first] // n_members, pair[first] % n_members, meetings, strength, last
 
 
 def edge_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:

@@ -232,3 +232,81 @@ def test_huge_id_spaces_fall_back_to_an_argsort(tiny, monkeypatch):
     packed = co_attendance_ties(attendance, events, AS_OF)
     monkeypatch.setattr("dashboard.ties.PACK_LIMIT", 0)
     pd.testing.assert_frame_equal(co_attendance_ties(attendance, events, AS_OF), packed)
+
+
+# --- the packed fast path against a plain reference ------------------------------
+
+
+def _random_community(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Random events (some in the future, some undated) and attendance with no-shows, repeats, NaN ids."""
+    rng = np.random.default_rng(seed)
+    n_events, n_members = int(rng.integers(1, 30)), int(rng.integers(1, 40))
+    starts = pd.Timestamp("2023-06-01") + pd.to_timedelta(rng.integers(0, 450, n_events), unit="D")
+    starts = starts.where(rng.random(n_events) > 0.1)  # a few without a date
+    events = pd.DataFrame({"event_id": [f"e{i}" for i in range(n_events)], "starts_at": starts})
+    n_rows = int(rng.integers(0, 250))
+    member = [f"m{i:02d}" for i in rng.integers(0, n_members, n_rows)]
+    attendance = pd.DataFrame(
+        {
+            "member_id": pd.Series(member, dtype="str").where(rng.random(n_rows) > 0.03),
+            "event_id": [f"e{i}" for i in rng.integers(0, n_events + 2, n_rows)],  # some unknown events
+            "status": rng.choice(["attended", "attended", "attended", "no_show"], n_rows),
+        }
+    )
+    return attendance, events
+
+
+def _reference_ties(
+    attendance: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp, max_size: int
+) -> dict[tuple[str, str], tuple[int, float, pd.Timestamp]]:
+    """Pairs by brute force: every attended event's members, pair by pair, in chronological order."""
+    held = events[events["starts_at"].notna() & (events["starts_at"] < as_of.normalize() + pd.Timedelta(days=1))]
+    out: dict[tuple[str, str], tuple[int, float, pd.Timestamp]] = {}
+    for event_id, start in held.sort_values("starts_at", kind="stable").itertuples(index=False):
+        rows = attendance[(attendance["event_id"] == event_id) & (attendance["status"] == "attended")]
+        people = sorted(set(rows["member_id"].dropna()))
+        if len(people) > max_size:
+            continue
+        days = (as_of.normalize() - start.normalize()).days
+        weight = 0.9 ** (max(days, 0) / MONTH_DAYS)
+        for pair in combinations(people, 2):
+            meetings, strength, _ = out.get(pair, (0, 0.0, None))
+            out[pair] = (meetings + 1, strength + weight, start)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_matches_brute_force_on_random_communities(seed):
+    attendance, events = _random_community(seed)
+    as_of = pd.Timestamp("2024-03-01 12:00")
+    max_size = 6
+    edges = co_attendance_ties(attendance, events, as_of, max_event_size=max_size)
+    expected = _reference_ties(attendance, events, as_of, max_size)
+    got = {
+        (str(r.member_a), str(r.member_b)): (int(r.meetings), float(r.strength), r.last_met)
+        for r in edges.itertuples()
+    }
+    assert set(got) == set(expected)
+    for pair, (meetings, strength, last_met) in expected.items():
+        assert got[pair] == (meetings, pytest.approx(strength, rel=1e-12), last_met)
+    assert list(zip(edges["member_a"].astype(str), edges["member_b"].astype(str))) == sorted(expected)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_packed_and_unpacked_paths_agree_on_random_communities(seed, monkeypatch):
+    attendance, events = _random_community(seed)
+    packed = co_attendance_ties(attendance, events, AS_OF, max_event_size=6)
+    monkeypatch.setattr("dashboard.ties.PACK_LIMIT", 0)
+    pd.testing.assert_frame_equal(co_attendance_ties(attendance, events, AS_OF, max_event_size=6), packed)
+
+
+def test_object_and_integer_ids_give_the_same_ties_as_strings():
+    attendance, events = _random_community(7)
+    attendance = attendance.dropna(subset=["member_id"])
+    as_str = co_attendance_ties(attendance, events, AS_OF)
+    as_object = co_attendance_ties(attendance.astype({"member_id": object}), events, AS_OF)
+    pd.testing.assert_frame_equal(as_object, as_str)
+    numbered = attendance.assign(member_id=attendance["member_id"].str[1:].astype(int))
+    as_int = co_attendance_ties(numbered, events.astype({"event_id": object}), AS_OF)
+    pd.testing.assert_frame_equal(as_int[["meetings", "strength", "last_met"]], as_str[["meetings", "strength", "last_met"]])
+    assert list(as_int["member_a"].astype(str)) == [s.lstrip("m0") or "0" for s in as_str["member_a"].astype(str)]
