@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from dateutil import parser as du_parser
 
 DAY_FIRST = "day-first"
@@ -47,29 +49,60 @@ class DateReport:
     note: str
 
 
-def _assemble(parts: pd.DataFrame, day: str, month: str) -> pd.Series:
-    year = pd.to_numeric(parts["y"], errors="coerce")
-    year = year.where(year >= 100, year + 2000)
-    hour = pd.to_numeric(parts.get("H"), errors="coerce").fillna(0)
-    if "ampm" in parts:
-        pm = parts["ampm"].fillna("").str.lower().eq("pm")
-        am = parts["ampm"].fillna("").str.lower().eq("am")
-        hour = hour.where(~(pm & (hour < 12)), hour + 12).where(~(am & (hour == 12)), 0)
-    frame = pd.DataFrame(
-        {
-            "year": year,
-            "month": pd.to_numeric(parts[month], errors="coerce"),
-            "day": pd.to_numeric(parts[day], errors="coerce"),
-            "hour": hour,
-            "minute": pd.to_numeric(parts.get("M"), errors="coerce").fillna(0),
-            "second": pd.to_numeric(parts.get("S"), errors="coerce").fillna(0),
-        }
+def _arrow(text: pd.Series) -> pa.Array:
+    return pa.array(text.array, type=pa.string(), from_pandas=True)
+
+
+def _match(text: pd.Series, pattern: str) -> pd.Series:
+    """``text.str.match(pattern)`` in pyarrow's RE2, several times faster on a big column
+    (the patterns here are anchored and the text is stripped, so both engines agree)."""
+    hit = pc.match_substring_regex(_arrow(text), pattern).fill_null(False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
+
+
+def _extract(text: pd.Series, pattern: str) -> pd.DataFrame:
+    """``text.str.extract(pattern)`` for a pattern every value matches (groups that took
+    part in no match come back empty)."""
+    parts = pc.extract_regex(_arrow(text), pattern)
+    return pd.DataFrame(
+        {f.name: parts.field(i).to_numpy(zero_copy_only=False) for i, f in enumerate(parts.type)}, index=text.index
     )
-    ok = frame.notna().all(axis=1)
-    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+
+
+def _number(values: pd.Series | None, index: pd.Index, default: float = np.nan) -> np.ndarray:
+    if values is None:
+        return np.full(len(index), default)
+    return pd.to_numeric(values.replace("", None), errors="coerce").fillna(default).to_numpy(dtype="float64")
+
+
+def _assemble(parts: pd.DataFrame, day: str, month: str) -> pd.Series:
+    """Date-times from extracted fields, NaT where they make no date (31 February, month
+    13, a year outside what datetime64[ns] holds): ``pd.to_datetime`` on a frame of the
+    fields gives the same, more slowly (tests compare the two)."""
+    index = parts.index
+    year = _number(parts["y"], index)
+    year = np.where(year >= 100, year, year + 2000)
+    hour = _number(parts.get("H"), index, 0.0)
+    if "ampm" in parts:
+        ampm = parts["ampm"].fillna("").str.lower().to_numpy(dtype=object)
+        hour = np.where((ampm == "pm") & (hour < 12), hour + 12, hour)
+        hour = np.where((ampm == "am") & (hour == 12), 0, hour)
+    mon, dd = _number(parts[month], index), _number(parts[day], index)
+    minute, second = _number(parts.get("M"), index, 0.0), _number(parts.get("S"), index, 0.0)
+    fields = np.stack([year, mon, dd, hour, minute, second])
+    ok = np.isfinite(fields).all(axis=0)
+    ok &= (mon >= 1) & (mon <= 12) & (dd >= 1)  # times are added on, as pandas does: 24:00 is midnight next day
+    ok &= (year >= 1678) & (year <= 2261)
+    out = np.full(len(index), np.datetime64("NaT"), dtype="datetime64[ns]")
     if ok.any():
-        out[ok] = pd.to_datetime(frame[ok], errors="coerce")
-    return out
+        y, m = year[ok].astype(np.int64), mon[ok].astype(np.int64)
+        first = ((y - 1970) * 12 + m - 1).astype("datetime64[M]")
+        length = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
+        fits = dd[ok] <= length
+        seconds = ((dd[ok] - 1) * 86400 + hour[ok] * 3600 + minute[ok] * 60 + second[ok]).astype(np.int64)
+        when = first.astype("datetime64[ns]") + seconds.astype("timedelta64[s]")
+        out[np.flatnonzero(ok)[fits]] = when[fits]
+    return pd.Series(out, index=index, dtype="datetime64[ns]")
 
 
 def _parse_text(values: pd.Series, dayfirst: bool) -> pd.Series:
@@ -113,32 +146,32 @@ def _parse_distinct(text: pd.Series, order: str, country: str) -> tuple[pd.Serie
     if not filled.any():
         return out, DateReport("none", False, 0, (), "No dates in this column.")
 
-    iso = text.str.match(_YEAR_FIRST)
+    iso = _match(text, _YEAR_FIRST)
     if iso.any():
         # pandas' ISO parser is vectorised; the regex above already vouched for the shape
         unified = text[iso].str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
         fast = pd.to_datetime(unified, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
         slow = fast.isna()
         if slow.any():  # odd shapes (single-digit months, time zone names): field by field
-            fast[slow] = _assemble(text[iso][slow].str.extract(_YEAR_FIRST), "d", "m")
+            fast[slow] = _assemble(_extract(text[iso][slow], _YEAR_FIRST), "d", "m")
         out[iso] = fast.astype("datetime64[ns]")
 
-    serial = text.str.match(_SERIAL) & ~iso
+    serial = _match(text, _SERIAL) & ~iso
     if serial.any():
         days = pd.to_numeric(text[serial], errors="coerce")
         plausible = days.between(20000, 80000)  # 1954..2119: anything else is not a date
         conv = pd.to_datetime(days[plausible], unit="D", origin="1899-12-30").dt.round("s")
         out[conv.index] = conv
 
-    year_only = text.str.match(_YEAR)
+    year_only = _match(text, _YEAR)
     if year_only.any():
         out[year_only] = pd.to_datetime(text[year_only].str.strip() + "-01-01")
 
-    numeric = text.str.match(_NUMERIC) & ~iso & ~serial
+    numeric = _match(text, _NUMERIC) & ~iso & ~serial
     day_evidence = month_evidence = 0
     chosen = order
     if numeric.any():
-        parts = text[numeric].str.extract(_NUMERIC)
+        parts = _extract(text[numeric], _NUMERIC)
         a = pd.to_numeric(parts["a"], errors="coerce")
         b = pd.to_numeric(parts["b"], errors="coerce")
         day_evidence = int(((a > 12) & (b <= 12)).sum())
