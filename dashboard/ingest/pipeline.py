@@ -25,6 +25,7 @@ from dashboard.ingest.mapping import (
 )
 from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
 from dashboard.ingest.status import classify_status, is_tick, looks_like_grid_column
+from dashboard.ingest.strings import fold, per_distinct, row_codes
 from dashboard.model import (
     ATTENDANCE_COLUMNS,
     EVENT_COLUMNS,
@@ -36,6 +37,7 @@ from dashboard.model import (
 KINDS = ("members", "events", "attendance")
 _STATUS_RANK = {"attended": 3, "no_show": 2, "registered": 1, "cancelled": 0}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_INTEREST_SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+and\s+")
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,11 @@ def _column_of(matches: list[ColumnMatch], fieldname: str) -> str:
     return next((m.column for m in matches if m.field == fieldname), fieldname)
 
 
+def _interests(text: str) -> tuple[str, ...]:
+    """ "Art, hiking and board games" -> ("art", "hiking", "board games") """
+    return tuple(dict.fromkeys(x.strip() for x in _INTEREST_SEPARATORS.split(text.casefold()) if x.strip()))
+
+
 def _normalise_role(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str).str.casefold()
     role = pd.Series("member", index=values.index, dtype="object")
@@ -187,8 +194,8 @@ def _canonical_members(
     out = pd.DataFrame(index=idx)
     out["member_id"] = mapped.get("member_id", _blank(n, idx))
     out["name"] = mapped.get("name", _blank(n, idx))
-    email = mapped.get("email", _blank(n, idx)).str.strip().str.casefold()
-    invalid = (email != "") & ~email.str.match(_EMAIL)
+    email = fold(mapped.get("email", _blank(n, idx)))
+    invalid = (email != "") & ~per_distinct(email, lambda e: bool(_EMAIL.match(e))).astype(bool)
     if invalid.any():
         problems.add_many(upload.name, mapped[invalid], _column_of(matches, "email"), email[invalid],
                           "not an email address: kept the person, left the email empty")
@@ -203,9 +210,7 @@ def _canonical_members(
         if rep is not None:
             dates[f] = rep
     out["interests"] = (
-        mapped["interests"].str.casefold().str.split(r"\s*[,;/]\s*|\s+and\s+", regex=True)
-        .map(lambda xs: tuple(dict.fromkeys(x.strip() for x in xs if x.strip())))
-        if "interests" in mapped
+        per_distinct(mapped["interests"], _interests) if "interests" in mapped
         else pd.Series([()] * n, index=idx, dtype="object")
     )
     out["role"] = _normalise_role(mapped["role"]) if "role" in mapped else _blank(n, idx, "member")
@@ -271,7 +276,7 @@ def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: _Pr
         merged["role"] = merged["role"].replace("", "member")
         ordered = pd.concat([ordered[~dup], merged[ordered.columns]], ignore_index=True)
     # a name alone never merges two people: say so, let the organiser decide
-    names = ordered["name"].str.casefold().str.strip()
+    names = fold(ordered["name"])
     same_name = (names != "") & names.duplicated(keep=False)
     if same_name.any():
         alike = ordered[same_name].sort_values(ROW_COLUMN, kind="stable")
@@ -377,7 +382,7 @@ def _canonical_attendance(
         raw_status = mapped.get("status", _blank(len(mapped), mapped.index))
         status = classify_status(raw_status)
         if "checked_in" in mapped:
-            checked = mapped["checked_in"].str.strip().str.casefold()
+            checked = fold(mapped["checked_in"])
             truthy = (checked != "") & ~checked.isin({"no", "n", "false", "0", "-"})
             status = status.where(~truthy, "attended")
         unknown = status.isna() & (raw_status != "")
@@ -394,7 +399,7 @@ def _canonical_attendance(
     for f in ("event_id", "event_title", "member_id", "email", "name"):
         if f not in long:
             long[f] = ""
-    long["email"] = long["email"].str.strip().str.casefold()
+    long["email"] = fold(long["email"])
     report = SourceReport("attendance", upload.name, tuple(columns), tuple(matches), dates,
                           len(mapped), 0, tuple(notes))
     return long, report, has_checkin
@@ -407,8 +412,29 @@ def _norm_title(s: pd.Series) -> pd.Series:
     return pd.Series(norm.to_numpy(dtype=object)[codes] if len(norm) else [], index=s.index, dtype=object)
 
 
+_EVENT_KEY = ("event_id", "event_title", "event_date")
+_PERSON_KEY = ("member_id", "email", "name")
+
+
 def _link_events(long: pd.DataFrame, events: pd.DataFrame | None, filename: str, problems: _Problems) -> tuple[pd.Series, pd.DataFrame]:
-    """Event id for each attendance row ("" when unknown) and the events frame (built if absent)."""
+    """Event id for each attendance row ("" when unknown) and the events frame (built if absent).
+
+    Rows are matched once per distinct (event id, title, date): an export repeats each
+    event once per ticket.
+    """
+    codes, firsts = row_codes(long, [c for c in _EVENT_KEY if c in long])
+    distinct_ids, events = _event_ids(long.iloc[firsts], events)
+    event_id = pd.Series(distinct_ids.to_numpy(dtype=object)[codes], index=long.index, dtype=object)
+    unknown = event_id == ""
+    if unknown.any():
+        shown = long.loc[unknown, "event_id"].where(long.loc[unknown, "event_id"] != "", long.loc[unknown, "event_title"])
+        problems.add_many(filename, long[unknown], "event", shown,
+                          "event not found in the events file: row not counted (check the event id or name)")
+    return event_id, events
+
+
+def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Series, pd.DataFrame]:
+    """``_link_events`` for rows that each name a different event."""
     if events is None:
         key_title = _norm_title(long["event_title"])
         date = long["event_date"].dt.strftime("%Y-%m-%d").fillna("") if "event_date" in long else ""
@@ -442,29 +468,43 @@ def _link_events(long: pd.DataFrame, events: pd.DataFrame | None, filename: str,
     by_header_id = rest["event_title"].where(_member_of(rest["event_title"], events["event_id"]), "")
     event_id = by_id.copy()
     event_id[need] = by_title.where(by_title != "", by_header_id).to_numpy(dtype=object)
-    unknown = event_id == ""
-    if unknown.any():
-        shown = long.loc[unknown, "event_id"].where(long.loc[unknown, "event_id"] != "", long.loc[unknown, "event_title"])
-        problems.add_many(filename, long[unknown], "event", shown,
-                          "event not found in the events file: row not counted (check the event id or name)")
     return event_id, events
 
 
 def _link_members(
     long: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems, has_members_file: bool
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """Member id for each attendance row ("" when unlinkable) and members found only in attendance."""
+    """Member id for each attendance row ("" when unlinkable) and members found only in attendance.
+
+    Rows are linked once per distinct (id, email, name): an export repeats each person
+    once per event.
+    """
+    codes, firsts = row_codes(long, _PERSON_KEY)
+    distinct_ids, added = _member_ids(long.iloc[firsts], members, filename, problems, has_members_file)
+    member_id = pd.Series(distinct_ids.to_numpy(dtype=object)[codes], index=long.index, dtype=object)
+    unlinked = member_id == ""
+    if unlinked.any():
+        shown = long.loc[unlinked, "name"].where(long.loc[unlinked, "name"] != "", long.loc[unlinked, "member_id"])
+        problems.add_many(filename, long[unlinked], "name", shown,
+                          "no email or id, and the name matches no single member: row not counted")
+    return member_id, added
+
+
+def _member_ids(
+    long: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems, has_members_file: bool
+) -> tuple[pd.Series, pd.DataFrame]:
+    """``_link_members`` for rows that each name a different person (in order of first appearance)."""
     by_id = long["member_id"].where(_member_of(long["member_id"], members["member_id"]), "")
     email_to_id = dict(zip(members.loc[members["email"] != "", "email"], members.loc[members["email"] != "", "member_id"], strict=True))
     by_email = long["email"].map(email_to_id).astype("object").fillna("")
     member_id = by_id.where(by_id != "", by_email).astype(object)
     # a unique exact name links only rows with no email (names are never enough to merge people)
-    names = members["name"].str.casefold().str.strip()
+    names = fold(members["name"])
     unique_names = names[(names != "") & ~names.duplicated(keep=False)]
     name_to_id = dict(zip(unique_names, members.loc[unique_names.index, "member_id"], strict=True))
     att_names = pd.Series("", index=long.index, dtype=object)
     nameless = (member_id == "") & (long["email"] == "")
-    att_names[nameless] = long.loc[nameless, "name"].str.casefold().str.strip().to_numpy(dtype=object)
+    att_names[nameless] = fold(long.loc[nameless, "name"]).to_numpy(dtype=object)
     member_id[nameless] = att_names[nameless].map(name_to_id).astype("object").fillna("").to_numpy(dtype=object)
 
     # people who appear only in attendance are members too (by email; by name only without a members file)
@@ -486,11 +526,6 @@ def _link_members(
     if has_members_file and not added.empty:
         problems.add_many(filename, first, "email", first["email"].where(first["email"] != "", first["name"]),
                           "not in the members file: added as a member from this attendance export")
-    unlinked = member_id == ""
-    if unlinked.any():
-        shown = long.loc[unlinked, "name"].where(long.loc[unlinked, "name"] != "", long.loc[unlinked, "member_id"])
-        problems.add_many(filename, long[unlinked], "name", shown,
-                          "no email or id, and the name matches no single member: row not counted")
     return member_id, added
 
 

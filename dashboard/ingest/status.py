@@ -6,6 +6,8 @@ import re
 
 import pandas as pd
 
+from dashboard.ingest.strings import per_distinct
+
 _WORDS: dict[str, tuple[str, ...]] = {
     "attended": (
         "checked in", "check in", "attended", "present", "came", "showed", "showed up",
@@ -32,21 +34,23 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", str(text).casefold()).strip()
 
 
+_PHRASES = sorted(_LOOKUP, key=len, reverse=True)
+
+
+def _classify(raw: str) -> str | None:
+    n = _norm(raw)
+    status = _LOOKUP.get(n)
+    if status is None and n:
+        # "Checked In (Door)", "Attending - Free ticket": first known phrase wins
+        for phrase in _PHRASES:
+            if re.search(rf"\b{re.escape(phrase)}\b", n):
+                return _LOOKUP[phrase]
+    return status
+
+
 def classify_status(values: pd.Series) -> pd.Series:
-    """Map raw status text to attended | no_show | cancelled | registered, or NA when unknown."""
-    uniques = pd.Series(values.fillna("").astype(str).unique())
-    mapping = {}
-    for raw in uniques:
-        n = _norm(raw)
-        status = _LOOKUP.get(n)
-        if status is None and n:
-            # "Checked In (Door)", "Attending - Free ticket": first known phrase wins
-            for phrase in sorted(_LOOKUP, key=len, reverse=True):
-                if re.search(rf"\b{re.escape(phrase)}\b", n):
-                    status = _LOOKUP[phrase]
-                    break
-        mapping[raw] = status
-    return values.fillna("").astype(str).map(mapping).astype("object")
+    """Map raw status text to attended | no_show | cancelled | registered, or None when unknown."""
+    return per_distinct(values, _classify)
 
 
 def is_tick(values: pd.Series) -> pd.Series:
