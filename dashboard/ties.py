@@ -160,8 +160,12 @@ def co_attendance_ties(
     # and masks (not int64 division) take the fields apart again
     m_bits, e_bits = max(n_members - 1, 1).bit_length(), max(n_events - 1, 1).bit_length()
     if (1 << (2 * m_bits + e_bits)) < PACK_LIMIT:
-        packed = _pair_events(mem_sorted, ev_sorted, group_start, group_size, sizes, total, m_bits, e_bits)
-        a_codes, b_codes, meetings, strength, last = _reduce_packed(packed, weight, m_bits, e_bits)
+        a_codes, b_codes, meetings, strength, last = _reduce_packed(
+            _pair_events(mem_sorted, ev_sorted, group_start, group_size, sizes, total, m_bits, e_bits),
+            weight,
+            m_bits,
+            e_bits,
+        )
     else:
         a_codes, b_codes, meetings, strength, last = _pairs_unpacked(
             mem_sorted, ev_sorted, group_start, group_size, sizes, total, n_members, weight
@@ -232,14 +236,19 @@ def _reduce_packed(
     first = np.flatnonzero(brk)
     del brk
     pair_first = packed[first]
-    # the pair codes are done with: their buffer takes the weights (one big allocation fewer)
+    # the pair codes are done with: their buffer takes the weights. Fresh memory is
+    # slow to touch the first time, so big temporaries are reused where they can be
     strength = np.add.reduceat(np.take(weight, ev, out=packed.view(np.float64)), first)
+    del packed
     meetings = np.diff(first, append=n)
-    last_at = first + meetings
+    last_at = first  # in place: each pair's last row
+    last_at += meetings
     last_at -= 1
+    last = ev[last_at]
+    del ev, first, last_at
     b_codes = pair_first & ((1 << m_bits) - 1)
     pair_first >>= m_bits
-    return pair_first, b_codes, meetings, strength, ev[last_at]
+    return pair_first, b_codes, meetings, strength, last
 
 
 def _pairs_unpacked(
@@ -358,3 +367,21 @@ def member_tie_stats(
         },
         index=index,
     )
+
+
+def ties_among(edges: pd.DataFrame, member_ids: Iterable[str]) -> pd.Series:
+    """Per member: how many of their ties are with others in ``member_ids``.
+
+    The same numbers as ``member_tie_stats(edges, member_ids,
+    regulars=member_ids)["regulars_known"]`` (indexed alike), without the other
+    statistics' passes over every tie.
+    """
+    index = _id_index(member_ids).unique().rename("member_id")
+    n = len(index)
+    a, b, ids = edge_codes(edges)
+    slot = index.get_indexer(ids)
+    slot[slot < 0] = n
+    sa, sb = slot[a], slot[b]
+    both = (sa < n) & (sb < n)
+    counts = np.bincount(sa[both], minlength=n + 1) + np.bincount(sb[both], minlength=n + 1)
+    return pd.Series(counts[:n].astype("int64"), index=index, name="regulars_known")

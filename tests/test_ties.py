@@ -16,6 +16,7 @@ from dashboard.ties import (
     co_attendance_ties,
     member_tie_stats,
     oversized_events,
+    ties_among,
 )
 
 AS_OF = pd.Timestamp("2024-06-30")
@@ -310,3 +311,15 @@ def test_object_and_integer_ids_give_the_same_ties_as_strings():
     as_int = co_attendance_ties(numbered, events.astype({"event_id": object}), AS_OF)
     pd.testing.assert_frame_equal(as_int[["meetings", "strength", "last_met"]], as_str[["meetings", "strength", "last_met"]])
     assert list(as_int["member_a"].astype(str)) == [s.lstrip("m0") or "0" for s in as_str["member_a"].astype(str)]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_ties_among_matches_regulars_known(seed):
+    attendance, events = _random_community(seed)
+    computed = co_attendance_ties(attendance, events, AS_OF)
+    plain = computed.astype({"member_a": str, "member_b": str})
+    rng = np.random.default_rng(seed)
+    ids = [f"m{i:02d}" for i in rng.permutation(45)[: int(rng.integers(0, 45))]]
+    for edges in (computed, plain):
+        expected = member_tie_stats(edges, ids, regulars=ids)["regulars_known"]
+        pd.testing.assert_series_equal(ties_among(edges, ids), expected)
