@@ -64,7 +64,7 @@ from scipy.spatial import cKDTree
 
 from dashboard.distance import EARTH_RADIUS_KM, haversine_km
 from dashboard.settings import Settings
-from dashboard.ties import edge_codes, member_tie_stats
+from dashboard.ties import edge_codes, ties_among
 
 AT_RISK_TIERS: tuple[str, ...] = ("medium", "high")
 REGULAR_SEGMENTS: tuple[str, ...] = ("active", "core")
@@ -236,11 +236,25 @@ def _min_cost_matching(
     slots plus a private "stay out" column per row, but solved one connected
     group of rows and slots at a time (small groups packed together): LAPJVsp
     does work in proportion to rows x columns of whatever it is given, so a
-    community of separate towns costs far less this way. Returns the matched
-    (row, slot) pairs; rows that stay out are left out.
+    community of separate towns costs far less this way. A group's answer does
+    not depend on what it is packed with: LAPJVsp visits rows in order and only
+    ever reaches the columns of the row's own group, and the packing keeps the
+    order of rows and of columns within each group. Returns the matched (row,
+    slot) pairs; rows that stay out are left out.
     """
+    row, slot = np.asarray(row, np.int64), np.asarray(slot, np.int64)
+    weight = np.asarray(weight, np.float64)
+    key = row * max(n_slots, 1) + slot
+    if len(key) > 1 and not (key[1:] > key[:-1]).all():
+        order = np.argsort(key, kind="stable")
+        row, slot, weight = row[order], slot[order], weight[order]
+    degree = np.bincount(row, minlength=n_rows)
+    row_ptr = np.r_[0, np.cumsum(degree)]
     # connected groups over rows and slots (a row's private column never links two groups)
-    links = csr_matrix((np.ones(len(row), np.int8), (row, n_rows + slot)), shape=(n_rows + n_slots,) * 2)
+    links = csr_matrix(
+        (np.ones(len(row), np.int8), n_rows + slot, np.r_[row_ptr, np.full(n_slots, len(row))]),
+        shape=(n_rows + n_slots,) * 2,
+    )
     _, label = connected_components(links, directed=False)
     row_group, slot_group = label[:n_rows], label[n_rows:]
     rows_in = np.bincount(row_group, minlength=len(label))
@@ -267,25 +281,37 @@ def _min_cost_matching(
     row_local[row_order] = np.arange(n_rows) - row_first[row_batch[row_order]]
     slot_local = np.empty(n_slots, np.int64)
     slot_local[slot_order] = np.arange(n_slots) - slot_first[slot_batch[slot_order]]
-    edge_order = np.argsort(row_batch[row], kind="stable")
-    edge_first = np.searchsorted(row_batch[row][edge_order], np.arange(n_batches + 1))
+    slots_per_batch = np.diff(slot_first)
+
+    # every batch's CSR rows laid end to end, rows in batch order: each row's
+    # edges (ascending slot, as a canonical CSR has them), then its private column
+    ordered_degree = degree[row_order] + 1
+    ptr = np.r_[0, np.cumsum(ordered_degree)]
+    at_of_row = np.empty(n_rows, np.int64)
+    at_of_row[row_order] = ptr[:-1]
+    nnz = int(ptr[-1])
+    data, indices = np.empty(nnz, np.float64), np.empty(nnz, np.int32)
+    edge_at = at_of_row[row] + np.arange(len(row)) - row_ptr[row]
+    data[edge_at] = weight
+    indices[edge_at] = slot_local[slot]
+    stay_at = at_of_row + degree
+    data[stay_at] = np.asarray(stay, np.float64)
+    indices[stay_at] = slots_per_batch[row_batch] + row_local
+
     got_r, got_s = [], []
     for b in range(n_batches):
-        e = edge_order[edge_first[b]:edge_first[b + 1]]
-        rows_b = row_order[row_first[b]:row_first[b + 1]]
-        slots_b = slot_order[slot_first[b]:slot_first[b + 1]]
-        nr, ns = len(rows_b), len(slots_b)
+        lo, hi = int(row_first[b]), int(row_first[b + 1])
+        nr, ns = hi - lo, int(slots_per_batch[b])
         if not nr:
             continue
+        start, stop = int(ptr[lo]), int(ptr[hi])
         graph = csr_matrix(
-            (np.r_[weight[e], stay[rows_b]], (np.r_[row_local[row[e]], np.arange(nr)],
-                                               np.r_[slot_local[slot[e]], ns + np.arange(nr)])),
-            shape=(nr, ns + nr),
+            (data[start:stop], indices[start:stop], ptr[lo:hi + 1] - start), shape=(nr, ns + nr)
         )
         r_loc, c_loc = min_weight_full_bipartite_matching(graph)
         real = c_loc < ns
-        got_r.append(rows_b[r_loc[real]])
-        got_s.append(slots_b[c_loc[real]])
+        got_r.append(row_order[lo:hi][r_loc[real]])
+        got_s.append(slot_order[slot_first[b]:slot_first[b + 1]][c_loc[real]])
     if not got_r:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(got_r), np.concatenate(got_s)
@@ -336,20 +362,14 @@ def assign_rounds(
         copies = np.minimum(remaining[col_ids], n)
         copy_start = np.cumsum(copies) - copies
         n_slots = int(copies.sum())
-        edge_copies = copies[c_local]
-        data, ii, jj = [w], [r_local], [copy_start[c_local]]
-        for k in range(1, int(copies.max())):
-            more = edge_copies > k
-            data.append(w[more])
-            ii.append(r_local[more])
-            jj.append(copy_start[c_local[more]] + k)
+        # each edge once per copy of its column, in (row, slot) order: edges come sorted
+        # by (row, col) and a column's copies are consecutive slots
+        owner, slots = _ragged(copy_start[c_local], copies[c_local])
         # a private "no buddy this round" column per row: dearer than any set of
         # real costs, and dearer still for priority rows
         base = 8.0 * (n + 1) * max(MAX_PAIR_COST, float(w.max()))
         stay = base * np.where(prio[row_ids] > 0, 1.5, 1.0)
-        got_rows, got_slots = _min_cost_matching(
-            n, n_slots, np.concatenate(ii), np.concatenate(jj), np.concatenate(data), stay
-        )
+        got_rows, got_slots = _min_cost_matching(n, n_slots, r_local[owner], slots, w[owner], stay)
         slot_col = np.repeat(np.arange(len(col_ids)), copies)[got_slots]
         pos = edge[np.searchsorted(key[edge], row_ids[got_rows] * n_cols + col_ids[slot_col])]
         used[pos] = True
@@ -649,8 +669,7 @@ def suggest_buddies(
     at, reg = m[at_mask].reset_index(drop=True), m[reg_mask].reset_index(drop=True)
     at_ids, reg_ids = pd.Index(at["member_id"]), pd.Index(reg["member_id"])
 
-    stats = member_tie_stats(edges, reg_ids, regulars=reg_ids)
-    knows = stats["regulars_known"].to_numpy(np.float64)
+    knows = ties_among(edges, reg_ids).to_numpy(np.float64)
     quality = 0.5 * np.clip(reg["engagement_score"].to_numpy(), 0, 100) / 100 + 0.5 * knows / (knows + KNOWS_HALF)
 
     site_codes, sites = _sites(pd.concat([at, reg], ignore_index=True))

@@ -745,3 +745,36 @@ def test_decision_counts_and_at_risk_count(town):
 )
 def test_buddy_reason_in_plain_words(args, expected):
     assert buddy_reason(*args) == expected
+
+
+# --- grouped matching against one whole solve ------------------------------------------
+
+
+def _one_solve(n_rows: int, n_slots: int, row, slot, weight, stay) -> set[tuple[int, int]]:
+    """The plain reference: one LAPJVsp call over every slot plus a private column per row."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    graph = csr_matrix(
+        (np.r_[weight, stay], (np.r_[row, np.arange(n_rows)], np.r_[slot, n_slots + np.arange(n_rows)])),
+        shape=(n_rows, n_slots + n_rows),
+    )
+    r, c = min_weight_full_bipartite_matching(graph)
+    return {(int(i), int(j)) for i, j in zip(r, c) if j < n_slots}
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("batch_work", [1, 40, 10**9])
+def test_grouped_matching_gives_exactly_the_pairs_of_one_whole_solve(seed, batch_work, monkeypatch):
+    """Not just an optimum: the very same pairs, ties between equal costs included, however groups are packed."""
+    monkeypatch.setattr(intro, "MATCHING_BATCH_WORK", batch_work)
+    rng = np.random.default_rng(seed)
+    n_rows, n_slots = int(rng.integers(1, 25)), int(rng.integers(1, 25))
+    dense = rng.random((n_rows, n_slots)) < rng.uniform(0.05, 0.4)
+    row, slot = np.nonzero(dense)
+    shuffle = rng.permutation(len(row))  # any edge order: the function sorts what it needs
+    row, slot = row[shuffle], slot[shuffle]
+    weight = rng.integers(1, 4, len(row)).astype(float)  # few distinct costs: many equal-cost choices
+    stay = 100.0 * np.where(rng.random(n_rows) < 0.5, 1.5, 1.0)
+    got_r, got_s = intro._min_cost_matching(n_rows, n_slots, row, slot, weight, stay)
+    assert set(zip(got_r.tolist(), got_s.tolist())) == _one_solve(n_rows, n_slots, row, slot, weight, stay)
