@@ -210,6 +210,11 @@ def buddy_reason(
     regulars_known: int,
 ) -> str:
     """Why this buddy, in plain words."""
+    return f"{_where(city, buddy_city, distance_km, shared)}; {_who(buddy_name, events_attended, regulars_known)}"
+
+
+def _where(city: str, buddy_city: str, distance_km: float, shared: list[str]) -> str:
+    """The first half of a reason: where the two are and what they share."""
     if city == buddy_city:
         where = f"both in {city}"
     elif np.isfinite(distance_km):
@@ -218,10 +223,15 @@ def buddy_reason(
         where = f"{city} and {buddy_city}"
     if shared:
         where += f", both into {_join_words(shared)}"
+    return where
+
+
+def _who(buddy_name: str, events_attended: int, regulars_known: int) -> str:
+    """The second half of a reason: who the buddy is."""
     who = f"{_first_name(buddy_name)} has been to {_plural(events_attended, 'event')}"
     if regulars_known > 0:
         who += f" and knows {_plural(regulars_known, 'regular')}"
-    return f"{where}; {who}"
+    return who
 
 
 # --- assignment ----------------------------------------------------------------
@@ -626,10 +636,12 @@ def _candidates(
 
 def _strong_pairs(edges: pd.DataFrame, at_ids: pd.Index, reg_ids: pd.Index) -> np.ndarray:
     """Sorted keys (at-risk row * len(reg_ids) + regular row) of pairs who already met 2+ times."""
-    strong = edges.loc[edges["meetings"].to_numpy() >= STRONG_TIE_MEETINGS]
-    if strong.empty:
+    strong = edges["meetings"].to_numpy() >= STRONG_TIE_MEETINGS
+    if not strong.any():
         return np.zeros(0, np.int64)
-    a, b, ids = edge_codes(strong)
+    # codes of all the edges (free for categoricals), not of a copied frame of the strong ones
+    a, b, ids = edge_codes(edges)
+    a, b = a[strong], b[strong]
     at_of, reg_of = at_ids.get_indexer(ids), reg_ids.get_indexer(ids)
     keys = []
     for x, y in ((a, b), (b, a)):
@@ -682,8 +694,13 @@ def suggest_buddies(
     # never yourself, never someone you already know well
     strong = _strong_pairs(edges, at_ids, reg_ids)
     key = p * len(reg) + r
-    known_well = np.isin(key, strong) if len(strong) else np.zeros(len(key), bool)
-    keep = ~known_well & (at["member_id"].to_numpy(object)[p] != reg["member_id"].to_numpy(object)[r])
+    if len(strong):  # strong is sorted
+        known_well = strong[np.minimum(np.searchsorted(strong, key), len(strong) - 1)] == key
+    else:
+        known_well = np.zeros(len(key), bool)
+    # one id code for both sides, so "not yourself" compares integers, not strings
+    id_code = pd.factorize(np.concatenate([at["member_id"].to_numpy(object), reg["member_id"].to_numpy(object)]))[0]
+    keep = ~known_well & (id_code[: len(at)][p] != id_code[len(at) :][r])
     p, r, d = p[keep], r[keep], d[keep]
 
     vocab = pd.Index(sorted({i for x in at["interests"] for i in x} | {i for x in reg["interests"] for i in x}))
@@ -697,7 +714,17 @@ def suggest_buddies(
     got = assign_rounds(p, r, cost, len(at), capacity, int(max_per_member), priority)
     if got.empty:
         return _empty_buddies()
-    return _describe(got, at, reg, knows, p, r, d)
+    return _describe(got, at, reg, knows, p, r, d, at_bits, reg_bits, vocab)
+
+
+def _distinct(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows keyed by several integer codes: a first row of each distinct key, and each row's key number."""
+    key = np.zeros(len(codes[0]), np.int64)
+    for c in codes:
+        key = pd.factorize(key * (int(c.max(initial=0)) + 1) + c)[0].astype(np.int64)
+    first = np.full(int(key.max(initial=-1)) + 1, -1, np.int64)
+    first[key[::-1]] = np.arange(len(key))[::-1]  # the last write wins: the first row
+    return first, key
 
 
 def _describe(
@@ -708,19 +735,39 @@ def _describe(
     p: np.ndarray,
     r: np.ndarray,
     d: np.ndarray,
+    at_bits: np.ndarray,
+    reg_bits: np.ndarray,
+    vocab: pd.Index,
 ) -> pd.DataFrame:
-    """The assignments as a readable frame with reasons."""
+    """The assignments as a readable frame with reasons.
+
+    Shared interests and the two halves of each reason are worked out once per
+    distinct value (interest overlap, place pair and distance, buddy), not
+    once per suggestion.
+    """
     key = p * len(reg) + r
     order = np.argsort(key)
     pos = order[np.searchsorted(key[order], got["row"].to_numpy() * len(reg) + got["col"].to_numpy())]
     i, j, dist = got["row"].to_numpy(), got["col"].to_numpy(), d[pos]
-    shared = [sorted(set(a) & set(b)) for a, b in zip(at["interests"].to_numpy()[i], reg["interests"].to_numpy()[j])]
+    # shared interests: bits of the vocabulary (sorted), so set bits in order are sorted names
+    mask_first, mask_of = _distinct(*(at_bits[i] & reg_bits[j]).T)
+    names = vocab.to_numpy(object)
+    shared_u = []
+    for row in mask_first:
+        words = at_bits[i[row]] & reg_bits[j[row]]
+        shared_u.append([names[w * 63 + b] for w in range(len(words)) for b in range(63) if (int(words[w]) >> b) & 1])
+    shared_text = np.array([", ".join(x) for x in shared_u], dtype=object)
     city, buddy_city = at["city_label"].to_numpy()[i], reg["city_label"].to_numpy()[j]
     buddy_name, events = reg["name"].to_numpy()[j], reg["events_attended"].to_numpy()[j].astype(int)
-    reasons = [
-        buddy_reason(c, bc, float(dk), s, bn, int(ev), int(k))
-        for c, bc, dk, s, bn, ev, k in zip(city, buddy_city, dist, shared, buddy_name, events, knows[j].astype(int))
-    ]
+    known = knows[j].astype(int)
+
+    place = pd.factorize(np.concatenate([city, buddy_city]))[0].astype(np.int64)
+    dist_code = pd.factorize(dist, use_na_sentinel=False)[0].astype(np.int64)
+    where_first, where_of = _distinct(place[: len(i)], place[len(i) :], dist_code, mask_of)
+    where = np.array([_where(city[k], buddy_city[k], float(dist[k]), shared_u[mask_of[k]]) for k in where_first], dtype=object)
+    who_first, who_of = _distinct(j)
+    who = np.array([_who(buddy_name[k], int(events[k]), int(known[k])) for k in who_first], dtype=object)
+    reasons = where[where_of] + "; " + who[who_of]
     out = pd.DataFrame(
         {
             "member_id": at["member_id"].to_numpy()[i],
@@ -731,7 +778,7 @@ def _describe(
             "buddy_name": buddy_name,
             "buddy_city": buddy_city,
             "distance_km": np.round(dist.astype(float), 1),
-            "shared_interests": [", ".join(s) for s in shared],
+            "shared_interests": shared_text[mask_of],
             "reason": reasons,
             "rank": got["rank"].to_numpy().astype("int64"),
             "_score": -at["risk_score"].to_numpy()[i],
