@@ -721,7 +721,8 @@ def _distinct(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For rows keyed by several integer codes: a first row of each distinct key, and each row's key number."""
     key = np.zeros(len(codes[0]), np.int64)
     for c in codes:
-        key = pd.factorize(key * (int(c.max(initial=0)) + 1) + c)[0].astype(np.int64)
+        c, uniques = pd.factorize(c)  # small codes first: the raw values (bit masks) can be huge
+        key = pd.factorize(key * max(len(uniques), 1) + c)[0].astype(np.int64)
     first = np.full(int(key.max(initial=-1)) + 1, -1, np.int64)
     first[key[::-1]] = np.arange(len(key))[::-1]  # the last write wins: the first row
     return first, key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -778,3 +779,56 @@ def test_grouped_matching_gives_exactly_the_pairs_of_one_whole_solve(seed, batch
     stay = 100.0 * np.where(rng.random(n_rows) < 0.5, 1.5, 1.0)
     got_r, got_s = intro._min_cost_matching(n_rows, n_slots, row, slot, weight, stay)
     assert set(zip(got_r.tolist(), got_s.tolist())) == _one_solve(n_rows, n_slots, row, slot, weight, stay)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_shared_interests_and_reasons_match_a_row_by_row_reference(seed):
+    """Worked out once per distinct value, they read exactly as buddy_reason writes them row by row
+    (a vocabulary of 150 interests: masks over several words)."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    vocab = [f"topic{i:03d}" for i in range(150)]
+    city = rng.choice(list(PLACES)[:3], n)
+    members = pd.DataFrame(
+        {
+            "member_id": [f"m{i:03d}" for i in range(n)],
+            "name": [f"Name{i} Surname" for i in range(n)],
+            "city_label": city,
+            "lat": [PLACES[c][0] for c in city],
+            "lon": [PLACES[c][1] for c in city],
+            "risk_tier": rng.choice(["low", "low", "medium", "high"], n),
+            "risk_score": rng.uniform(0, 100, n),
+            "segment": rng.choice(["active", "core", "new"], n),
+            "events_attended": rng.integers(0, 12, n),
+            "engagement_score": rng.uniform(0, 100, n),
+            "interests": [tuple(sorted(set(rng.choice(vocab, int(rng.integers(0, 40)))))) for _ in range(n)],
+        }
+    )
+    pairs = rng.choice(n, (400, 2))
+    edges = pd.DataFrame(
+        {
+            "member_a": members["member_id"].to_numpy()[pairs.min(axis=1)],
+            "member_b": members["member_id"].to_numpy()[pairs.max(axis=1)],
+            "meetings": rng.integers(1, 2, 400),
+            "strength": rng.uniform(0, 2, 400),
+        }
+    ).query("member_a != member_b").drop_duplicates(["member_a", "member_b"])
+    buddies = suggest_buddies(members, edges, Settings(), 3)
+    assert len(buddies) > 50
+    by_id = members.set_index("member_id")
+    regulars = by_id[by_id["risk_tier"].eq("low") & by_id["segment"].isin(["active", "core"]) & (by_id["events_attended"] >= 3)]
+    knows = {
+        m: int(((edges["member_a"].eq(m) & edges["member_b"].isin(regulars.index))
+                | (edges["member_b"].eq(m) & edges["member_a"].isin(regulars.index))).sum())
+        for m in regulars.index
+    }
+    for row in buddies.itertuples():
+        me, buddy = by_id.loc[row.member_id], by_id.loc[row.buddy_id]
+        shared = sorted(set(me["interests"]) & set(buddy["interests"]))
+        assert row.shared_interests == ", ".join(shared)
+        expected = buddy_reason(
+            me["city_label"], buddy["city_label"], row.distance_km, shared,
+            buddy["name"], int(buddy["events_attended"]), knows[row.buddy_id],
+        )
+        # the output's distance is rounded to 0.1 km, the reason's to 1 km: compare all but that number
+        assert re.sub(r"are \d+ km", "are N km", row.reason) == re.sub(r"are \d+ km", "are N km", expected)
