@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dateutil import parser as du_parser
 
+from dashboard.ingest.strings import extract, match
+
 DAY_FIRST = "day-first"
 MONTH_FIRST = "month-first"
 AUTO = "auto"
@@ -49,30 +51,13 @@ class DateReport:
     note: str
 
 
-def _arrow(text: pd.Series) -> pa.Array:
-    return pa.array(text.array, type=pa.string(), from_pandas=True)
-
-
-def _match(text: pd.Series, pattern: str) -> pd.Series:
-    """``text.str.match(pattern)`` in pyarrow's RE2, several times faster on a big column
-    (the patterns here are anchored and the text is stripped, so both engines agree)."""
-    hit = pc.match_substring_regex(_arrow(text), pattern).fill_null(False)
-    return pd.Series(hit.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
-
-
-def _extract(text: pd.Series, pattern: str) -> pd.DataFrame:
-    """``text.str.extract(pattern)`` for a pattern every value matches (groups that took
-    part in no match come back empty)."""
-    parts = pc.extract_regex(_arrow(text), pattern)
-    return pd.DataFrame(
-        {f.name: parts.field(i).to_numpy(zero_copy_only=False) for i, f in enumerate(parts.type)}, index=text.index
-    )
-
-
 def _number(values: pd.Series | None, index: pd.Index, default: float = np.nan) -> np.ndarray:
+    """Digits (a regex group) as floats; ``default`` where the group is empty or absent."""
     if values is None:
         return np.full(len(index), default)
-    return pd.to_numeric(values.replace("", None), errors="coerce").fillna(default).to_numpy(dtype="float64")
+    text = pa.array(values.array, type=pa.string(), from_pandas=True)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pc.cast(text, pa.float64()).fill_null(default).to_numpy(zero_copy_only=False)
 
 
 def _assemble(parts: pd.DataFrame, day: str, month: str) -> pd.Series:
@@ -146,32 +131,32 @@ def _parse_distinct(text: pd.Series, order: str, country: str) -> tuple[pd.Serie
     if not filled.any():
         return out, DateReport("none", False, 0, (), "No dates in this column.")
 
-    iso = _match(text, _YEAR_FIRST)
+    iso = match(text, _YEAR_FIRST)
     if iso.any():
         # pandas' ISO parser is vectorised; the regex above already vouched for the shape
         unified = text[iso].str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
         fast = pd.to_datetime(unified, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
         slow = fast.isna()
         if slow.any():  # odd shapes (single-digit months, time zone names): field by field
-            fast[slow] = _assemble(_extract(text[iso][slow], _YEAR_FIRST), "d", "m")
+            fast[slow] = _assemble(extract(text[iso][slow], _YEAR_FIRST), "d", "m")
         out[iso] = fast.astype("datetime64[ns]")
 
-    serial = _match(text, _SERIAL) & ~iso
+    serial = match(text, _SERIAL) & ~iso
     if serial.any():
         days = pd.to_numeric(text[serial], errors="coerce")
         plausible = days.between(20000, 80000)  # 1954..2119: anything else is not a date
         conv = pd.to_datetime(days[plausible], unit="D", origin="1899-12-30").dt.round("s")
         out[conv.index] = conv
 
-    year_only = _match(text, _YEAR)
+    year_only = match(text, _YEAR)
     if year_only.any():
         out[year_only] = pd.to_datetime(text[year_only].str.strip() + "-01-01")
 
-    numeric = _match(text, _NUMERIC) & ~iso & ~serial
+    numeric = match(text, _NUMERIC) & ~iso & ~serial
     day_evidence = month_evidence = 0
     chosen = order
     if numeric.any():
-        parts = _extract(text[numeric], _NUMERIC)
+        parts = extract(text[numeric], _NUMERIC)
         a = pd.to_numeric(parts["a"], errors="coerce")
         b = pd.to_numeric(parts["b"], errors="coerce")
         day_evidence = int(((a > 12) & (b <= 12)).sum())

@@ -178,10 +178,13 @@ def suggest_mapping(columns: list[str], kind: str, overrides: dict[str, str] | N
 
 
 def apply_mapping(frame: pd.DataFrame, matches: list[ColumnMatch]) -> pd.DataFrame:
-    """A frame with one column per mapped field (strings) plus the source row number."""
+    """A frame with one column per mapped field (strings) plus the source row number.
+
+    The cells are as the reader gives them: strings, already stripped.
+    """
     out = pd.DataFrame(index=frame.index)
     for m in matches:
-        out[m.field] = frame[m.column].fillna("").astype(str).str.strip()
+        out[m.field] = frame[m.column].fillna("").astype(str)
     if "name" not in out and ("first_name" in out or "last_name" in out):
         first = out.get("first_name", pd.Series("", index=out.index))
         last = out.get("last_name", pd.Series("", index=out.index))

@@ -25,7 +25,7 @@ from dashboard.ingest.mapping import (
 )
 from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
 from dashboard.ingest.status import classify_status, is_tick, looks_like_grid_column
-from dashboard.ingest.strings import fold, per_distinct, row_codes
+from dashboard.ingest.strings import RE2_SPACE, fold, match, per_distinct, row_codes
 from dashboard.model import (
     ATTENDANCE_COLUMNS,
     EVENT_COLUMNS,
@@ -36,7 +36,9 @@ from dashboard.model import (
 
 KINDS = ("members", "events", "attendance")
 _STATUS_RANK = {"attended": 3, "no_show": 2, "registered": 1, "cancelled": 0}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_STATUS_BY_RANK = ("cancelled", "registered", "no_show", "attended")
+#: something@somewhere.tld with no spaces (any Unicode space), in RE2
+EMAIL_PATTERN = rf"^[^@{RE2_SPACE}]+@[^@{RE2_SPACE}]+\.[^@{RE2_SPACE}]+$"
 _INTEREST_SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+and\s+")
 
 
@@ -195,7 +197,7 @@ def _canonical_members(
     out["member_id"] = mapped.get("member_id", _blank(n, idx))
     out["name"] = mapped.get("name", _blank(n, idx))
     email = fold(mapped.get("email", _blank(n, idx)))
-    invalid = (email != "") & ~per_distinct(email, lambda e: bool(_EMAIL.match(e))).astype(bool)
+    invalid = (email != "") & ~match(email, EMAIL_PATTERN)
     if invalid.any():
         problems.add_many(upload.name, mapped[invalid], _column_of(matches, "email"), email[invalid],
                           "not an email address: kept the person, left the email empty")
@@ -416,21 +418,48 @@ _EVENT_KEY = ("event_id", "event_title", "event_date")
 _PERSON_KEY = ("member_id", "email", "name")
 
 
-def _link_events(long: pd.DataFrame, events: pd.DataFrame | None, filename: str, problems: _Problems) -> tuple[pd.Series, pd.DataFrame]:
-    """Event id for each attendance row ("" when unknown) and the events frame (built if absent).
+@dataclass(frozen=True)
+class _Linked:
+    """Ids found for attendance rows, kept per distinct key: row i's id is ``ids[codes[i]]``."""
+
+    codes: np.ndarray
+    ids: np.ndarray  # object: an id, or "" when nothing matched
+
+    def found(self) -> np.ndarray:
+        """True for rows that were matched."""
+        return (self.ids != "")[self.codes]
+
+    def keys(self) -> np.ndarray:
+        """Each row's id as a number: rows with the same id share it (a person found by email on
+        one row and by name on another is one person)."""
+        return pd.factorize(self.ids)[0][self.codes]
+
+    def of(self, by_id: pd.Series, fill: object) -> np.ndarray:
+        """Each row's value in ``by_id`` (indexed by id; the last of repeated ids counts),
+        looked up once per distinct id; ``fill`` where there is none."""
+        by_id = by_id[~by_id.index.duplicated(keep="last")]
+        at = by_id.index.get_indexer(self.ids)
+        values = by_id.to_numpy()
+        return np.where(at >= 0, values[at], fill)[self.codes] if len(values) else np.full(len(self.codes), fill)
+
+
+def _link_events(
+    long: pd.DataFrame, events: pd.DataFrame | None, filename: str, problems: _Problems
+) -> tuple[_Linked, pd.DataFrame]:
+    """Each attendance row's event id ("" when unknown) and the events frame (built if absent).
 
     Rows are matched once per distinct (event id, title, date): an export repeats each
     event once per ticket.
     """
     codes, firsts = row_codes(long, [c for c in _EVENT_KEY if c in long])
     distinct_ids, events = _event_ids(long.iloc[firsts], events)
-    event_id = pd.Series(distinct_ids.to_numpy(dtype=object)[codes], index=long.index, dtype=object)
-    unknown = event_id == ""
+    linked = _Linked(codes, distinct_ids.to_numpy(dtype=object))
+    unknown = ~linked.found()
     if unknown.any():
         shown = long.loc[unknown, "event_id"].where(long.loc[unknown, "event_id"] != "", long.loc[unknown, "event_title"])
         problems.add_many(filename, long[unknown], "event", shown,
                           "event not found in the events file: row not counted (check the event id or name)")
-    return event_id, events
+    return linked, events
 
 
 def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Series, pd.DataFrame]:
@@ -461,7 +490,7 @@ def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Seri
     # recurring titles ("Coffee morning"): title + date settles it
     if "event_date" in rest and events["starts_at"].notna().any():
         ev_key = titles + "|" + events["starts_at"].dt.strftime("%Y-%m-%d").fillna("")
-        key_to_id = dict(zip(ev_key, events["event_id"], strict=True))
+        key_to_id = dict(zip(ev_key.tolist(), events["event_id"].tolist(), strict=True))
         att_key = att_titles + "|" + rest["event_date"].dt.strftime("%Y-%m-%d").fillna("")
         by_title = by_title.where(by_title != "", att_key.map(key_to_id).astype("object").fillna(""))
     # a grid's column headers may be event ids or dates
@@ -473,21 +502,21 @@ def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Seri
 
 def _link_members(
     long: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems, has_members_file: bool
-) -> tuple[pd.Series, pd.DataFrame]:
-    """Member id for each attendance row ("" when unlinkable) and members found only in attendance.
+) -> tuple[_Linked, pd.DataFrame]:
+    """Each attendance row's member id ("" when unlinkable) and members found only in attendance.
 
     Rows are linked once per distinct (id, email, name): an export repeats each person
     once per event.
     """
     codes, firsts = row_codes(long, _PERSON_KEY)
     distinct_ids, added = _member_ids(long.iloc[firsts], members, filename, problems, has_members_file)
-    member_id = pd.Series(distinct_ids.to_numpy(dtype=object)[codes], index=long.index, dtype=object)
-    unlinked = member_id == ""
+    linked = _Linked(codes, distinct_ids.to_numpy(dtype=object))
+    unlinked = ~linked.found()
     if unlinked.any():
         shown = long.loc[unlinked, "name"].where(long.loc[unlinked, "name"] != "", long.loc[unlinked, "member_id"])
         problems.add_many(filename, long[unlinked], "name", shown,
                           "no email or id, and the name matches no single member: row not counted")
-    return member_id, added
+    return linked, added
 
 
 def _member_ids(
@@ -495,13 +524,14 @@ def _member_ids(
 ) -> tuple[pd.Series, pd.DataFrame]:
     """``_link_members`` for rows that each name a different person (in order of first appearance)."""
     by_id = long["member_id"].where(_member_of(long["member_id"], members["member_id"]), "")
-    email_to_id = dict(zip(members.loc[members["email"] != "", "email"], members.loc[members["email"] != "", "member_id"], strict=True))
+    with_email = members[members["email"] != ""]
+    email_to_id = dict(zip(with_email["email"].tolist(), with_email["member_id"].tolist(), strict=True))
     by_email = long["email"].map(email_to_id).astype("object").fillna("")
     member_id = by_id.where(by_id != "", by_email).astype(object)
     # a unique exact name links only rows with no email (names are never enough to merge people)
     names = fold(members["name"])
     unique_names = names[(names != "") & ~names.duplicated(keep=False)]
-    name_to_id = dict(zip(unique_names, members.loc[unique_names.index, "member_id"], strict=True))
+    name_to_id = dict(zip(unique_names.tolist(), members.loc[unique_names.index, "member_id"].tolist(), strict=True))
     att_names = pd.Series("", index=long.index, dtype=object)
     nameless = (member_id == "") & (long["email"] == "")
     att_names[nameless] = fold(long.loc[nameless, "name"]).to_numpy(dtype=object)
@@ -579,38 +609,41 @@ def load_community(
     attendance_frame = pd.DataFrame({c: pd.Series(dtype="object") for c in ATTENDANCE_COLUMNS})
     if attendance is not None:
         long, rep, has_checkin = _canonical_attendance(attendance, country, problems)
-        event_ids, event_frame = _link_events(long, event_frame, attendance.name, problems)
-        member_ids, added = _link_members(long, member_frame, attendance.name, problems, members is not None)
+        events_of, event_frame = _link_events(long, event_frame, attendance.name, problems)
+        members_of, added = _link_members(long, member_frame, attendance.name, problems, members is not None)
+        starts_by_id = pd.Series(event_frame["starts_at"].astype("datetime64[ns]").to_numpy(), index=event_frame["event_id"])
+        starts = events_of.of(starts_by_id, np.datetime64("NaT", "ns")).astype("datetime64[ns]")
         if not added.empty:
             added = _fill_member_defaults(added)
-            first_seen = (
-                pd.DataFrame({"m": member_ids, "e": event_ids})
-                .merge(event_frame[["event_id", "starts_at"]], left_on="e", right_on="event_id", how="left")
-                .groupby("m")["starts_at"].min()
-            )
+            newcomer = members_of.of(pd.Series(True, index=added["member_id"]), False).astype(bool)
+            first_seen = pd.Series(starts[newcomer]).groupby(members_of.ids[members_of.codes[newcomer]]).min()
             added["joined_on"] = added["member_id"].map(first_seen).astype("datetime64[ns]")
             member_frame = pd.concat([member_frame, added[member_frame.columns]], ignore_index=True)
-        linked = (event_ids != "") & (member_ids != "")
-        att = pd.DataFrame({"member_id": member_ids[linked].values, "event_id": event_ids[linked].values,
-                            "status": long.loc[linked, "status"].values})
-        starts = pd.to_datetime(
-            att["event_id"].map(dict(zip(event_frame["event_id"], event_frame["starts_at"], strict=True)))
-        ).astype("datetime64[ns]")
-        held = att.loc[att["status"] == "attended", "event_id"]
-        last_held = event_frame.loc[_member_of(event_frame["event_id"], held), "starts_at"].max()
+        linked = np.flatnonzero(events_of.found() & members_of.found())
+        status_codes, status_names = pd.factorize(long["status"])
+        rank = np.array([_STATUS_RANK[x] for x in status_names], dtype=np.int8)[status_codes[linked]]
+        starts = starts[linked]
+        held = starts[(rank == _STATUS_RANK["attended"]) & ~np.isnat(starts)]
+        last_held = pd.Timestamp(held.max()) if len(held) else pd.NaT
         if pd.isna(last_held):
             last_held = reference_date if reference_date is not None else event_frame["starts_at"].max()
-        past = (starts <= last_held) if pd.notna(last_held) else pd.Series(False, index=starts.index)
+        past = (starts <= np.datetime64(last_held, "ns")) if pd.notna(last_held) else np.zeros(len(linked), dtype=bool)
         # Eventbrite: "Attending" at a past event without a check-in is a no-show;
         # with no check-in data at all, a registration is the best record we have.
-        att.loc[past & (att["status"] == "registered"), "status"] = "no_show" if has_checkin else "attended"
-        att["_rank"] = att["status"].map(_STATUS_RANK)
-        before = len(att)
-        att = att.sort_values("_rank", ascending=False, kind="stable").drop_duplicates(["member_id", "event_id"])
-        dropped = before - len(att)
+        rank[past & (rank == _STATUS_RANK["registered"])] = _STATUS_RANK["no_show" if has_checkin else "attended"]
+        # one row per person and event: the most telling status, the earliest row among equals
+        pair = members_of.keys()[linked] * (len(events_of.ids) + 1) + events_of.keys()[linked]
+        order = np.lexsort((np.arange(len(linked)), -rank, pair))
+        keep = np.sort(order[np.r_[True, pair[order][1:] != pair[order][:-1]]]) if len(order) else order
+        dropped = len(linked) - len(keep)
         notes = rep.notes + ((f"{dropped} repeated row(s) for the same person and event were counted once.",) if dropped else ())
-        attendance_frame = att.drop(columns="_rank").sort_index().reset_index(drop=True)
-        rep = replace(rep, rows_used=int(linked.sum()), notes=notes)
+        rows = linked[keep]
+        attendance_frame = pd.DataFrame({
+            "member_id": members_of.ids[members_of.codes[rows]],
+            "event_id": events_of.ids[events_of.codes[rows]],
+            "status": np.array(_STATUS_BY_RANK, dtype=object)[rank[keep]],
+        })
+        rep = replace(rep, rows_used=len(linked), notes=notes)
         sources.append(rep)
     if event_frame is None:
         event_frame = pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS})

@@ -14,6 +14,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+#: the characters ``str.isspace`` (so ``str.strip`` and ``re``'s backslash-s) calls whitespace,
+#: for RE2 patterns, whose backslash-s is ASCII only (a test checks every code point)
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+RE2_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE)  # for inside a [...] class
+
 
 def arrow(values: pd.Series) -> pa.Array:
     """The column as one pyarrow string array (missing values as nulls)."""
