@@ -67,3 +67,11 @@ def test_match_agrees_with_str_match(pattern):
     values = pd.Series(["12/3/2024", "2024-05", "", "x12/3/2024", "1/1/99"], dtype="str")
     assert strings.match(values, pattern).tolist() == values.str.match(pattern).tolist()
     assert strings.match(values, pattern).dtype == np.bool_
+
+
+def test_spread_is_indexing_the_distinct_values():
+    distinct = np.array(["a", "", "ß"], dtype=object)
+    codes = np.array([2, 0, 0, 1, 2])
+    got = strings.spread(distinct, codes)
+    assert got.tolist() == distinct[codes].tolist()
+    assert got.dtype == "str"

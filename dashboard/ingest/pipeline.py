@@ -25,7 +25,7 @@ from dashboard.ingest.mapping import (
 )
 from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
 from dashboard.ingest.status import classify_status, is_tick, looks_like_grid_column
-from dashboard.ingest.strings import RE2_SPACE, fold, match, per_distinct, row_codes
+from dashboard.ingest.strings import RE2_SPACE, fold, match, per_distinct, row_codes, spread
 from dashboard.model import (
     ATTENDANCE_COLUMNS,
     EVENT_COLUMNS,
@@ -639,9 +639,9 @@ def load_community(
         notes = rep.notes + ((f"{dropped} repeated row(s) for the same person and event were counted once.",) if dropped else ())
         rows = linked[keep]
         attendance_frame = pd.DataFrame({
-            "member_id": members_of.ids[members_of.codes[rows]],
-            "event_id": events_of.ids[events_of.codes[rows]],
-            "status": np.array(_STATUS_BY_RANK, dtype=object)[rank[keep]],
+            "member_id": spread(members_of.ids, members_of.codes[rows]),
+            "event_id": spread(events_of.ids, events_of.codes[rows]),
+            "status": spread(np.array(_STATUS_BY_RANK, dtype=object), rank[keep]),
         })
         rep = replace(rep, rows_used=len(linked), notes=notes)
         sources.append(rep)

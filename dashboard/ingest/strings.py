@@ -59,6 +59,12 @@ def strip(values: pd.Series) -> pd.Series:
     return pd.Series(trimmed.array, index=values.index, dtype=text.dtype)
 
 
+def spread(distinct: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """``distinct[codes]`` as a string column, taken in pyarrow (ten times faster than
+    building strings from an object array of a million rows)."""
+    return pa.array(distinct, type=pa.string(), from_pandas=True).take(pa.array(codes)).to_pandas()
+
+
 def per_distinct(values: pd.Series, fn: Callable[[str], object]) -> pd.Series:
     """``values.fillna("").astype(str).map(fn)`` with ``fn`` called once per distinct string (object dtype)."""
     codes, uniques = pd.factorize(values.fillna("").astype(str))
