@@ -172,3 +172,33 @@ def test_nothing_uploaded():
 def test_every_problem_row_names_its_file():
     c = load()
     assert c.problems["file"].isin(["members.csv", "events.csv", "attendance.csv"]).all()
+
+
+SHARED_ID = b"""Event ID,Event Name,Member ID,Name,Email,Attendee Status
+1,Coffee,7,Ann Lee,ann@x.org,Checked In
+1,Coffee,7,Bo Chan,bo@x.org,Checked In
+2,Walk,7,Bo Chan,bo@x.org,Checked In
+2,Walk,,Cy Dee,cy@x.org,Checked In
+"""
+
+
+@pytest.mark.parametrize("members", [None, MEMBERS])
+def test_newcomers_sharing_a_member_id_stay_two_people_with_ids_of_their_own(members):
+    c = load(members=members, attendance=SHARED_ID)
+    assert c.members["member_id"].is_unique
+    ann = c.members.loc[c.members["email"] == "ann@x.org", "member_id"].item()
+    bo = c.members.loc[c.members["email"] == "bo@x.org", "member_id"].item()
+    assert ann == "7" and bo != "7"
+    assert sorted(c.attendance.loc[c.attendance["member_id"] == bo, "event_id"]) == ["1", "2"]
+    listed = problems_with(c, "member id 7 is also")
+    assert listed["row"].tolist() == [3] and listed["value"].item() == "bo@x.org"
+
+
+def test_a_generated_id_never_takes_an_id_the_file_already_uses():
+    attendance = b"""Event ID,Member ID,Email,Attendee Status
+1,A00001,ann@x.org,Checked In
+1,,bo@x.org,Checked In
+"""
+    c = load(members=None, attendance=attendance)
+    assert c.members["member_id"].is_unique
+    assert len(c.members) == 2

@@ -7,6 +7,7 @@ reason.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -545,8 +546,7 @@ def _member_ids(
     newcomers["_key"] = np.where(newcomers["email"] != "", "e:" + newcomers["email"],
                                  np.where(newcomers["member_id"] != "", "i:" + newcomers["member_id"], "n:" + att_names[newcomers.index]))
     first = newcomers.drop_duplicates("_key")
-    start = len(members) + 1
-    new_ids = first["member_id"].where(first["member_id"] != "", pd.Series([f"A{start + i:05d}" for i in range(len(first))], index=first.index))
+    new_ids = _newcomer_ids(first, members, filename, problems)
     key_to_id = dict(zip(first["_key"], new_ids, strict=True))
     member_id.loc[newcomers.index] = newcomers["_key"].map(key_to_id)
     added = pd.DataFrame({
@@ -557,6 +557,33 @@ def _member_ids(
         problems.add_many(filename, first, "email", first["email"].where(first["email"] != "", first["name"]),
                           "not in the members file: added as a member from this attendance export")
     return member_id, added
+
+
+def _newcomer_ids(first: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems) -> pd.Series:
+    """An id for each person found only in attendance: the export's own when it is free,
+    else a new one; two people the export gives one id keep it apart (and it is listed)."""
+    given = first["member_id"].tolist()
+    taken = set(members["member_id"].tolist()) | {i for i in given if i}
+    spare = (f"A{n:05d}" for n in itertools.count(len(members) + 1) if f"A{n:05d}" not in taken)
+    owner: dict[str, int] = {}
+    ids = []
+    for pos, (given_id, row) in enumerate(zip(given, first[ROW_COLUMN].tolist(), strict=True)):
+        if not given_id:
+            ids.append(next(spare))
+        elif given_id in owner:
+            own, k = f"{given_id}-{row}", 2
+            while own in taken:
+                own, k = f"{given_id}-{row}-{k}", k + 1
+            taken.add(own)
+            ids.append(own)
+            earlier = first.iloc[owner[given_id]]
+            problems.add(filename, row, "member id", first["email"].iloc[pos] or first["name"].iloc[pos],
+                         f"member id {given_id} is also given to {earlier['email'] or earlier['name']} on row "
+                         f"{earlier[ROW_COLUMN]}: kept as two people, this one as {own}")
+        else:
+            owner[given_id] = pos
+            ids.append(given_id)
+    return pd.Series(ids, index=first.index, dtype=object)
 
 
 def _fill_member_defaults(frame: pd.DataFrame) -> pd.DataFrame:
