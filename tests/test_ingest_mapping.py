@@ -1,8 +1,10 @@
 """Header mapping: known exports need no help; the organiser's overrides win."""
 
+import pandas as pd
 import pytest
 
-from dashboard.ingest.mapping import IGNORE, normalise_header, suggest_mapping
+from dashboard.ingest.mapping import IGNORE, apply_mapping, normalise_header, shared_field_notes, suggest_mapping
+from dashboard.ingest.read import ROW_COLUMN
 
 
 def mapping(columns, kind, overrides=None):
@@ -69,3 +71,18 @@ def test_each_field_is_filled_once():
 def test_normalise_header():
     assert normalise_header("  E-Mail Address: ") == "e mail address"
     assert normalise_header("Zürich (2)") == "zurich"
+
+
+def test_two_columns_for_one_field_fill_each_others_gaps_and_say_so():
+    frame = pd.DataFrame({"City": ["Leeds", "", "York", ""], "Other city": ["", "Hull", "Bath", ""],
+                          ROW_COLUMN: [2, 3, 4, 5]})
+    matches = suggest_mapping(["City", "Other city"], "members", {"City": "city", "Other city": "city"})
+    assert apply_mapping(frame, matches)["city"].tolist() == ["Leeds", "Hull", "York", ""]
+    (note,) = shared_field_notes(frame, matches)
+    assert "'City', then 'Other city'" in note
+    assert "On 1 row(s)" in note and "row 4" in note
+
+
+def test_one_column_per_field_needs_no_note():
+    frame = pd.DataFrame({"City": ["Leeds"], "Email": ["a@b.org"], ROW_COLUMN: [2]})
+    assert shared_field_notes(frame, suggest_mapping(["City", "Email"], "members")) == ()

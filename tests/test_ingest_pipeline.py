@@ -202,3 +202,13 @@ def test_a_generated_id_never_takes_an_id_the_file_already_uses():
     c = load(members=None, attendance=attendance)
     assert c.members["member_id"].is_unique
     assert len(c.members) == 2
+
+
+def test_two_columns_chosen_for_city_fill_each_other_and_the_data_page_is_told():
+    members = b"""Name,Email,City,Other city
+Ann,ann@x.org,Leeds,
+Bo,bo@x.org,,Hull
+"""
+    c = load_community(Upload("m.csv", members, overrides={"City": "city", "Other city": "city"}))
+    assert c.members["city"].tolist() == ["Leeds", "Hull"]
+    assert any("'City', then 'Other city'" in n for n in c.sources[0].notes)

@@ -180,17 +180,46 @@ def suggest_mapping(columns: list[str], kind: str, overrides: dict[str, str] | N
 def apply_mapping(frame: pd.DataFrame, matches: list[ColumnMatch]) -> pd.DataFrame:
     """A frame with one column per mapped field (strings) plus the source row number.
 
-    The cells are as the reader gives them: strings, already stripped.
+    The cells are as the reader gives them: strings, already stripped. When the organiser
+    points two columns at one field ("City", "Other city"), the later fills the gaps of the
+    earlier (``shared_field_notes`` says so).
     """
     out = pd.DataFrame(index=frame.index)
     for m in matches:
-        out[m.field] = frame[m.column].fillna("").astype(str)
+        values = frame[m.column].fillna("").astype(str)
+        out[m.field] = out[m.field].where(out[m.field] != "", values) if m.field in out else values
     if "name" not in out and ("first_name" in out or "last_name" in out):
         first = out.get("first_name", pd.Series("", index=out.index))
         last = out.get("last_name", pd.Series("", index=out.index))
         out["name"] = (first + " " + last).str.strip()
     out[ROW_COLUMN] = frame[ROW_COLUMN] if ROW_COLUMN in frame else range(2, len(frame) + 2)
     return out
+
+
+def shared_field_notes(frame: pd.DataFrame, matches: list[ColumnMatch]) -> tuple[str, ...]:
+    """A note for each field that several columns fill: which one is read first, and on
+    how many rows a later column's different value went unused."""
+    columns: dict[str, list[str]] = {}
+    for m in matches:
+        columns.setdefault(m.field, []).append(m.column)
+    notes = []
+    for fieldname, cols in columns.items():
+        if len(cols) < 2:
+            continue
+        cells = [frame[c].fillna("").astype(str) for c in cols]
+        used = cells[0]
+        unused = pd.Series(False, index=frame.index)
+        for later in cells[1:]:
+            unused |= (used != "") & (later != "") & (later != used)
+            used = used.where(used != "", later)
+        label = FIELD_LABELS.get(fieldname, fieldname.replace("_", " "))
+        note = f"{len(cols)} columns fill {label}: " + ", then ".join(repr(c) for c in cols) + " where the one before is empty."
+        if unused.any():
+            rows = frame[ROW_COLUMN] if ROW_COLUMN in frame else pd.Series(range(2, len(frame) + 2), index=frame.index)
+            note += (f" On {int(unused.sum())} row(s) a later column says something else and was not used"
+                     f" (first on row {int(rows[unused].iloc[0])}).")
+        notes.append(note)
+    return tuple(notes)
 
 
 def missing_identity(matches: list[ColumnMatch], kind: str) -> bool:

@@ -22,6 +22,7 @@ from dashboard.ingest.mapping import (
     ColumnMatch,
     apply_mapping,
     missing_identity,
+    shared_field_notes,
     suggest_mapping,
 )
 from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
@@ -182,6 +183,9 @@ def _read(
             "Pick the right column on the Data page, or rename one to 'Email' or 'Name'.",
             file=upload.name,
         )
+    shared = shared_field_notes(result.frame, matches)
+    if shared:
+        result = replace(result, notes=(*result.notes, *shared))
     return result, matches, apply_mapping(result.frame, matches), columns
 
 
