@@ -664,7 +664,7 @@ def load_community(
         rank[past & (rank == _STATUS_RANK["registered"])] = _STATUS_RANK["no_show" if has_checkin else "attended"]
         # one row per person and event: the most telling status, the earliest row among equals
         pair = members_of.keys()[linked] * (len(events_of.ids) + 1) + events_of.keys()[linked]
-        order = np.lexsort((np.arange(len(linked)), -rank, pair))
+        order = np.argsort(pair * 4 + (3 - rank), kind="stable")  # by pair, best status first, then row order
         keep = np.sort(order[np.r_[True, pair[order][1:] != pair[order][:-1]]]) if len(order) else order
         dropped = len(linked) - len(keep)
         notes = rep.notes + ((f"{dropped} repeated row(s) for the same person and event were counted once.",) if dropped else ())
