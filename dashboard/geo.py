@@ -28,6 +28,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from contextvars import ContextVar
 from itertools import compress, count, repeat
 from operator import not_
 from pathlib import Path
@@ -35,6 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from geopy.point import Point
@@ -706,6 +708,24 @@ def _haversine1(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
+#: typo searches worked out ahead by ``resolve_many`` for the batch it is resolving:
+#: (head, bucket prefix) -> ``_near_spellings``' answer
+_SPELLINGS: ContextVar[dict[tuple[str, str], dict[str, float]] | None] = ContextVar("_SPELLINGS", default=None)
+
+
+def _likely_typos(texts: Iterable[str], keys: dict) -> list[str]:
+    """The folded texts ``resolve`` will likely search typos for: one part, ASCII, at least
+    four letters, no indexed name (a guess: a wrong one costs a little time, nothing else)."""
+    out = []
+    for text in texts:
+        if _SEPARATORS.search(text):
+            continue
+        head = fold(text)
+        if len(head) >= 4 and head.isascii() and head not in keys and head not in _NON_PLACES:
+            out.append(head)
+    return out
+
+
 class OfflineGeocoder(Geocoder):
     """geopy geocoder over the GeoNames index: no network, typo-tolerant, country-biased."""
 
@@ -858,55 +878,62 @@ class OfflineGeocoder(Geocoder):
         picked = 0
         alt_head = _REASON_ALT_HEAD
         several_head, several_tail = _REASON_SEVERAL_HEAD, _REASON_SEVERAL_TAIL
-        for i in compress(count(), map(not_, one_place)):
-            s, key = queries[i], place_ids[i]
-            if key.__class__ is tuple:  # a shared name as GeoNames spells it: (place, verdict, key)
-                if not bias:  # the verdict with no bias, quoting this very spelling
-                    place_ids[i], verdicts[i] = key[0], key[1]
+        # typos are looked up all at once first: scoring every typo-search bucket against all
+        # the strings that will search it is several times faster than one string at a time
+        rest = [queries[i] for i in compress(count(), map(not_, one_place)) if place_ids[i] is None]
+        token = _SPELLINGS.set(self._spellings_many(_likely_typos(rest, keys)) if len(rest) >= 2 else None)
+        try:
+            for i in compress(count(), map(not_, one_place)):
+                s, key = queries[i], place_ids[i]
+                if key.__class__ is tuple:  # a shared name as GeoNames spells it: (place, verdict, key)
+                    if not bias:  # the verdict with no bias, quoting this very spelling
+                        place_ids[i], verdicts[i] = key[0], key[1]
+                        continue
+                    key = key[2]
+                elif key is None:  # not spelled as GeoNames spells a name
+                    key = s.lower()  # == fold(s) when s is ASCII and key is an index key
+                    hit = keys_get(key) if s.isascii() else None
+                    if hit is None or key in blocked:
+                        res = resolve(s, bias)
+                        place_ids[i], verdicts[i] = res.place_id, res
+                        continue
+                    if hit.__class__ is int:  # one place's name or one of its alternatives
+                        verdict = _EXACT_VERDICT if primary[hit] == key else (0.97, alt_head + names[hit], None, False)
+                        if bias and ccs[hit] != bias and pops[hit] < mid_pop:
+                            verdict = _abroad_verdict(verdict, small_f if pops[hit] < small_pop else mid_f, bias)
+                        place_ids[i], verdicts[i] = hit, verdict
+                        continue
+                # a name several places share (``key`` is its folded form)
+                if shared is None:  # verdicts not worked out yet: as ``resolve`` does, minus the folding
+                    res = self._pick(s, keys[key], key, bias)
+                    place_ids[i], verdicts[i] = res.place_id, res
+                    picked += 1
                     continue
-                key = key[2]
-            elif key is None:  # not spelled as GeoNames spells a name
-                key = s.lower()  # == fold(s) when s is ASCII and key is an index key
-                hit = keys_get(key) if s.isascii() else None
-                if hit is None or key in blocked:
+                if home is None:
+                    pick = shared.get(key)
+                else:
+                    pick = home.get(key, _ABSENT)
+                    if pick is _ABSENT:  # no place of that name in the bias country: the bias scales the winner only
+                        pick = shared.get(key)
+                        if pick is not None:
+                            best, (conf, reason, cands, ambiguous) = pick
+                            if pops[best] < mid_pop:
+                                conf *= small_f if pops[best] < small_pop else mid_f
+                            place_ids[i] = best
+                            verdicts[i] = (conf, reason or several_head + s + several_tail, cands, ambiguous)
+                            continue
+                if pick is None:
                     res = resolve(s, bias)
                     place_ids[i], verdicts[i] = res.place_id, res
                     continue
-                if hit.__class__ is int:  # one place's name or one of its alternatives
-                    verdict = _EXACT_VERDICT if primary[hit] == key else (0.97, alt_head + names[hit], None, False)
-                    if bias and ccs[hit] != bias and pops[hit] < mid_pop:
-                        verdict = _abroad_verdict(verdict, small_f if pops[hit] < small_pop else mid_f, bias)
-                    place_ids[i], verdicts[i] = hit, verdict
-                    continue
-            # a name several places share (``key`` is its folded form)
-            if shared is None:  # verdicts not worked out yet: as ``resolve`` does, minus the folding
-                res = self._pick(s, keys[key], key, bias)
-                place_ids[i], verdicts[i] = res.place_id, res
-                picked += 1
-                continue
-            if home is None:
-                pick = shared.get(key)
-            else:
-                pick = home.get(key, _ABSENT)
-                if pick is _ABSENT:  # no place of that name in the bias country: the bias scales the winner only
-                    pick = shared.get(key)
-                    if pick is not None:
-                        best, (conf, reason, cands, ambiguous) = pick
-                        if pops[best] < mid_pop:
-                            conf *= small_f if pops[best] < small_pop else mid_f
-                        place_ids[i] = best
-                        verdicts[i] = (conf, reason or several_head + s + several_tail, cands, ambiguous)
-                        continue
-            if pick is None:
-                res = resolve(s, bias)
-                place_ids[i], verdicts[i] = res.place_id, res
-                continue
-            best, verdict = pick
-            place_ids[i] = best
-            if verdict[1] is None:  # "several places are called '<query>'"
-                conf, _, cands, ambiguous = verdict
-                verdict = (conf, several_head + s + several_tail, cands, ambiguous)
-            verdicts[i] = verdict
+                best, verdict = pick
+                place_ids[i] = best
+                if verdict[1] is None:  # "several places are called '<query>'"
+                    conf, _, cands, ambiguous = verdict
+                    verdict = (conf, several_head + s + several_tail, cands, ambiguous)
+                verdicts[i] = verdict
+        finally:
+            _SPELLINGS.reset(token)
         ix._picked += picked
         return ResolvedBatch(queries, place_ids, verdicts)
 
@@ -941,10 +968,13 @@ class OfflineGeocoder(Geocoder):
                     # int objects are the index's own, and so are the folded names below
                     hits = list(map(keys.get, primary))
                     exact: dict[str, int | str | tuple] = dict(zip(names, hits))
-                    for i in compress(count(), map(isinstance, hits, repeat(tuple))):
-                        exact[names[i]] = primary[i]  # shared: the folded name, for the verdicts
-                    for name in compress(names, map(blocked.__contains__, primary)):
-                        exact.pop(name, None)  # "Washington": resolve reads it as a region first
+                    shared = list(map(isinstance, hits, repeat(tuple)))
+                    # shared: the folded name, for the verdicts
+                    exact.update(zip(compress(names, shared), compress(primary, shared)))
+                    for key in blocked:  # "Washington": resolve reads it as a region first
+                        for i in ix.candidates(key):  # every place named ``key``, and others
+                            if primary[i] == key:
+                                exact.pop(names[i], None)
                     ix._fast = fast = (exact, blocked)
         return fast
 
@@ -1189,18 +1219,62 @@ class OfflineGeocoder(Geocoder):
         p = self.index.pop[i]
         return _ABROAD_SMALL if p < _ABROAD_SMALL_POP else (_ABROAD_MID if p < _ABROAD_MID_POP else 1.0)
 
-    def _near_spellings(self, head: str, prefix: str) -> dict[str, float]:
+    def _near_spellings(self, head: str, prefix: str, within: dict[str, list[str]] | None = None) -> dict[str, float]:
         """Indexed names within a length of one of ``head`` (two for long names) in the
-        buckets named by ``prefix``, with their OSA similarity (a swap counts as one edit)."""
+        buckets named by ``prefix``, with their OSA similarity (a swap counts as one edit).
+
+        ``within``: bucket name -> the names in it that can score near ``head`` (in bucket
+        order), to rank those alone; the answer is the same."""
+        if within is None:
+            known = _SPELLINGS.get()
+            if known is not None:
+                hit = known.get((head, prefix))
+                if hit is not None:
+                    return dict(hit)
+            within = self.index.buckets
         n = len(head)
         band = 1 if n <= 8 else 2
         out: dict[str, float] = {}
         for length in range(n - band, n + band + 1):
-            bucket = self.index.buckets.get(f"{prefix}{length}")
+            bucket = within.get(f"{prefix}{length}")
             if bucket:
                 for key, _score, _ in process.extract(head, bucket, scorer=fuzz.ratio, score_cutoff=70, limit=8):
                     out[key] = OSA.normalized_similarity(head, key)
         return out
+
+    def _spellings_many(self, heads: Iterable[str]) -> dict[tuple[str, str], dict[str, float]]:
+        """``_near_spellings`` for every (head, prefix) ``_fuzzy`` asks about each head: the
+        first and last letter's buckets, and the first letter's where those find nothing
+        within 0.85.
+
+        Each bucket is scored against all the heads that read it in one ``cdist`` (SIMD
+        across the heads, rounded to whole numbers); the names within a point of the cutoff
+        are then ranked by ``_near_spellings`` itself, in bucket order, so the answers are
+        exactly its own."""
+        heads = list(dict.fromkeys(heads))
+        out = self._spellings_for([(h, f"{h[0]}{h[-1]}") for h in heads])
+        out.update(self._spellings_for([(h, h[0]) for h in heads if max(out[h, f"{h[0]}{h[-1]}"].values(), default=0.0) < 0.85]))
+        return out
+
+    def _spellings_for(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, float]]:
+        buckets = self.index.buckets
+        readers: dict[str, list[int]] = {}  # bucket name -> the pairs that read it
+        for j, (head, prefix) in enumerate(pairs):
+            n = len(head)
+            band = 1 if n <= 8 else 2
+            for length in range(n - band, n + band + 1):
+                name = f"{prefix}{length}"
+                if name in buckets:
+                    readers.setdefault(name, []).append(j)
+        within: list[dict[str, list[str]]] = [{} for _ in pairs]
+        for name, js in readers.items():
+            bucket = buckets[name]
+            scores = process.cdist([pairs[j][0] for j in js], bucket, scorer=fuzz.ratio, score_cutoff=69,
+                                   dtype=np.uint8, workers=1)
+            rows, cols = np.nonzero(scores >= 69)  # 70 and over, rounded whichever way
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                within[js[r]].setdefault(name, []).append(bucket[c])
+        return {pair: self._near_spellings(*pair, within=w) for pair, w in zip(pairs, within, strict=True)}
 
     def _fuzzy(self, text: str, head: str, regions: list[tuple[_Region, ...]], near: list[int], bias: str) -> Resolution:
         """Typo search among names with the same first letter and a similar length."""
@@ -1438,11 +1512,21 @@ def main_country(texts: Iterable[object], geocoder: Geocoder | None = None) -> s
     geocoder = geocoder if geocoder is not None else OfflineGeocoder()
     codes, distinct = _text_codes(texts)
     per_text = np.bincount(codes, minlength=len(distinct)) if len(codes) else np.zeros(len(distinct), dtype=np.int64)
-    counts: Counter[str] = Counter()
-    for text, n in zip(distinct, per_text.tolist(), strict=True):
+    return _main_country(_key_counts(distinct, per_text.tolist()), geocoder)
+
+
+def _key_counts(texts: Iterable[str], counts: Iterable[int]) -> Counter[str]:
+    """How many times each city key was typed, from stripped texts and their counts."""
+    out: Counter[str] = Counter()
+    for text, n in zip(texts, counts, strict=True):
         if n:
-            counts[city_key(text)] += n
-    counts.pop("", None)
+            out[city_key(text)] += n
+    out.pop("", None)
+    return out
+
+
+def _main_country(counts: Counter[str], geocoder: Geocoder) -> str:
+    """``main_country`` of the texts counted by city key in ``counts``."""
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     votes: Counter[str] = Counter()
     left = sum(counts.values())
@@ -1472,24 +1556,36 @@ def _labels(geocodes: pd.DataFrame) -> dict[str, str]:
     placed = geocodes[geocodes["status"].isin(["resolved", "low_confidence", "manual"]) & (geocodes["place"] != "")]
     if placed.empty:
         return {}
-    address = placed["address"] if "address" in placed else pd.Series("", index=placed.index)
-    spots = pd.DataFrame({
-        "key": placed["city_text"].map(city_key), "place": placed["place"], "country": placed["country"],
-        "address": address.fillna(""), "spot": placed["lat"].round(2).astype(str) + "," + placed["lon"].round(2).astype(str),
-    })
+    address = placed["address"].fillna("") if "address" in placed else pd.Series("", index=placed.index)
+    spot = placed["lat"].round(2).astype(str) + "," + placed["lon"].round(2).astype(str)
     # a place name found at one spot is its own label; only shared names need more
-    alone = spots.groupby("place", sort=False)["spot"].transform("nunique") == 1
-    labels: dict[str, str] = dict(zip(spots.loc[alone, "key"], spots.loc[alone, "place"], strict=True))
-    for place, group in spots[~alone].groupby("place", sort=False):
-        distinct = group.drop_duplicates("spot")
-        towns_differ = distinct["address"].map(lambda a: a.rsplit(",", 1)[0]).nunique() == len(distinct)
-        for row in group.itertuples(index=False):
-            if row.address and row.address.count(",") >= 2:
-                labels[row.key] = row.address.rsplit(",", 1)[0] if towns_differ else row.address
-            elif row.country:
-                labels[row.key] = f"{place} ({row.country})"
+    spots = pd.DataFrame({"place": placed["place"], "spot": spot})
+    alone = (spots.groupby("place", sort=False)["spot"].transform("nunique") == 1).tolist()
+    keys = [city_key(t) for t in placed["city_text"].tolist()]
+    places = placed["place"].tolist()
+    labels: dict[str, str] = dict(zip(compress(keys, alone), compress(places, alone), strict=True))
+    if all(alone):
+        return labels
+    # the few shared names row by row, in plain lists (as ``groupby(sort=False)`` orders
+    # them: by first appearance; missing names belong to no group)
+    spots, addresses, countries = spot.tolist(), address.tolist(), placed["country"].tolist()
+    groups: dict[str, list[int]] = {}
+    for i in compress(range(len(places)), map(not_, alone)):
+        if not pd.isna(places[i]):
+            groups.setdefault(places[i], []).append(i)
+    for place, rows in groups.items():
+        first_address: dict[str, str] = {}  # each spot's first row, as ``drop_duplicates("spot")`` keeps
+        for i in rows:
+            first_address.setdefault(spots[i], addresses[i])
+        towns_differ = len({a.rsplit(",", 1)[0] for a in first_address.values()}) == len(first_address)
+        for i in rows:
+            addr, country = addresses[i], countries[i]
+            if addr and addr.count(",") >= 2:
+                labels[keys[i]] = addr.rsplit(",", 1)[0] if towns_differ else addr
+            elif country:
+                labels[keys[i]] = f"{place} ({country})"
             else:
-                labels[row.key] = f"{place} ({row.spot})"
+                labels[keys[i]] = f"{place} ({spots[i]})"
     return labels
 
 
@@ -1500,32 +1596,60 @@ def _geo_lookup(geocodes: pd.DataFrame) -> dict[str, _Spot]:
     """city_key -> (lat, lon, place, country, label) for placed strings."""
     labels = _labels(geocodes)
     out = {}
-    for row in geocodes.itertuples(index=False):
-        key = city_key(row.city_text)
-        if key in labels and _valid_point(row.lat, row.lon):
-            out[key] = (float(row.lat), float(row.lon), str(row.place), str(row.country), labels[key])
+    if not labels:
+        return out
+    columns = [geocodes[c].tolist() for c in ("city_text", "lat", "lon", "place", "country")]
+    for text, lat, lon, place, country in zip(*columns, strict=True):
+        key = city_key(text)
+        if key in labels and _valid_point(lat, lon):
+            out[key] = (float(lat), float(lon), str(place), str(country), labels[key])
     return out
 
 
-def _place_columns(frame: pd.DataFrame, lookup: dict[str, _Spot], online: np.ndarray | None = None) -> dict[str, pd.Series]:
+def _place_columns(frame: pd.DataFrame, lookup: dict[str, _Spot], online: np.ndarray | None = None,
+                   text_codes: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, pd.Series]:
     """lat, lon, place, country_code and city_label for each row's city, looked up once per
-    distinct text; rows flagged ``online`` get no place and the label "Online"."""
-    codes, distinct = _text_codes(frame["city"]) if "city" in frame else (np.zeros(len(frame), dtype=np.intp), np.array([""], dtype=object))
+    distinct text; rows flagged ``online`` get no place and the label "Online".
+
+    ``text_codes`` is ``_text_codes(frame["city"])`` when the caller has it already."""
+    if text_codes is not None:
+        codes, distinct = text_codes
+    elif "city" in frame:
+        codes, distinct = _text_codes(frame["city"])
+    else:
+        codes, distinct = np.zeros(len(frame), dtype=np.intp), np.array([""], dtype=object)
     hits = [lookup.get(city_key(t)) for t in distinct]
-    def column(values: list, dtype: str) -> pd.Series:
-        return pd.Series(np.asarray(values, dtype=object)[codes] if len(frame) else [], index=frame.index, dtype=dtype)
-    out = {
-        "lat": column([h[0] if h else np.nan for h in hits], "float64"),
-        "lon": column([h[1] if h else np.nan for h in hits], "float64"),
-        "place": column([h[2] if h else "" for h in hits], "str"),
-        "country_code": column([h[3] if h else "" for h in hits], "str"),
-        "city_label": column([h[4] if h else (" ".join(t.split()) or NO_CITY_LABEL) for h, t in zip(hits, distinct)], "str"),
+    labels = [h[4] if h else (" ".join(t.split()) or NO_CITY_LABEL) for h, t in zip(hits, distinct)]
+    flagged = online is not None and online.any()
+    if flagged and len(frame):
+        labels.append(ONLINE_LABEL)  # the online rows point at it
+        label_codes = np.where(online, len(labels) - 1, codes)
+    else:
+        label_codes = codes
+
+    def numbers(values: list) -> pd.Series:
+        taken = np.asarray(values, dtype="float64")[codes] if len(frame) else np.zeros(0)
+        if flagged and len(frame):
+            taken[online] = np.nan
+        return pd.Series(taken, index=frame.index, dtype="float64")
+
+    def texts(values: list, at: np.ndarray) -> pd.Series:
+        if not len(frame):
+            return pd.Series([], index=frame.index, dtype="str")
+        # taken in pyarrow: building a million-row string column from objects is ten times slower
+        try:
+            taken = pa.array(values, type=pa.large_string()).take(pa.array(at)).to_pandas().array
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # a place that isn't text (hand-made geocodes)
+            taken = np.asarray(values, dtype=object)[at]
+        return pd.Series(taken, index=frame.index, dtype="str")
+
+    return {
+        "lat": numbers([h[0] if h else np.nan for h in hits]),
+        "lon": numbers([h[1] if h else np.nan for h in hits]),
+        "place": texts([h[2] if h else "" for h in hits], codes),
+        "country_code": texts([h[3] if h else "" for h in hits], codes),
+        "city_label": texts(labels, label_codes),
     }
-    if online is not None and online.any():
-        for col in ("lat", "lon"):
-            out[col] = out[col].mask(online)
-        out["city_label"] = out["city_label"].mask(online, ONLINE_LABEL)
-    return out
 
 
 def add_coordinates(members: pd.DataFrame, geocodes: pd.DataFrame, lookup: dict[str, _Spot] | None = None) -> pd.DataFrame:
@@ -1574,9 +1698,10 @@ def geocode_community(community: Community, geocoder: Geocoder | None = None, co
         event_texts = []
     country = (country or community.country or "").upper()
     geocoder = geocoder if geocoder is not None else OfflineGeocoder(country_bias=country)
-    if not country:
-        country = _country_hint(members) or main_country(
-            pd.concat([pd.Series(member_texts[member_codes], dtype=object), pd.Series(event_texts, dtype=object)]), geocoder)
+    if not country:  # ``main_country`` of the members' and events' texts, counted from their codes
+        country = _country_hint(members) or _main_country(_key_counts(
+            [*member_texts, *event_texts],
+            [*np.bincount(member_codes, minlength=len(member_texts)).tolist(), *repeat(1, len(event_texts))]), geocoder)
     known = geocodes if geocodes is not None else None
     if known is not None and "address" not in known:
         known = known.assign(address="")
@@ -1586,7 +1711,8 @@ def geocode_community(community: Community, geocoder: Geocoder | None = None, co
     all_geo = pd.concat(frames, ignore_index=True) if frames else _geocode_frame([])
     lookup = _geo_lookup(all_geo)
     return community.with_(
-        members=add_coordinates(members, all_geo, lookup),
+        members=members.assign(**_place_columns(members, lookup, text_codes=(member_codes, member_texts))) if "city" in members
+        else add_coordinates(members, all_geo, lookup),
         events=add_event_coordinates(events, all_geo, lookup),
         geocodes=all_geo,
         country=country,

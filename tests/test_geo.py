@@ -579,3 +579,138 @@ def test_geocode_places_matches_one_string_at_a_time(country: str) -> None:
         by_key.setdefault(geo.city_key(text), geo._resolution_row(text, g, country))
     expected = geo._geocode_frame([{**by_key[geo.city_key(t)], "city_text": t} for t in distinct])
     pd.testing.assert_frame_equal(frame, expected)
+
+
+# --- whole-column shortcuts equal their row-by-row spelling ---------------------------------------
+
+
+def _typo_heads(n: int, seed: int) -> list[str]:
+    """Folded names with one to three slips, some long (a band of two) and some with spaces."""
+    import random
+
+    ix = geo.get_place_index()
+    rng = random.Random(seed)
+    keys = sorted(k for k in ix.keys if k.isascii() and len(k) >= 4)
+    out = []
+    for key in rng.sample(keys, n):
+        letters = list(key)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(1, len(letters))
+            roll = rng.random()
+            if roll < 0.3:
+                letters[at] = rng.choice("abcdefghijklmnopqrstuvwxyz")
+            elif roll < 0.6 and len(letters) > 4:
+                del letters[at]
+            else:
+                letters.insert(at, rng.choice("aeiou "))
+        out.append("".join(letters).strip())
+    return [h for h in out if len(h) >= 4] + ["zzzzzzzz", "qqqq", "xylophonetown"]  # nothing near
+
+
+def test_typo_searches_worked_out_together_equal_one_at_a_time() -> None:
+    g = geo.OfflineGeocoder()
+    heads = _typo_heads(1500, seed=5)
+    batch = g._spellings_many(heads + heads[:10])  # repeats are looked up once
+    wider = {h for h in heads if max(g._near_spellings(h, h[0] + h[-1]).values(), default=0.0) < 0.85}
+    assert wider and len(wider) < len(set(heads))  # both kinds of search are covered
+    assert set(batch) == {(h, h[0] + h[-1]) for h in heads} | {(h, h[0]) for h in wider}
+    for (head, prefix), near in batch.items():
+        # the same names, similarities and order (the order settles ties later)
+        assert list(near.items()) == list(g._near_spellings(head, prefix).items()), (head, prefix)
+
+
+def test_resolve_many_typos_equal_resolve() -> None:
+    g = geo.OfflineGeocoder(country_bias="GB")
+    texts = [h.title() for h in _typo_heads(400, seed=8)] + ["Leeds, UK", "Huddersfeild", "Manchestr, England"]
+    assert list(g.resolve_many(texts)) == [g.resolve(t) for t in texts]
+    assert geo._SPELLINGS.get() is None  # nothing is kept after the batch
+
+
+def _labels_by_rows(geocodes: pd.DataFrame) -> dict[str, str]:
+    """``geo._labels`` as it was first written: pandas groups and rows."""
+    placed = geocodes[geocodes["status"].isin(["resolved", "low_confidence", "manual"]) & (geocodes["place"] != "")]
+    if placed.empty:
+        return {}
+    address = placed["address"] if "address" in placed else pd.Series("", index=placed.index)
+    spots = pd.DataFrame({
+        "key": placed["city_text"].map(geo.city_key), "place": placed["place"], "country": placed["country"],
+        "address": address.fillna(""),
+        "spot": placed["lat"].round(2).astype(str) + "," + placed["lon"].round(2).astype(str),
+    })
+    alone = spots.groupby("place", sort=False)["spot"].transform("nunique") == 1
+    labels = dict(zip(spots.loc[alone, "key"], spots.loc[alone, "place"], strict=True))
+    for place, group in spots[~alone].groupby("place", sort=False):
+        distinct = group.drop_duplicates("spot")
+        towns_differ = distinct["address"].map(lambda a: a.rsplit(",", 1)[0]).nunique() == len(distinct)
+        for row in group.itertuples(index=False):
+            if row.address and row.address.count(",") >= 2:
+                labels[row.key] = row.address.rsplit(",", 1)[0] if towns_differ else row.address
+            elif row.country:
+                labels[row.key] = f"{place} ({row.country})"
+            else:
+                labels[row.key] = f"{place} ({row.spot})"
+    return labels
+
+
+def _hand_made_geocodes() -> pd.DataFrame:
+    """Shared names at one spot and at several, with and without addresses and countries."""
+    rows = [
+        ("Portland, OR", "Portland", "US", 45.52, -122.68, "resolved", "Portland, Oregon, United States"),
+        ("Portland, Maine", "Portland", "US", 43.66, -70.26, "resolved", "Portland, Maine, United States"),
+        ("portland  or", "Portland", "US", 45.52, -122.68, "resolved", "Portland, Oregon, United States"),
+        ("Richmond", "Richmond", "GB", 54.40, -1.74, "low_confidence", "Richmond, England"),
+        ("Richmond VA", "Richmond", "", 37.55, -77.46, "resolved", ""),
+        ("Richmond, London", "Richmond", "GB", 51.46, -0.30, "manual", ""),
+        ("Newport", "Newport", "GB", 51.59, -2.99, "resolved", "Newport, Wales, United Kingdom"),
+        ("Newport RI", "Newport", "US", 41.49, -71.31, "resolved", "Newport, Rhode Island, United States"),
+        ("Leeds", "Leeds", "GB", 53.80, -1.55, "resolved", "Leeds, England, United Kingdom"),
+        ("Leeds town", "Leeds", "GB", 53.801, -1.549, "low_confidence", "Leeds, England, United Kingdom"),
+        ("Nowhere", "", "", np.nan, np.nan, "unresolved", ""),
+        ("Somewhere", "Somewhere", "GB", 52.0, -1.0, "unresolved", ""),
+    ]
+    frame = pd.DataFrame(rows, columns=["city_text", "place", "country", "lat", "lon", "status", "address"])
+    frame.loc[4, "country"] = np.nan  # hand-made geocodes may leave gaps
+    frame.loc[5, "address"] = None
+    frame["confidence"], frame["reason"], frame["candidates"] = 1.0, "", ""
+    return frame
+
+
+def test_labels_equal_the_row_by_row_labels() -> None:
+    geocodes = _hand_made_geocodes()
+    assert geo._labels(geocodes) == _labels_by_rows(geocodes)
+    assert geo._labels(geocodes.drop(columns="address")) == _labels_by_rows(geocodes.drop(columns="address"))
+    assert geo._labels(geocodes.iloc[8:]) == _labels_by_rows(geocodes.iloc[8:]) == {"leeds": "Leeds", "leeds town": "Leeds"}
+
+
+def test_place_columns_equal_the_object_column_spelling() -> None:
+    geocodes = _hand_made_geocodes()
+    lookup = geo._geo_lookup(geocodes)
+    events = pd.DataFrame({"city": ["Portland, OR", " Newport ", None, "Nowhere", "Leeds", "Leeds", "  "],
+                           "online": [False, True, False, True, False, True, True]}, index=[5, 3, 9, 1, 0, 2, 7])
+    online = events["online"].to_numpy()
+    columns = geo._place_columns(events, lookup, online)
+    codes, distinct = geo._text_codes(events["city"])
+    hits = [lookup.get(geo.city_key(t)) for t in distinct]
+    labels = [h[4] if h else (" ".join(t.split()) or geo.NO_CITY_LABEL) for h, t in zip(hits, distinct)]
+    expected = {
+        "lat": pd.Series(np.asarray([h[0] if h else np.nan for h in hits], dtype=object)[codes], dtype="float64").mask(online),
+        "place": pd.Series(np.asarray([h[2] if h else "" for h in hits], dtype=object)[codes], dtype="str"),
+        "city_label": pd.Series(np.asarray(labels, dtype=object)[codes], dtype="str").mask(online, geo.ONLINE_LABEL),
+    }
+    for name, column in expected.items():
+        pd.testing.assert_series_equal(columns[name], column.set_axis(events.index), check_names=False)
+    assert list(columns["city_label"]) == ["Portland, Oregon", "Online", "(no city)", "Online", "Leeds", "Online", "Online"]
+    empty = geo._place_columns(events.iloc[:0], lookup, online[:0])
+    assert all(len(c) == 0 for c in empty.values()) and empty["place"].dtype == "str"
+
+
+def test_geocode_community_country_is_main_country_of_members_and_events() -> None:
+    community = make_community(
+        members=[{"member_id": "a", "city": "Leeds"}, {"member_id": "b", "city": " leeds"},
+                 {"member_id": "c", "city": "Paris"}, {"member_id": "d", "city": None}],
+        events=[{"event_id": "e1", "city": "Lyon"}, {"event_id": "e2", "city": "Nice"},
+                {"event_id": "e3", "city": "Leeds", "online": True}],
+        country="",
+    )
+    out = geo.geocode_community(community, geocoder=geo.OfflineGeocoder())
+    assert out.country == geo.main_country(["Leeds", " leeds", "Paris", None, "Lyon", "Nice"]) == "FR"
