@@ -147,3 +147,15 @@ def test_every_parser_path_reads_like_the_csv_module(text):
     frame = read_table(text.encode("utf-8"), "m.csv").frame
     got = frame.drop(columns=ROW_COLUMN).values.tolist()
     assert [[c for c in r if c] for r in got] == [[c.strip() for c in r if c.strip()] for r in body]
+
+
+def test_cells_are_stripped_as_str_strip_when_only_some_blocks_have_whitespace():
+    # pyarrow reads in blocks of about 1 MB: only a few blocks' cells need trimming
+    rows = [[f"Person {i}", f"p{i}@example.org", "Köln" if i % 3 else "André"] for i in range(60_000)]
+    rows[5][0] = "\u3000Ann"  # non-ASCII whitespace only, at the start
+    rows[41_000][2] = "Leeds\u2029"  # ... and at the end
+    rows[59_999][1] = " z@example.org\t"
+    text = "Name,Email,City\n" + "".join(",".join(r) + "\n" for r in rows)
+    assert len(text.encode()) > 2_000_000
+    frame = read_table(text.encode("utf-8"), "big.csv").frame
+    assert frame.drop(columns=ROW_COLUMN).values.tolist() == [[c.strip() for c in r] for r in rows]

@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -75,3 +76,63 @@ def test_spread_is_indexing_the_distinct_values():
     got = strings.spread(distinct, codes)
     assert got.tolist() == distinct[codes].tolist()
     assert got.dtype == "str"
+
+
+# --- trim: pyarrow's trim, skipped for chunks with no whitespace at either end -------------------
+
+_EDGE_TEXT = st.text(alphabet=st.sampled_from(list("ab é€“†…\t\u00a0\u3000\u2029\u205f\u1680\x85\x1fΣ😀")), max_size=5)
+
+
+def _same_memory(a: pa.Array, b: pa.Array) -> bool:
+    return [x and x.address for x in a.buffers()] == [y and y.address for y in b.buffers()]
+
+
+def _chunked(values: list, cuts: list[int], large: bool = False) -> pa.ChunkedArray:
+    bounds = sorted({0, len(values), *(c % (len(values) + 1) for c in cuts)})
+    kind = pa.large_string() if large else pa.string()
+    return pa.chunked_array([pa.array(values[a:b], type=kind) for a, b in zip(bounds, bounds[1:])], type=kind)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(_EDGE_TEXT, max_size=30), st.lists(st.integers(0, 30), max_size=4), st.booleans())
+def test_trim_is_str_strip_and_copies_no_chunk_without_edge_whitespace(values, cuts, large):
+    column = _chunked(values, cuts, large)
+    got = strings.trim(column)
+    assert got.type == column.type
+    assert got.to_pylist() == [v.strip() for v in values]
+    for before, after in zip(column.chunks, got.chunks, strict=True):
+        clean = all(v == v.strip() for v in before.to_pylist())
+        assert strings._edge_whitespace(before) == (not clean)  # exact, at this size
+        if clean:
+            assert _same_memory(after, before)  # left as it was: no copy
+
+
+@pytest.mark.parametrize("ws", list(strings.WHITESPACE))
+def test_trim_finds_every_whitespace_character_at_either_end_of_any_value(ws):
+    values = ["Leeds", "é", "Zoë", "", "x", "“Quiz”", "Köln"]
+    for i in range(len(values) + 1):
+        for edited in ([*values[:i], ws + "a", *values[i:]], [*values[:i], "a" + ws, *values[i:]],
+                       [*values[:i], ws, *values[i:]]):
+            assert strings.trim(pa.array(edited)).to_pylist() == [v.strip() for v in edited], (ws, i)
+
+
+def test_trim_leaves_multibyte_letters_that_share_bytes_with_whitespace():
+    # "é" ends in A9 like U+2029, "†" in 80 A0 like U+00A0 (C2 A0), "…" starts E2 80 like U+2000
+    values = ["café", "André", "dagger†", "…and", "\u1000\u1000", "\u4000", "©", "£5"]
+    column = pa.array(values)
+    assert not strings._edge_whitespace(column)
+    assert strings.trim(column) is column
+
+
+def test_trim_of_sliced_and_mostly_clean_columns():
+    values = [f"name {i}" for i in range(5000)]
+    values[4321] = "name 4321\u3000"  # only non-ASCII whitespace, only at the end, only in one chunk
+    column = pa.chunked_array([pa.array(values[:2000]), pa.array(values[2000:])])
+    got = strings.trim(column)
+    assert _same_memory(got.chunk(0), column.chunk(0)) and not _same_memory(got.chunk(1), column.chunk(1))
+    assert got.to_pylist() == [v.strip() for v in values]
+    sliced = pa.array(["  a", *values[:10], "b "]).slice(1, 10)  # offsets that don't start at zero
+    assert strings.trim(sliced) is sliced
+    assert strings.trim(pa.array(["a", None, " b"])).to_pylist() == ["a", None, "b"]
+    assert strings.trim(pa.array([], type=pa.string())).to_pylist() == []
+    assert strings.trim(pa.array(["", "", ""])).to_pylist() == ["", "", ""]

@@ -18,6 +18,7 @@ from datetime import date, datetime, time
 
 import pandas as pd
 
+from dashboard.ingest import strings
 from dashboard.ingest.errors import InputError
 
 MAX_BYTES = 200 * 1024 * 1024  # a million-row Eventbrite export is ~115 MB
@@ -226,7 +227,6 @@ def _arrow_grid(utf8: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
     point); None when any row is ragged (title rows, short rows) or the bytes aren't
     UTF-8, which the slower readers handle."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     from pyarrow import csv as pacsv
 
     if width == 0:
@@ -244,7 +244,8 @@ def _arrow_grid(utf8: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    table = pa.table([pc.utf8_trim_whitespace(c) for c in table.columns], names=names)
+    # most exports have no cell to trim: those columns (or blocks of rows) aren't copied
+    table = pa.table([strings.trim(c) for c in table.columns], names=names)
     grid = table.to_pandas()
     grid.columns = range(width)
     return grid

@@ -22,6 +22,76 @@ WHITESPACE = (
 )
 RE2_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE)  # for inside a [...] class
 
+# WHITESPACE in UTF-8, for sieving a string array's bytes: which bytes can begin / end a
+# whitespace character, and which two can (as one big-endian number)
+_ENCODED = [c.encode("utf-8") for c in WHITESPACE]
+_FIRST_BYTE = np.zeros(256, dtype=bool)
+_FIRST_BYTE[[e[0] for e in _ENCODED]] = True
+_LAST_BYTE = np.zeros(256, dtype=bool)
+_LAST_BYTE[[e[-1] for e in _ENCODED]] = True
+_FIRST_TWO = np.zeros(1 << 16, dtype=bool)
+_LAST_TWO = np.zeros(1 << 16, dtype=bool)
+for _e in _ENCODED:
+    if len(_e) == 1:
+        _FIRST_TWO[_e[0] << 8:(_e[0] + 1) << 8] = True  # whatever follows
+        _LAST_TWO[_e[0]::256] = True  # whatever comes before
+    else:
+        _FIRST_TWO[int.from_bytes(_e[:2], "big")] = True
+        _LAST_TWO[int.from_bytes(_e[-2:], "big")] = True
+#: more values than this left by the sieves: trim the chunk rather than check them one by one
+_MAX_SUSPECTS = 64
+
+
+def _edge_whitespace(chunk: pa.Array) -> bool:
+    """Whether any value starts or ends with whitespace (True, too, when it can't tell cheaply).
+
+    Sieves each value's first and last byte (read through the offsets: the strings aren't
+    copied), then the first and last two bytes of what passes, and checks the few values
+    left with ``str.strip``. An empty value reads a neighbour's bytes: the check clears it.
+    """
+    if chunk.type == pa.string():
+        width = np.int32
+    elif chunk.type == pa.large_string():
+        width = np.int64
+    else:
+        return True
+    if chunk.null_count or not len(chunk):
+        return bool(chunk.null_count)
+    _, offset_buffer, data_buffer = chunk.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=width, count=len(chunk) + 1, offset=chunk.offset * width().itemsize)
+    end = int(offsets[-1])
+    if data_buffer is None or end == int(offsets[0]):
+        return False  # every value is empty
+    data = np.frombuffer(data_buffer, dtype=np.uint8, count=end)
+    starts, ends = offsets[:-1], offsets[1:]
+    # ``take`` with mode="clip" (no bounds errors, no copy of the positions) is several times
+    # faster than indexing; positions off either end of the data only read a wrong byte
+    lead = np.flatnonzero(_FIRST_BYTE.take(data.take(starts, mode="clip")))
+    tail = np.flatnonzero(_LAST_BYTE.take(data.take(ends - 1, mode="clip")))
+    if not len(lead) and not len(tail):
+        return False
+    if len(lead):
+        at = starts[lead]
+        pair = (data.take(at, mode="clip").astype(np.intp) << 8) | data.take(at + 1, mode="clip")
+        lead = lead[_FIRST_TWO.take(pair)]
+    if len(tail):
+        at = ends[tail]
+        pair = (data.take(at - 2, mode="clip").astype(np.intp) << 8) | data.take(at - 1, mode="clip")
+        tail = tail[_LAST_TWO.take(pair)]
+    suspects = np.union1d(lead, tail)
+    if len(suspects) > _MAX_SUSPECTS:
+        return True
+    return any(v != v.strip() for v in chunk.take(pa.array(suspects, type=pa.int64())).to_pylist())
+
+
+def trim(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """``pc.utf8_trim_whitespace``, chunk by chunk, leaving alone (uncopied) the chunks where
+    no value starts or ends with whitespace: the usual export has none anywhere."""
+    if isinstance(values, pa.ChunkedArray):
+        chunks = [pc.utf8_trim_whitespace(c) if _edge_whitespace(c) else c for c in values.chunks]
+        return pa.chunked_array(chunks, type=values.type)
+    return pc.utf8_trim_whitespace(values) if _edge_whitespace(values) else values
+
 
 def arrow(values: pd.Series) -> pa.Array:
     """The column as one pyarrow string array (missing values as nulls)."""
