@@ -136,3 +136,31 @@ def test_trim_of_sliced_and_mostly_clean_columns():
     assert strings.trim(pa.array(["a", None, " b"])).to_pylist() == ["a", None, "b"]
     assert strings.trim(pa.array([], type=pa.string())).to_pylist() == []
     assert strings.trim(pa.array(["", "", ""])).to_pylist() == ["", "", ""]
+
+
+def _in_chunks(values: list, *cuts: int) -> pd.Series:
+    """A "str" column stored in several arrow chunks, as the reader leaves a big file."""
+    bounds = [0, *cuts, len(values)]
+    chunks = [pa.array(values[a:b], type=pa.large_string()) for a, b in zip(bounds, bounds[1:])]
+    series = pa.chunked_array(chunks, type=pa.large_string()).to_pandas()
+    assert series.dtype == "str" and series.array._pa_array.num_chunks == len(chunks)
+    return series
+
+
+def test_helpers_read_a_chunked_column_in_place_and_agree_with_pandas():
+    values = ["Ann ", None, "  ZOË", "b@x.org", "", "2024-05", "ann", "Ann ", None, "ΣΟΦΙΑ\u3000"]
+    series = _in_chunks(values, 3, 3, 7)
+    arrow = strings.arrow(series)
+    assert isinstance(arrow, pa.ChunkedArray) and arrow.num_chunks == 4  # not combined, not cast
+    plain = pd.Series(values, dtype=object)
+    assert strings.strip(series).tolist() == plain.fillna("").str.strip().tolist()
+    assert strings.fold(series).tolist() == plain.fillna("").map(lambda v: v.strip().casefold()).tolist()
+    assert strings.match(series, r"^\d{4}-").tolist() == series.str.match(r"^\d{4}-").fillna(False).tolist()
+    dates = _in_chunks(["2024-05", "1999-12", "2001-01"], 1)
+    assert strings.extract(dates, r"^(?P<y>\d{4})-(?P<m>\d{2})$").values.tolist() == [["2024", "05"], ["1999", "12"], ["2001", "01"]]
+    frame = pd.DataFrame({"p": series, "q": _in_chunks(["x", "y"] * 5, 5)})
+    codes, firsts = strings.row_codes(frame, ["p", "q"])
+    keys = list(zip(plain.fillna("<na>"), frame["q"], strict=True))
+    numbering = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    assert codes.tolist() == [numbering[k] for k in keys]
+    assert firsts.tolist() == [keys.index(k) for k in numbering]

@@ -93,10 +93,13 @@ def trim(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return pc.utf8_trim_whitespace(values) if _edge_whitespace(values) else values
 
 
-def arrow(values: pd.Series) -> pa.Array:
-    """The column as one pyarrow string array (missing values as nulls)."""
-    out = pa.array(values.array, type=pa.string(), from_pandas=True)
-    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+def arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The column as pyarrow strings (missing values as nulls): an arrow-backed column as
+    it is stored, chunks and all (casting or combining them would copy every string)."""
+    out = pa.array(values.array, from_pandas=True)
+    if not (pa.types.is_large_string(out.type) or pa.types.is_string(out.type)):
+        out = pa.array(values.array, type=pa.string(), from_pandas=True)  # nothing but missing values
+    return out
 
 
 def match(values: pd.Series, pattern: str) -> pd.Series:
@@ -115,7 +118,8 @@ def extract(values: pd.Series, pattern: str) -> pd.DataFrame:
     """
     parts = pc.extract_regex(arrow(values), pattern)
     return pd.DataFrame(
-        {f.name: parts.field(i).to_numpy(zero_copy_only=False) for i, f in enumerate(parts.type)}, index=values.index
+        {f.name: pc.struct_field(parts, [i]).to_numpy(zero_copy_only=False) for i, f in enumerate(parts.type)},
+        index=values.index,
     )
 
 
@@ -125,7 +129,7 @@ def strip(values: pd.Series) -> pd.Series:
     pyarrow's Unicode whitespace is Python's: the reader's tests check every code point.
     """
     text = values.fillna("").astype(str)
-    trimmed = pc.utf8_trim_whitespace(arrow(text)).to_pandas()
+    trimmed = trim(arrow(text)).to_pandas()
     return pd.Series(trimmed.array, index=values.index, dtype=text.dtype)
 
 
@@ -149,7 +153,7 @@ def fold(values: pd.Series) -> pd.Series:
     For ASCII text ``casefold`` is ``lower``, which pyarrow does for the whole column;
     only the rest ("Straße", "ΣΟΦΙΑ") goes through Python's ``casefold``.
     """
-    text = pc.utf8_trim_whitespace(arrow(values.fillna("").astype(str)))
+    text = trim(arrow(values.fillna("").astype(str)))
     lowered = pc.utf8_lower(text).to_pandas()
     out = pd.Series(lowered.array, index=values.index, dtype="str")
     other = ~pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
@@ -162,8 +166,12 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """Each value's number among the distinct values, missing values included; and how many there are."""
     if isinstance(values.dtype, pd.StringDtype):
         encoded = pc.dictionary_encode(arrow(values))
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return codes, len(encoded.dictionary)
+        if isinstance(encoded, pa.ChunkedArray):  # one dictionary, shared by every chunk
+            indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+            width = max((len(c.dictionary) for c in encoded.chunks), default=0)
+        else:
+            indices, width = encoded.indices, len(encoded.dictionary)
+        return indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), width
     codes, uniques = pd.factorize(values)
     return codes.astype(np.int64), len(uniques)
 
