@@ -878,62 +878,66 @@ class OfflineGeocoder(Geocoder):
         picked = 0
         alt_head = _REASON_ALT_HEAD
         several_head, several_tail = _REASON_SEVERAL_HEAD, _REASON_SEVERAL_TAIL
-        # typos are looked up all at once first: scoring every typo-search bucket against all
-        # the strings that will search it is several times faster than one string at a time
-        rest = [queries[i] for i in compress(count(), map(not_, one_place)) if place_ids[i] is None]
-        token = _SPELLINGS.set(self._spellings_many(_likely_typos(rest, keys)) if len(rest) >= 2 else None)
-        try:
-            for i in compress(count(), map(not_, one_place)):
-                s, key = queries[i], place_ids[i]
-                if key.__class__ is tuple:  # a shared name as GeoNames spells it: (place, verdict, key)
-                    if not bias:  # the verdict with no bias, quoting this very spelling
-                        place_ids[i], verdicts[i] = key[0], key[1]
-                        continue
-                    key = key[2]
-                elif key is None:  # not spelled as GeoNames spells a name
-                    key = s.lower()  # == fold(s) when s is ASCII and key is an index key
-                    hit = keys_get(key) if s.isascii() else None
-                    if hit is None or key in blocked:
-                        res = resolve(s, bias)
-                        place_ids[i], verdicts[i] = res.place_id, res
-                        continue
-                    if hit.__class__ is int:  # one place's name or one of its alternatives
-                        verdict = _EXACT_VERDICT if primary[hit] == key else (0.97, alt_head + names[hit], None, False)
-                        if bias and ccs[hit] != bias and pops[hit] < mid_pop:
-                            verdict = _abroad_verdict(verdict, small_f if pops[hit] < small_pop else mid_f, bias)
-                        place_ids[i], verdicts[i] = hit, verdict
-                        continue
-                # a name several places share (``key`` is its folded form)
-                if shared is None:  # verdicts not worked out yet: as ``resolve`` does, minus the folding
-                    res = self._pick(s, keys[key], key, bias)
-                    place_ids[i], verdicts[i] = res.place_id, res
-                    picked += 1
+        pending: list[int] = []
+        for i in compress(count(), map(not_, one_place)):
+            s, key = queries[i], place_ids[i]
+            if key.__class__ is tuple:  # a shared name as GeoNames spells it: (place, verdict, key)
+                if not bias:  # the verdict with no bias, quoting this very spelling
+                    place_ids[i], verdicts[i] = key[0], key[1]
                     continue
-                if home is None:
+                key = key[2]
+            elif key is None:  # not spelled as GeoNames spells a name
+                key = s.lower()  # == fold(s) when s is ASCII and key is an index key
+                hit = keys_get(key) if s.isascii() else None
+                if hit is None or key in blocked:
+                    pending.append(i)  # typos and the like: resolved below, together
+                    continue
+                if hit.__class__ is int:  # one place's name or one of its alternatives
+                    verdict = _EXACT_VERDICT if primary[hit] == key else (0.97, alt_head + names[hit], None, False)
+                    if bias and ccs[hit] != bias and pops[hit] < mid_pop:
+                        verdict = _abroad_verdict(verdict, small_f if pops[hit] < small_pop else mid_f, bias)
+                    place_ids[i], verdicts[i] = hit, verdict
+                    continue
+            # a name several places share (``key`` is its folded form)
+            if shared is None:  # verdicts not worked out yet: as ``resolve`` does, minus the folding
+                res = self._pick(s, keys[key], key, bias)
+                place_ids[i], verdicts[i] = res.place_id, res
+                picked += 1
+                continue
+            if home is None:
+                pick = shared.get(key)
+            else:
+                pick = home.get(key, _ABSENT)
+                if pick is _ABSENT:  # no place of that name in the bias country: the bias scales the winner only
                     pick = shared.get(key)
-                else:
-                    pick = home.get(key, _ABSENT)
-                    if pick is _ABSENT:  # no place of that name in the bias country: the bias scales the winner only
-                        pick = shared.get(key)
-                        if pick is not None:
-                            best, (conf, reason, cands, ambiguous) = pick
-                            if pops[best] < mid_pop:
-                                conf *= small_f if pops[best] < small_pop else mid_f
-                            place_ids[i] = best
-                            verdicts[i] = (conf, reason or several_head + s + several_tail, cands, ambiguous)
-                            continue
-                if pick is None:
-                    res = resolve(s, bias)
+                    if pick is not None:
+                        best, (conf, reason, cands, ambiguous) = pick
+                        if pops[best] < mid_pop:
+                            conf *= small_f if pops[best] < small_pop else mid_f
+                        place_ids[i] = best
+                        verdicts[i] = (conf, reason or several_head + s + several_tail, cands, ambiguous)
+                        continue
+            if pick is None:
+                res = resolve(s, bias)
+                place_ids[i], verdicts[i] = res.place_id, res
+                continue
+            best, verdict = pick
+            place_ids[i] = best
+            if verdict[1] is None:  # "several places are called '<query>'"
+                conf, _, cands, ambiguous = verdict
+                verdict = (conf, several_head + s + several_tail, cands, ambiguous)
+            verdicts[i] = verdict
+        if pending:
+            # typos are looked up all at once: scoring every typo-search bucket against all the
+            # strings that will search it is several times faster than one string at a time
+            rest = [queries[i] for i in pending]
+            token = _SPELLINGS.set(self._spellings_many(_likely_typos(rest, keys)) if len(rest) >= 2 else None)
+            try:
+                for i in pending:
+                    res = resolve(queries[i], bias)
                     place_ids[i], verdicts[i] = res.place_id, res
-                    continue
-                best, verdict = pick
-                place_ids[i] = best
-                if verdict[1] is None:  # "several places are called '<query>'"
-                    conf, _, cands, ambiguous = verdict
-                    verdict = (conf, several_head + s + several_tail, cands, ambiguous)
-                verdicts[i] = verdict
-        finally:
-            _SPELLINGS.reset(token)
+            finally:
+                _SPELLINGS.reset(token)
         ix._picked += picked
         return ResolvedBatch(queries, place_ids, verdicts)
 
