@@ -165,10 +165,9 @@ def _peak_mb(fn: Callable[[], object]) -> float:
 def run(n_members: int = 100_000, n_rows: int = 1_000_000, seed: int = 0, repeat: int = 5) -> list[dict]:
     """Time member_metrics and connection_risk against the groupby-count baseline.
 
-    connection_risk is timed the way the app runs it (``dashboard.analysis``
+    connection_risk is timed the way the app runs it: ``dashboard.analysis``
     passes tie statistics from ``dashboard.ties``, computed beforehand and
-    benchmarked with the introductions), and once more without them, when it
-    checks repeat ties itself within a bounded budget.
+    benchmarked with the introductions.
     """
     community = synthetic_community(n_members, n_rows, seed)
     settings = Settings()
@@ -176,20 +175,17 @@ def run(n_members: int = 100_000, n_rows: int = 1_000_000, seed: int = 0, repeat
     edges = co_attendance_ties(att, community.events, AS_OF, settings.decay_per_month)
     tie_stats = member_tie_stats(edges, community.members["member_id"])
     metrics = member_metrics(community, AS_OF, settings)
-    alone = connection_risk(community, metrics, AS_OF, settings)
-    base, t_metrics, t_risk, t_alone = _best_interleaved(
+    base, t_metrics, t_risk = _best_interleaved(
         [
             lambda: att.groupby("member_id").size(),
             lambda: member_metrics(community, AS_OF, settings),
             lambda: connection_risk(community, metrics, AS_OF, settings, tie_stats=tie_stats),
-            lambda: connection_risk(community, metrics, AS_OF, settings),
         ],
         repeat,
     )
     mem_metrics = _peak_mb(lambda: member_metrics(community, AS_OF, settings))
-    mem_risk = _peak_mb(lambda: connection_risk(community, metrics, AS_OF, settings))
+    mem_risk = _peak_mb(lambda: connection_risk(community, metrics, AS_OF, settings, tie_stats=tie_stats))
     size = f"{len(community.members):,} members, {len(att):,} attendance rows"
-    notes = " ".join(alone.attrs.get("notes", []))
     return [
         {
             "stage": "member_metrics",
@@ -208,15 +204,6 @@ def run(n_members: int = 100_000, n_rows: int = 1_000_000, seed: int = 0, repeat
             "target": "≤ 2× member_metrics and < 2 s",
             "ok": t_risk <= 2 * t_metrics and t_risk < 2.0,
             "note": f"{size}; tie_stats from dashboard.ties (as the app runs it), next events included",
-        },
-        {
-            "stage": "connection_risk_without_tie_stats",
-            "seconds": round(t_alone, 4),
-            "baseline_seconds": round(t_metrics, 4),
-            "ratio": round(t_alone / t_metrics, 2),
-            "target": "≤ 2× member_metrics and < 2 s",
-            "ok": t_alone <= 2 * t_metrics and t_alone < 2.0,
-            "note": f"{size}; repeat ties checked in-function (bounded). {notes}".strip(),
         },
         {
             "stage": "peak_memory",

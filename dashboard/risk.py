@@ -31,10 +31,8 @@ Signals (thresholds are settings):
   (50). When events carry no coordinates at all, only the member rule applies.
 
 Signals that need the attendance log (drifting, no repeat ties) don't fire for
-members known only from Meetup totals. Without ``tie_stats``, repeat ties are
-counted here (``repeat_tie_stats``) within a budget of MAX_TIE_PAIRS
-co-attendance pairs, cheapest members first; members beyond it are not checked
-(the signal stays off) and ``risk_notes`` says how many.
+members known only from Meetup totals. Repeat ties come from ``dashboard.ties``,
+the same ties the Introductions page and the buddies use.
 """
 
 from __future__ import annotations
@@ -51,6 +49,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from dashboard import engagement as eng
+from dashboard import ties
 from dashboard.model import Community
 from dashboard.settings import Settings
 
@@ -115,7 +114,6 @@ SURVEY_SCORES: dict[str, int] = {
 
 EARTH_RADIUS_KM = 6371.0088
 #: most co-attendance pairs the built-in repeat-tie check enumerates
-MAX_TIE_PAIRS = 1_000_000
 
 _NO_CITY = "(no city)"
 
@@ -355,61 +353,6 @@ def no_repeat_ties(metrics: pd.DataFrame, tie_stats: pd.DataFrame, settings: Set
     return _signal(metrics.index, fired, reason)
 
 
-def repeat_tie_stats(
-    community: Community, as_of: pd.Timestamp, settings: Settings, max_pairs: int | None = None
-) -> pd.DataFrame:
-    """Per member: repeat_ties (others met at 2+ events), for members who could need it.
-
-    Only members with no_repeat_ties_min_events+ attended events are checked, the
-    cheapest first, until ``max_pairs`` co-attendance pairs have been enumerated;
-    everyone else gets NaN (unknown, so the signal doesn't fire). ``max_pairs``
-    defaults to MAX_TIE_PAIRS. Prefer ``dashboard.ties.member_tie_stats`` when
-    it is available.
-    """
-    max_pairs = MAX_TIE_PAIRS if max_pairs is None else max_pairs
-    members = community.members
-    n = len(members)
-    member_pos, event_pos, status, day = eng.coded_attendance(community)
-    take = (member_pos >= 0) & (event_pos >= 0) & (status == eng._ATTENDED) & (day != eng._NAT)
-    take &= day <= eng.as_of_day(as_of)
-    m, e = member_pos[take], event_pos[take]
-    out = np.full(n, np.nan)
-    if len(m) == 0:
-        return pd.DataFrame({"repeat_ties": out}, index=_ids(members))
-    # attended rows grouped by event: one integer sort, no argsort
-    shift = max(n - 1, 1).bit_length()
-    key = np.sort((e << shift) | m)
-    key = key[np.concatenate(([True], key[1:] != key[:-1]))]  # np.unique hashes: slower here
-    e_sorted, m_sorted = key >> shift, key & ((1 << shift) - 1)
-    count = np.bincount(m_sorted, minlength=n)
-    size = np.bincount(e_sorted, minlength=int(e_sorted.max()) + 1)
-    start = np.concatenate(([0], np.cumsum(size)[:-1]))
-    work = np.bincount(m_sorted, weights=size[e_sorted], minlength=n)  # pairs enumerated, self included
-    candidates = np.flatnonzero(count >= settings.no_repeat_ties_min_events)
-    candidates = candidates[np.argsort(work[candidates], kind="stable")]
-    within = np.cumsum(work[candidates]) <= max_pairs
-    chosen = np.zeros(n, bool)
-    chosen[candidates[within]] = True
-    out[chosen] = 0.0
-    rows = np.flatnonzero(chosen[m_sorted])
-    if len(rows):
-        row_event = e_sorted[rows]
-        lengths = size[row_event]
-        owner = np.repeat(m_sorted[rows], lengths)
-        # ragged arange: positions start[e] .. start[e]+size[e]-1 for each chosen row
-        offsets = np.repeat(start[row_event] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        other = m_sorted[np.arange(len(owner)) + offsets]
-        keep = other != owner
-        pairs = np.sort((owner[keep] << shift) | other[keep])
-        if len(pairs) > 1:
-            dup = pairs[1:] == pairs[:-1]
-            # count each (owner, other) run of length >= 2 once: its second element
-            first_dup = dup & np.concatenate(([True], ~dup[:-1]))
-            owners = pairs[1:][first_dup] >> shift
-            out[chosen] += np.bincount(owners, minlength=n)[chosen]
-    return pd.DataFrame({"repeat_ties": out}, index=_ids(members))
-
-
 # --- geography ----------------------------------------------------------------------
 
 
@@ -578,24 +521,15 @@ def connection_risk(
     """Per member: sig_<signal> flags, risk_score 0–100, risk_tier, risk_reasons (list),
     risk_reasons_text ("; "-joined) and next_event, indexed by member_id.
 
-    Without ``tie_stats``, repeat ties come from ``repeat_tie_stats`` (bounded work);
-    ``risk.attrs["notes"]`` says when some members could not be checked.
+    ``tie_stats`` is ``dashboard.ties.member_tie_stats`` of the community's ties (worked
+    out here when not given; ``dashboard.analysis`` passes the ones it already has).
     """
     members = community.members
     idx = _ids(members)
     metrics = metrics.reindex(idx)
-    notes: list[str] = []
     if tie_stats is None:
-        tie_stats = repeat_tie_stats(community, as_of, settings)
-        events = _metric(metrics, "events_attended")
-        with np.errstate(invalid="ignore"):
-            unchecked = (events >= settings.no_repeat_ties_min_events) & np.isnan(tie_stats["repeat_ties"].to_numpy())
-        unchecked &= (metrics["metrics_source"] == eng.SOURCE_LOG).to_numpy()
-        if unchecked.any():
-            notes.append(
-                f"Repeat ties were not checked for {int(unchecked.sum())} frequent attendees "
-                "(too many co-attendance pairs to check quickly)."
-            )
+        edges = ties.co_attendance_ties(community.attendance, community.events, as_of, settings.decay_per_month)
+        tie_stats = ties.member_tie_stats(edges, members["member_id"])
     signals: dict[str, Signal] = {
         "self_reported": self_reported(members, settings),
         "newcomer": newcomer(members, as_of, settings),
@@ -621,7 +555,6 @@ def connection_risk(
     frame["risk_reasons"] = pd.Series(lists, index=idx, dtype=object)
     frame["risk_reasons_text"] = pd.Series(list(map("; ".join, lists)), index=idx, dtype="str")
     frame["next_event"] = next_event_for(members, community.events, as_of, settings.event_radius_km)
-    frame.attrs["notes"] = notes
     return frame
 
 
@@ -654,11 +587,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def risk_notes(risk: pd.DataFrame) -> list[str]:
-    """What connection_risk could not check (for the page to say)."""
-    return list(risk.attrs.get("notes", []))
 
 
 def signal_counts(risk: pd.DataFrame) -> pd.DataFrame:

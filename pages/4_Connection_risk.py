@@ -23,8 +23,6 @@ c1, c2, c3 = st.columns(3)
 c1.metric("High", f"{counts['high']:,}", help=f"Score {settings.risk_high}+ of 100")
 c2.metric("Medium", f"{counts['medium']:,}", help=f"Score {settings.risk_medium}–{settings.risk_high - 1}")
 c3.metric("Low", f"{counts['low']:,}", help=f"Score under {settings.risk_medium}")
-for note in risk.risk_notes(ctx.analysis.risk):
-    st.caption(note)
 
 g1, g2 = st.columns(2)
 g1.plotly_chart(charts.tiers_by_city(risk.tier_mix_by_city(view.members, view_risk)), width="stretch")

@@ -229,44 +229,11 @@ def ties_community(b_twice: bool):
     )
 
 
-@pytest.mark.parametrize(("b_twice", "a_repeat", "b_repeat"), [(False, 0, np.nan), (True, 1, np.nan)])
-def test_repeat_tie_stats_fallback(b_twice: bool, a_repeat: float, b_repeat: float) -> None:
-    stats = risk.repeat_tie_stats(ties_community(b_twice), AS_OF, S)["repeat_ties"]
-    assert stats["a"] == a_repeat
-    assert np.isnan(stats["b"])  # b has fewer than 3 events: not needed, not checked
-
-
-def test_repeat_tie_stats_agrees_with_ties_module() -> None:
-    from dashboard.ties import co_attendance_ties, member_tie_stats
-
-    rng = np.random.default_rng(1)
-    community = make_community(
-        members=[{"member_id": f"m{i}"} for i in range(12)],
-        events=[{"event_id": f"e{j}", "starts_at": days_before(j + 1)} for j in range(8)],
-        attendance=sorted({(f"m{i}", f"e{j}") for i, j in zip(rng.integers(0, 12, 40), rng.integers(0, 8, 40))}),
-    )
-    mine = risk.repeat_tie_stats(community, AS_OF, S)["repeat_ties"]
-    edges = co_attendance_ties(community.attendance, community.events, AS_OF, S.decay_per_month)
-    theirs = member_tie_stats(edges, community.members["member_id"])["repeat_ties"]
-    checked = mine.notna()
-    assert checked.sum() > 3
-    assert mine[checked].astype(int).tolist() == theirs[checked].tolist()
-
-
-def test_repeat_ties_work_is_bounded() -> None:
-    stats = risk.repeat_tie_stats(ties_community(False), AS_OF, S, max_pairs=1)
-    assert stats["repeat_ties"].isna().all()  # a's three pairs don't fit in one
-
-
-def test_unchecked_repeat_ties_dont_fire_and_are_said(monkeypatch: pytest.MonkeyPatch) -> None:
-    community = ties_community(False)
-    assert risk.connection_risk(community, metrics_of(community), AS_OF, S).loc["a", "sig_no_repeat_ties"]
-    monkeypatch.setattr(risk, "MAX_TIE_PAIRS", 1)
+@pytest.mark.parametrize(("b_twice", "fires"), [(False, True), (True, False)])
+def test_without_tie_stats_repeat_ties_come_from_the_ties_module(b_twice: bool, fires: bool) -> None:
+    community = ties_community(b_twice)
     out = risk.connection_risk(community, metrics_of(community), AS_OF, S)
-    assert not out["sig_no_repeat_ties"].any()
-    assert risk.risk_notes(out) == [
-        "Repeat ties were not checked for 1 frequent attendees (too many co-attendance pairs to check quickly)."
-    ]
+    assert bool(out.loc["a", "sig_no_repeat_ties"]) is fires
 
 
 # --- far from the group ------------------------------------------------------------------------------
