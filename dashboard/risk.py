@@ -50,6 +50,7 @@ from scipy.spatial import cKDTree
 
 from dashboard import engagement as eng
 from dashboard import ties
+from dashboard.geo import junk_reason
 from dashboard.model import Community
 from dashboard.settings import Settings
 
@@ -244,12 +245,16 @@ def self_reported(members: pd.DataFrame, settings: Settings) -> Signal:
 
 
 def _city_words(members: pd.DataFrame) -> np.ndarray:
-    """The member's city for sentences (';' replaced so reasons stay '; '-separable)."""
+    """The member's city for sentences (';' replaced so reasons stay '; '-separable); "their
+    city" when they gave none, or an answer that is no place ("Online only", "n/a")."""
     label = members["city_label"] if "city_label" in members.columns else members["city"]
     label = label.reset_index(drop=True)
     label = label.fillna("").astype("str").str.strip()
     raw = members["city"].reset_index(drop=True).fillna("").astype("str").str.strip() if "city" in members.columns else label
     words = label.where((label != "") & (label != _NO_CITY), raw)
+    codes, texts = pd.factorize(raw)
+    no_place = np.array([bool(t) and bool(junk_reason(t)) for t in texts], dtype=bool)[codes]
+    words = words.where(~no_place, "")
     words = words.where(words != "", "their city").str.replace(";", ",")
     return words.to_numpy(dtype=object)
 

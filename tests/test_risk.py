@@ -131,6 +131,17 @@ def test_newcomer_reason_names_city_and_month() -> None:
     ]
 
 
+def test_newcomer_reason_never_names_an_answer_that_is_no_place() -> None:
+    members = make_community(members=[
+        {"member_id": "a", "moved_on": "2026-03-14", "city": "Online only", "city_label": "Online only"},
+        {"member_id": "b", "moved_on": "2026-03-14", "city": "Prefer not to say"},
+        {"member_id": "c", "moved_on": "2026-03-14", "city": "Headingley"},  # not in GeoNames, still a place
+    ]).members
+    assert risk.newcomer(members, AS_OF, S).reason.tolist() == [
+        "Moved to their city in March 2026", "Moved to their city in March 2026", "Moved to Headingley in March 2026",
+    ]
+
+
 # --- attendance signals ----------------------------------------------------------------------------
 
 
