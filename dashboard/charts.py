@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.engagement import SEGMENTS
+from dashboard.engagement import OTHER_CITIES, SEGMENTS
 from dashboard.risk import TIERS
 
 SEGMENT_COLOURS: dict[str, str] = {
@@ -46,9 +46,10 @@ def attendance_over_time(by_month: pd.DataFrame, title: str = "Attendance per mo
     fig = go.Figure()
     if "city" in by_month.columns:
         order = by_month.groupby("city")["attended"].sum().sort_values(ascending=False).index
-        for city in order:
+        for city in [c for c in order if c != OTHER_CITIES] + [c for c in order if c == OTHER_CITIES]:
             part = by_month.loc[by_month["city"] == city]
-            fig.add_bar(x=part["month"], y=part["attended"], name=str(city))
+            grey = {"marker_color": "#b0b7bf"} if city == OTHER_CITIES else {}
+            fig.add_bar(x=part["month"], y=part["attended"], name=str(city), **grey)
         fig.update_layout(barmode="stack")
     else:
         fig.add_bar(x=by_month["month"], y=by_month["attended"], name="attended", marker_color="#1b7a3a")

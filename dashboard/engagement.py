@@ -598,13 +598,25 @@ def profile_cards(metrics: pd.DataFrame, member_id: str) -> list[tuple[str, str]
     ]
 
 
-def attendance_by_month(community: Community, by_city: bool = False) -> pd.DataFrame:
-    """Attendances per calendar month (columns month[, city], attended)."""
+OTHER_CITIES = "Other cities"
+
+
+def attendance_by_month(community: Community, by_city: bool = False, top_cities: int = 8) -> pd.DataFrame:
+    """Attendances per calendar month (columns month[, city], attended).
+
+    By city, the ``top_cities`` cities with the most attendances keep their own rows and
+    the rest are summed as "Other cities", so a chart of a large network stays readable.
+    """
     rows = _attended_events(community)
     keys = ["month", "event_city"] if by_city else ["month"]
     out = rows.groupby(keys).size().rename("attended").reset_index()
     out = out.rename(columns={"event_city": "city"})
     cols = ["month", "city"] if by_city else ["month"]
+    if by_city and out["city"].nunique() > top_cities + 1:
+        totals = out.groupby("city")["attended"].sum().sort_values(ascending=False, kind="stable")
+        top = set(totals.index[:top_cities])
+        out["city"] = out["city"].where(out["city"].isin(top), OTHER_CITIES)
+        out = out.groupby(cols, as_index=False)["attended"].sum()
     return out.sort_values(cols, ignore_index=True)[cols + ["attended"]]
 
 

@@ -385,6 +385,19 @@ def test_attendance_by_month_and_city() -> None:
     }
 
 
+def test_attendance_by_month_keeps_the_busiest_cities_and_sums_the_rest() -> None:
+    cities = {"Leeds": 5, "York": 4, "Hull": 3, "Bath": 2, "Ely": 1}
+    community = make_community(
+        members=[{"member_id": f"m{i}"} for i in range(5)],
+        events=[{"event_id": c, "starts_at": days_before(3), "city": c} for c in cities],
+        attendance=[(f"m{i}", c) for c, n in cities.items() for i in range(n)],
+    )
+    out = eng.attendance_by_month(community, by_city=True, top_cities=2)
+    assert dict(zip(out["city"], out["attended"], strict=True)) == {"Leeds": 5, "York": 4, eng.OTHER_CITIES: 6}
+    # one city over the limit stays itself: "Other cities" never stands for a single city
+    assert set(eng.attendance_by_month(community, by_city=True, top_cities=4)["city"]) == set(cities)
+
+
 def test_new_vs_returning_by_month() -> None:
     out = eng.new_vs_returning_by_month(small_community())
     assert out["first_timers"].tolist() == [1, 2, 0]  # a in Jan; b, c in Feb
