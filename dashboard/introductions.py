@@ -63,6 +63,7 @@ from scipy.sparse.csgraph import (
 from scipy.spatial import cKDTree
 
 from dashboard.distance import EARTH_RADIUS_KM, haversine_km
+from dashboard.geo import junk_reason
 from dashboard.settings import Settings
 from dashboard.ties import edge_codes, ties_among
 
@@ -71,6 +72,14 @@ REGULAR_SEGMENTS: tuple[str, ...] = ("active", "core")
 REGULAR_MIN_EVENTS: int = 3
 STRONG_TIE_MEETINGS: int = 2
 NO_CITY_LABELS: frozenset[str] = frozenset({"", "(no city)"})
+
+
+def names_a_city(labels: pd.Series) -> np.ndarray:
+    """True where a city label names somewhere two people can both be: not "(no city)", and
+    not an answer that is no place ("Online only", "n/a"), which says nothing about where."""
+    codes, distinct = pd.factorize(labels.fillna("").astype(str))
+    ok = np.array([t not in NO_CITY_LABELS and not junk_reason(t.strip()) for t in distinct], dtype=bool)
+    return ok[codes]
 
 #: most candidate buddies considered for one person, over every place within reach
 MAX_CANDIDATES: int = 48
@@ -435,7 +444,7 @@ def _site_pairs(sites: pd.DataFrame, from_sites: np.ndarray, to_sites: np.ndarra
         d = haversine_km(lat[s], lon[s], lat[t], lon[t])
         keep = d <= radius_km
         parts.append(pd.DataFrame({"s": s[keep], "t": t[keep], "distance_km": d[keep]}))
-    named = ~pd.Series(labels).isin(list(NO_CITY_LABELS)).to_numpy()
+    named = names_a_city(pd.Series(labels, dtype=object))
     left = pd.DataFrame({"s": from_sites, "label": labels[from_sites], "xy": has_xy[from_sites]})
     right = pd.DataFrame({"t": to_sites, "label": labels[to_sites], "txy": has_xy[to_sites]})
     left, right = left[named[from_sites]], right[named[to_sites]]
@@ -937,11 +946,11 @@ def dormant_cities(
 ) -> pd.DataFrame:
     """Cities with ``min_members`` or more members and no in-person event in the last ``days`` days.
 
-    Cities are ``city_label`` on both sides ("(no city)" is never one); events
+    Cities are ``city_label`` on both sides ("(no city)" and "Online only" are never one); events
     after ``as_of`` don't count as recent but are shown as ``next_event_on``.
     """
     labels = members["city_label"].fillna("(no city)").astype(str)
-    named = ~labels.isin(list(NO_CITY_LABELS))
+    named = names_a_city(labels)
     tier = members["risk_tier"] if "risk_tier" in members else pd.Series("", index=members.index)
     per_city = pd.DataFrame({"city": labels[named], "at_risk": tier[named].isin(AT_RISK_TIERS)})
     counts = per_city.groupby("city", sort=True).agg(members=("at_risk", "size"), at_risk=("at_risk", "sum"))
@@ -972,9 +981,10 @@ def dormant_cities(
 
 
 def city_choices(members: pd.DataFrame) -> list[str]:
-    """Cities to pick from for the network picture: most members first, "(no city)" left out."""
+    """Cities to pick from for the network picture: most members first, "(no city)" and
+    answers that are no place left out."""
     labels = members["city_label"].fillna("(no city)").astype(str)
-    counts = labels[~labels.isin(list(NO_CITY_LABELS))].value_counts()
+    counts = labels[names_a_city(labels)].value_counts()
     order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return [city for city, _ in order]
 

@@ -159,6 +159,20 @@ def test_without_coordinates_the_same_city_label_counts(town):
     assert "xu" not in set(got["member_id"]) and "zed" not in set(got["buddy_id"])
 
 
+def test_an_answer_that_is_no_place_never_makes_two_people_neighbours(town):
+    extra = pd.DataFrame(
+        [
+            person("una", "Online only", "high", "new", 0, coords=False),
+            person("val", "Online only", events=7, coords=False),
+            person("wyn", "n/a", "high", "new", 0, coords=False),
+            person("yan", "n/a", events=7, coords=False),
+        ]
+    )
+    got = suggest_buddies(pd.concat([town, extra], ignore_index=True), no_edges(), Settings())
+    assert not {"una", "wyn"} & set(got["member_id"])
+    assert not {"val", "yan"} & set(got["buddy_id"])
+
+
 def test_shared_interests_are_preferred():
     members = pd.DataFrame(
         [
@@ -591,6 +605,7 @@ def test_dormant_cities_boundaries():
 def test_no_city_is_never_dormant():
     members = city_members(**{"(no city)": 9})
     assert dormant_cities(members, city_events([]), AS_OF, min_members=1).empty
+    assert dormant_cities(city_members(**{"Online only": 9}), city_events([]), AS_OF, min_members=1).empty
 
 
 # --- network_figure -------------------------------------------------------------------------
@@ -721,7 +736,7 @@ def test_approved_introductions_keeps_only_approved(town):
 
 
 def test_city_choices_by_size_without_no_city(town):
-    extra = pd.DataFrame([person("xu", "(no city)", coords=False)])
+    extra = pd.DataFrame([person("xu", "(no city)", coords=False), person("yu", "Online only", coords=False)])
     assert city_choices(pd.concat([town, extra])) == ["Leeds", "Bradford", "York"]
 
 
