@@ -570,7 +570,7 @@ def summary_cards(numbers: dict) -> list[tuple[str, str, str]]:
     rate = numbers["no_show_rate"]
     return [
         ("Members", f"{numbers['members']:,}", "Members in this view (organisers and hosts left out when set)."),
-        ("Active in the last 90 days", f"{numbers['active_last_90']:,}", "Came to at least one event."),
+        ("Active, 90 days", f"{numbers['active_last_90']:,}", "Came to at least one event in the last 90 days."),
         ("New this month", f"{numbers['new_this_month']:,}", "Joined in the as-of date's calendar month."),
         ("Events held", f"{numbers['events_held']:,}", "Events on or before the as-of date."),
         ("Average turnout", "–" if turnout is None else f"{turnout:.1f}",

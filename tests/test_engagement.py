@@ -443,7 +443,7 @@ def test_summary_cards_format_and_say_when_unknown() -> None:
     cards = eng.summary_cards({"members": 1200, "active_last_90": 3, "new_this_month": 0, "events_held": 4,
                                "avg_turnout": 7.25, "no_show_rate": None})
     assert [(label, value) for label, value, _ in cards] == [
-        ("Members", "1,200"), ("Active in the last 90 days", "3"), ("New this month", "0"), ("Events held", "4"),
+        ("Members", "1,200"), ("Active, 90 days", "3"), ("New this month", "0"), ("Events held", "4"),
         ("Average turnout", "7.2"), ("No-show rate", "–"),
     ]
 

@@ -91,7 +91,7 @@ def test_city_filter_narrows_engagement(demo) -> None:
     view = eng.exclude_staff(apply_filters(community, Filters(cities=("Leeds",))), Settings())
     numbers = eng.summary(view, eng.metrics_for(analysis.metrics, view), as_of, Settings())
     assert metrics_shown(at)["Members"] == f"{numbers['members']:,}"
-    assert metrics_shown(at)["Active in the last 90 days"] == f"{numbers['active_last_90']:,}"
+    assert metrics_shown(at)["Active, 90 days"] == f"{numbers['active_last_90']:,}"
 
 
 # --- Connection risk ------------------------------------------------------------------------------
