@@ -1499,9 +1499,17 @@ def places_to_review(community: Community) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "members" else "str") for c in cols})
     review = geocodes[geocodes["status"].isin(["unresolved", "low_confidence"])].copy()
     members = community.members
-    counts = (pd.Series(_texts(members["city"]), dtype=object).map(city_key).value_counts()
-              if "city" in members and len(members) else pd.Series(dtype="int64"))
-    review["members"] = review["city_text"].map(city_key).map(counts).fillna(0).astype("int64")
+    if "city" in members and len(members):
+        codes, distinct = _text_codes(members["city"])
+        typed = pd.Series(np.bincount(codes, minlength=len(distinct)), index=distinct)  # per spelling
+    else:
+        typed = pd.Series(dtype="int64")
+    by_key = typed.groupby(typed.index.map(city_key)).sum()  # a fix applies to every case variant
+    review["key"] = review["city_text"].map(city_key)
+    review["typed"] = review["city_text"].map(typed).fillna(0)
+    # one row per case/space variant: the spelling most members typed stands for the others
+    review = review.sort_values(["typed", "city_text"], ascending=[False, True], kind="stable").drop_duplicates("key")
+    review["members"] = review["key"].map(by_key).fillna(0).astype("int64")
     review = review.sort_values(["members", "city_text"], ascending=[False, True], kind="stable")
     return review[cols].reset_index(drop=True)
 

@@ -473,6 +473,14 @@ def test_places_to_review_counts_members(gb: geo.OfflineGeocoder) -> None:
     assert geo.places_to_review(make_community()).empty
 
 
+def test_places_to_review_lists_case_variants_once_under_the_most_typed_spelling(gb: geo.OfflineGeocoder) -> None:
+    cities = ["perth", "Perth", "Perth", "PERTH", "Qqqzzxq"]
+    c = geo.geocode_community(make_community(members=[{"member_id": f"m{i}", "city": t} for i, t in enumerate(cities)]),
+                              geocoder=gb, country="GB")
+    review = geo.places_to_review(c).set_index("city_text")["members"].to_dict()
+    assert review == {"Perth": 4, "Qqqzzxq": 1}
+
+
 def test_manual_fix_prefers_the_communitys_country() -> None:
     geocodes = geo.geocode_places(["Leeds", "York", "Bradford", "Somewhere"], geocoder=geo.OfflineGeocoder(),
                                   country="GB")
