@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.export import to_csv_bytes
 from dashboard.ingest import Upload
 from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST
-from dashboard.ingest.describe import example_value, field_choices, field_label
+from dashboard.ingest.describe import example_value, field_choices, field_label, problem_kinds
 from dashboard.ingest.mapping import DATE_FIELDS, IGNORE
 from dashboard.ui import loaders, shell
 from dashboard.ui.state import KEY_COUNTRY, KEY_UPLOADS
@@ -127,5 +127,13 @@ st.subheader("Rows that could not be used, or were changed")
 if community.problems.empty:
     st.success("Every row was used as it was.")
 else:
+    kinds = problem_kinds(community.problems)
+    if len(kinds) > 1 or len(community.problems) > 10:
+        st.caption("In short, by kind (most first); every row is listed below and in the download.")
+        st.dataframe(
+            kinds, hide_index=True, width="stretch",
+            column_config={"rows": st.column_config.NumberColumn("rows", format="%d"),
+                           "first_row": st.column_config.NumberColumn("first row", format="%d")},
+        )
     st.dataframe(community.problems, hide_index=True, width="stretch")
     st.download_button("Download problems (CSV)", to_csv_bytes(community.problems), "problems.csv", "text/csv", icon=":material/download:")

@@ -48,6 +48,10 @@ def test_data_page_lists_problems_of_the_demo():
     problems = at.dataframe[-1].value
     assert {"file", "row", "column", "value", "problem"} <= set(problems.columns)
     assert problems["problem"].str.contains("event not found").sum() == 3
+    kinds = at.dataframe[-2].value  # the same problems in short, by kind
+    assert kinds["rows"].sum() == len(problems)
+    assert kinds.set_index("problem").loc[
+        "event not found in the events file: row not counted (check the event id or name)", "rows"] == 3
 
 
 def test_data_page_upload_replaces_the_demo():

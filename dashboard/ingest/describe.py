@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -46,3 +47,24 @@ def example_value(column: pd.Series) -> str:
     """The first non-empty cell, shortened, to show what a column holds."""
     filled = column[column.astype(str).str.strip() != ""]
     return str(filled.iloc[0])[:60] if not filled.empty else ""
+
+
+#: the parts of a problem text that name one row: quoted values, emails, numbers and ids
+_ROW_DETAILS = re.compile(r"(?<!\w)'[^']*'(?!\w)|\S+@\S+|\b[A-Za-z]*\d[\w.-]*")
+
+
+def problem_kinds(problems: pd.DataFrame) -> pd.DataFrame:
+    """The problems list summed up: one line per file and kind of problem (its text with row
+    numbers and values taken out), how many rows, and the first of them; most first."""
+    columns = ["file", "problem", "rows", "first_row"]
+    if problems.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("rows", "first_row") else "str") for c in columns})
+    kind = problems["problem"].astype(str).str.replace(_ROW_DETAILS, "…", regex=True)
+    kinds = (
+        problems.assign(problem=kind)
+        .groupby(["file", "problem"], sort=False)
+        .agg(rows=("row", "size"), first_row=("row", "min"))
+        .reset_index()
+        .sort_values(["rows", "file"], ascending=[False, True], kind="stable")
+    )
+    return kinds[columns].reset_index(drop=True)
