@@ -128,7 +128,7 @@ if community.problems.empty:
     st.success("Every row was used as it was.")
 else:
     kinds = problem_kinds(community.problems)
-    if len(kinds) > 1 or len(community.problems) > 10:
+    if len(community.problems) > 10 and len(kinds) > 1:  # a long list: say what it holds first
         st.caption("In short, by kind (most first); every row is listed below and in the download.")
         st.dataframe(
             kinds, hide_index=True, width="stretch",
