@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard import engagement, introductions, risk, ties
+from dashboard.frames import isin
 from dashboard.model import Community
 from dashboard.settings import Settings
 
@@ -43,5 +44,5 @@ def analyse(community: Community, as_of: pd.Timestamp, settings: Settings) -> An
 
 def restrict(analysis_members: pd.DataFrame, view: Community) -> pd.DataFrame:
     """The analysed member rows for the members in a filtered view."""
-    keep = analysis_members["member_id"].isin(view.members["member_id"])
+    keep = isin(analysis_members["member_id"], view.members["member_id"])
     return analysis_members[keep].reset_index(drop=True)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.distance import within_radius_mask
+from dashboard.frames import isin
 from dashboard.geo import NO_CITY_LABEL, ONLINE_LABEL
 from dashboard.model import Community
 
@@ -90,7 +91,7 @@ def _in_area(frame: pd.DataFrame, f: Filters, center: tuple[float, float] | None
              online: pd.Series | None = None) -> np.ndarray:
     """Rows whose label is picked or whose coordinates are within the radius."""
     labels = _labels(frame, online)
-    keep = labels.isin(f.cities).to_numpy() if f.cities else np.zeros(len(frame), dtype=bool)
+    keep = isin(labels, f.cities) if f.cities else np.zeros(len(frame), dtype=bool)
     if center is not None:
         lats, lons = _coords(frame)
         keep = keep | within_radius_mask(lats, lons, center[0], center[1], float(f.radius_km))
@@ -124,20 +125,20 @@ def apply_filters(community: Community, f: Filters) -> Community:
     else:
         center, member_keep = None, np.ones(len(members), dtype=bool)
     members_view = members[member_keep].reset_index(drop=True)
-    ids = set(members_view["member_id"]) if "member_id" in members_view else set()
+    ids = members_view["member_id"] if "member_id" in members_view else pd.Series([], dtype=object)
 
     event_keep = _date_mask(events, f)
     if f.geographic and len(events):
         online = _online(events)
         in_person = _in_area(events, f, center, online) & ~online.to_numpy()
         came = attendance.loc[
-            attendance["member_id"].isin(ids) & (attendance["status"] != "cancelled"), "event_id"
+            isin(attendance["member_id"], ids) & (attendance["status"] != "cancelled").to_numpy(), "event_id"
         ] if len(attendance) else pd.Series([], dtype=object)
-        online_kept = online.to_numpy() & events["event_id"].isin(set(came)).to_numpy()
+        online_kept = online.to_numpy() & isin(events["event_id"], came)
         event_keep = event_keep & (in_person | online_kept)
     events_view = events[event_keep].reset_index(drop=True)
     if len(attendance):
-        keep = attendance["member_id"].isin(ids) & attendance["event_id"].isin(set(events_view["event_id"]))
+        keep = isin(attendance["member_id"], ids) & isin(attendance["event_id"], events_view["event_id"])
         attendance_view = attendance[keep].reset_index(drop=True)
     else:
         attendance_view = attendance

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from dashboard.frames import isin
+
 # --- canonical columns -------------------------------------------------------
 
 #: members: one row per person. ``member_id`` is a string and unique.
@@ -112,7 +114,7 @@ def default_as_of(community: Community) -> pd.Timestamp:
     ev, att = community.events, community.attendance
     if not ev.empty and not att.empty:
         attended_ids = att.loc[att["status"].isin(["attended", "no_show"]), "event_id"]
-        held = ev.loc[ev["event_id"].isin(attended_ids), "starts_at"].dropna()
+        held = ev.loc[isin(ev["event_id"], attended_ids), "starts_at"].dropna()
         if not held.empty:
             return pd.Timestamp(held.max()).normalize()
     if not ev.empty and ev["starts_at"].notna().any():
