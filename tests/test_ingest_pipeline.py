@@ -69,6 +69,15 @@ def test_people_only_in_attendance_are_members_and_listed():
     assert problems_with(c, "added as a member")["value"].tolist() == ["nia@x.org", "ann@x.org"]
 
 
+def test_an_email_typed_in_another_case_is_the_same_person():
+    att = (EVENTBRITE.decode() + "1,Coffee,Bob,Stone,BOB@X.org,Checked In,2026-03-02\n"
+           "1,Coffee,Nia,O,NIA@x.org,Checked In,2026-03-02\n").encode()
+    c = load(attendance=att)
+    assert status_of(c, "bob@x.org", "1") == "attended"  # the check-in outranks the refund
+    assert c.members["email"].tolist().count("nia@x.org") == 1
+    assert problems_with(c, "added as a member")["value"].tolist() == ["nia@x.org", "ann@x.org"]
+
+
 def test_attendance_for_an_unknown_event_is_listed_not_counted():
     c = load()
     unknown = problems_with(c, "event not found")

@@ -164,3 +164,27 @@ def test_helpers_read_a_chunked_column_in_place_and_agree_with_pandas():
     numbering = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     assert codes.tolist() == [numbering[k] for k in keys]
     assert firsts.tolist() == [keys.index(k) for k in numbering]
+
+
+def test_row_codes_renumber_when_the_product_of_widths_would_overflow():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({c: pd.Series(rng.integers(0, 5000, 300).astype(str), dtype="str") for c in "abcdef"})
+    frame = pd.concat([frame, frame.iloc[::3]], ignore_index=True)  # some rows again
+    codes, firsts = strings.row_codes(frame, list("abcdef"))
+    keys = list(frame.itertuples(index=False, name=None))
+    numbering = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    assert codes.tolist() == [numbering[k] for k in keys]
+    assert firsts.tolist() == [keys.index(k) for k in numbering]
+
+
+@pytest.mark.parametrize("keys", [["b", "a", "b", "", "x"], [], ["a"]])
+def test_find_is_a_dict_lookup_where_the_last_equal_key_wins(keys):
+    values = pd.Series(["a", "b", "c", "", None], dtype="str")
+    last = {k: i for i, k in enumerate(keys)}
+    assert strings.find(values, pd.Series(keys, dtype=object)).tolist() == [last.get(v, -1) for v in values]
+
+
+def test_isin_is_series_isin():
+    values = pd.Series(["a", "b", "c", "", None], dtype="str")
+    pool = pd.Series(["b", "", "a", "b"], dtype="str")
+    assert strings.isin(values, pool).tolist() == values.isin(pool).tolist()

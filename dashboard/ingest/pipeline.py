@@ -27,7 +27,7 @@ from dashboard.ingest.mapping import (
 )
 from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
 from dashboard.ingest.status import classify_status, is_tick, looks_like_grid_column
-from dashboard.ingest.strings import RE2_SPACE, fold, match, per_distinct, row_codes, spread
+from dashboard.ingest.strings import RE2_SPACE, find, fold, isin, match, per_distinct, row_codes, spread
 from dashboard.model import (
     ATTENDANCE_COLUMNS,
     EVENT_COLUMNS,
@@ -38,7 +38,7 @@ from dashboard.model import (
 
 KINDS = ("members", "events", "attendance")
 _STATUS_RANK = {"attended": 3, "no_show": 2, "registered": 1, "cancelled": 0}
-_STATUS_BY_RANK = ("cancelled", "registered", "no_show", "attended")
+_STATUS_BY_RANK = tuple(sorted(_STATUS_RANK, key=_STATUS_RANK.__getitem__))  # rank -> status
 #: something@somewhere.tld with no spaces (any Unicode space), in RE2
 EMAIL_PATTERN = rf"^[^@{RE2_SPACE}]+@[^@{RE2_SPACE}]+\.[^@{RE2_SPACE}]+$"
 _INTEREST_SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+and\s+")
@@ -99,14 +99,18 @@ class _Problems:
         return pd.concat(parts, ignore_index=True)[list(PROBLEM_COLUMNS)].astype({"row": "int64"})
 
 
-def _member_of(values: pd.Series, pool: object) -> pd.Series:
-    """``values.isin(pool)`` through a hash index: arrow-string isin is slow on big pools."""
-    index = pd.Index(pd.unique(pd.Series(list(pool) if isinstance(pool, (set, frozenset)) else pool, dtype=object)))
-    return pd.Series(index.get_indexer(values.to_numpy(dtype=object)) >= 0, index=values.index)
+def _member_of(values: pd.Series, pool: pd.Series) -> pd.Series:
+    """``values.isin(pool)`` for string columns, in pyarrow: pandas' is slow on big pools."""
+    return pd.Series(isin(values, pool), index=values.index)
 
 
 def _blank(n: int, index: pd.Index, value: object = "") -> pd.Series:
     return pd.Series([value] * n, index=index, dtype="object")
+
+
+def _field(mapped: pd.DataFrame, fieldname: str) -> pd.Series:
+    """The mapped column, or blanks (object) when no column maps to the field."""
+    return mapped[fieldname] if fieldname in mapped else _blank(len(mapped), mapped.index)
 
 
 def _file_date_order(mapped: pd.DataFrame, upload: Upload, country: str) -> str:
@@ -199,17 +203,17 @@ def _canonical_members(
     n = len(mapped)
     idx = mapped.index
     out = pd.DataFrame(index=idx)
-    out["member_id"] = mapped.get("member_id", _blank(n, idx))
-    out["name"] = mapped.get("name", _blank(n, idx))
-    email = fold(mapped.get("email", _blank(n, idx)))
+    out["member_id"] = _field(mapped, "member_id")
+    out["name"] = _field(mapped, "name")
+    email = fold(_field(mapped, "email"))
     invalid = (email != "") & ~match(email, EMAIL_PATTERN)
     if invalid.any():
         problems.add_many(upload.name, mapped[invalid], _column_of(matches, "email"), email[invalid],
                           "not an email address: kept the person, left the email empty")
         email = email.where(~invalid, "")
     out["email"] = email
-    out["city"] = mapped.get("city", _blank(n, idx))
-    out["country"] = mapped.get("country", _blank(n, idx))
+    out["city"] = _field(mapped, "city")
+    out["country"] = _field(mapped, "country")
     dates: dict[str, DateReport] = {}
     file_order = _file_date_order(mapped, upload, country)
     for f in ("joined_on", "moved_on", "agg_last_attended"):
@@ -222,7 +226,7 @@ def _canonical_members(
     )
     out["role"] = _normalise_role(mapped["role"]) if "role" in mapped else _blank(n, idx, "member")
     for f in ("ucla_companionship", "ucla_left_out", "ucla_isolated", "ons_lonely"):
-        out[f] = mapped.get(f, _blank(n, idx))
+        out[f] = _field(mapped, f)
     for f in ("agg_events_attended", "agg_no_shows", "agg_rsvps"):
         if f in mapped:
             raw = mapped[f].str.replace(",", "", regex=False)
@@ -312,12 +316,12 @@ def _canonical_events(upload: Upload, country: str, problems: _Problems) -> tupl
     result, matches, mapped, columns = _read(upload, "events", problems)
     n, idx = len(mapped), mapped.index
     out = pd.DataFrame(index=idx)
-    out["event_id"] = mapped.get("event_id", _blank(n, idx))
-    out["title"] = mapped.get("title", _blank(n, idx))
+    out["event_id"] = _field(mapped, "event_id")
+    out["title"] = _field(mapped, "title")
     out["starts_at"], rep = _parse_date_field(mapped, "starts_at", upload, country, problems, _column_of(matches, "starts_at"))
     dates = {"starts_at": rep} if rep is not None else {}
-    out["city"] = mapped.get("city", _blank(n, idx))
-    out["venue"] = mapped.get("venue", _blank(n, idx))
+    out["city"] = _field(mapped, "city")
+    out["venue"] = _field(mapped, "venue")
     online = _to_bool(mapped["online"]) if "online" in mapped else pd.Series(False, index=idx)
     out["online"] = online | out["city"].str.casefold().isin({"online", "zoom", "virtual", "remote"})
     out[ROW_COLUMN] = mapped[ROW_COLUMN]
@@ -380,33 +384,37 @@ def _canonical_attendance(
             file=upload.name,
         )
     else:
-        long = mapped.copy()
+        long = mapped.copy(deep=False)
         file_order = _file_date_order(mapped, upload, country)
         for f in ("event_date",):  # order dates are mapped (so not mistaken for event dates) but unused
             long[f], rep = _parse_date_field(mapped, f, upload, country, problems, _column_of(matches, f), file_order)
             if rep is not None:
                 dates[f] = rep
-        raw_status = mapped.get("status", _blank(len(mapped), mapped.index))
-        status = classify_status(raw_status)
+        # each distinct status classified once; rows carry its rank (-1: not recognised)
+        raw_status = _field(mapped, "status")
+        codes, distinct = pd.factorize(raw_status, use_na_sentinel=False)
+        classified = classify_status(pd.Series(distinct, dtype=object))
+        rank_of = np.array([_STATUS_RANK.get(x, -1) for x in classified], dtype=np.int8)
+        rank = rank_of[codes] if len(distinct) else np.zeros(len(codes), dtype=np.int8)
         if "checked_in" in mapped:
             checked = fold(mapped["checked_in"])
             truthy = (checked != "") & ~checked.isin({"no", "n", "false", "0", "-"})
-            status = status.where(~truthy, "attended")
-        unknown = status.isna() & (raw_status != "")
+            rank[truthy.to_numpy()] = _STATUS_RANK["attended"]
+        blank = (distinct == "")[codes] if len(distinct) else np.ones(len(codes), dtype=bool)
+        unknown = (rank < 0) & ~blank
         if unknown.any():
             problems.add_many(upload.name, mapped[unknown], _column_of(matches, "status"), raw_status[unknown],
                               "status not recognised: counted as registered")
-        no_status = status.isna() & (raw_status == "")
         # a plain list of who came (no status column) is a check-in list
-        status = status.where(~no_status, "attended" if "status" not in mapped else "registered")
-        long["status"] = status.fillna("registered")
-        has_checkin = bool((long["status"] == "attended").any() or "checked_in" in mapped)
-        if not has_checkin and (long["status"] == "registered").any():
+        rank[(rank < 0) & blank] = _STATUS_RANK["attended" if "status" not in mapped else "registered"]
+        rank[rank < 0] = _STATUS_RANK["registered"]
+        long["status"] = pd.Categorical.from_codes(rank, categories=_STATUS_BY_RANK)
+        has_checkin = bool((rank == _STATUS_RANK["attended"]).any() or "checked_in" in mapped)
+        if not has_checkin and (rank == _STATUS_RANK["registered"]).any():
             notes.append("No check-in information in this file: registrations at past events are counted as attendance.")
     for f in ("event_id", "event_title", "member_id", "email", "name"):
         if f not in long:
             long[f] = ""
-    long["email"] = fold(long["email"])
     report = SourceReport("attendance", upload.name, tuple(columns), tuple(matches), dates,
                           len(mapped), 0, tuple(notes))
     return long, report, has_checkin
@@ -528,19 +536,20 @@ def _member_ids(
     long: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems, has_members_file: bool
 ) -> tuple[pd.Series, pd.DataFrame]:
     """``_link_members`` for rows that each name a different person (in order of first appearance)."""
+    long = long.assign(email=fold(long["email"]))  # each spelling once: the rows are distinct
+    ids = members["member_id"].to_numpy(dtype=object)
     by_id = long["member_id"].where(_member_of(long["member_id"], members["member_id"]), "")
-    with_email = members[members["email"] != ""]
-    email_to_id = dict(zip(with_email["email"].tolist(), with_email["member_id"].tolist(), strict=True))
-    by_email = long["email"].map(email_to_id).astype("object").fillna("")
-    member_id = by_id.where(by_id != "", by_email).astype(object)
+    at = find(long["email"], members["email"])
+    at[(long["email"] == "").to_numpy()] = -1  # an empty email is nobody's
+    member_id = by_id.where(by_id != "", pd.Series(_ids_at(ids, at), index=long.index)).astype(object)
     # a unique exact name links only rows with no email (names are never enough to merge people)
-    names = fold(members["name"])
-    unique_names = names[(names != "") & ~names.duplicated(keep=False)]
-    name_to_id = dict(zip(unique_names.tolist(), members.loc[unique_names.index, "member_id"].tolist(), strict=True))
     att_names = pd.Series("", index=long.index, dtype=object)
     nameless = (member_id == "") & (long["email"] == "")
-    att_names[nameless] = fold(long.loc[nameless, "name"]).to_numpy(dtype=object)
-    member_id[nameless] = att_names[nameless].map(name_to_id).astype("object").fillna("").to_numpy(dtype=object)
+    if nameless.any():
+        names = fold(members["name"])
+        unique = ((names != "") & ~names.duplicated(keep=False)).to_numpy()
+        att_names[nameless] = fold(long.loc[nameless, "name"]).to_numpy(dtype=object)
+        member_id[nameless] = _ids_at(ids[unique], find(att_names[nameless], names[unique]))
 
     # people who appear only in attendance are members too (by email; by name only without a members file)
     new_by_email = (member_id == "") & (long["email"] != "")
@@ -561,6 +570,14 @@ def _member_ids(
         problems.add_many(filename, first, "email", first["email"].where(first["email"] != "", first["name"]),
                           "not in the members file: added as a member from this attendance export")
     return member_id, added
+
+
+def _ids_at(ids: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``ids[at]`` (object), "" where ``at`` is -1."""
+    out = np.full(len(at), "", dtype=object)
+    hit = at >= 0
+    out[hit] = ids[at[hit]]
+    return out
 
 
 def _newcomer_ids(first: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems) -> pd.Series:
@@ -651,8 +668,8 @@ def load_community(
             added["joined_on"] = added["member_id"].map(first_seen).astype("datetime64[ns]")
             member_frame = pd.concat([member_frame, added[member_frame.columns]], ignore_index=True)
         linked = np.flatnonzero(events_of.found() & members_of.found())
-        status_codes, status_names = pd.factorize(long["status"])
-        rank = np.array([_STATUS_RANK[x] for x in status_names], dtype=np.int8)[status_codes[linked]]
+        # a status's code among _STATUS_BY_RANK is its rank
+        rank = pd.Categorical(long["status"], categories=_STATUS_BY_RANK).codes[linked]
         starts = starts[linked]
         held = starts[(rank == _STATUS_RANK["attended"]) & ~np.isnat(starts)]
         last_held = pd.Timestamp(held.max()) if len(held) else pd.NaT

@@ -111,6 +111,20 @@ def match(values: pd.Series, pattern: str) -> pd.Series:
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
 
 
+def isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """``values.isin(pool)`` for string columns, in pyarrow's hash tables (a missing value
+    is in a pool that has one)."""
+    return pc.is_in(arrow(values), value_set=arrow(pool)).to_numpy(zero_copy_only=False)
+
+
+def find(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Each value's position in ``keys``, the last of equal keys, or -1: ``dict(zip(keys,
+    range(len(keys))))`` looked up for string columns, in pyarrow's hash tables."""
+    last_first = arrow(keys.iloc[::-1])  # index_in answers the first of equal keys
+    at = pc.index_in(arrow(values), value_set=last_first).fill_null(-1).to_numpy(zero_copy_only=False)
+    return np.where(at >= 0, len(keys) - 1 - at, -1)
+
+
 def extract(values: pd.Series, pattern: str) -> pd.DataFrame:
     """``values.str.extract(pattern)`` for a pattern every value matches.
 
@@ -181,11 +195,16 @@ def row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, 
     (numbered in order of first appearance), and the position of each combination's first row.
     """
     combined = np.zeros(len(frame), dtype=np.int64)
+    bound = 1  # combined < bound
     for col in columns:
         codes, width = _codes(frame[col])
-        combined = combined * (width + 1) + (codes + 1)
-        combined = pd.factorize(combined)[0].astype(np.int64)  # renumber: no product of widths overflows
-    codes = combined.astype(np.intp)
+        if bound * (width + 1) >= 1 << 62:  # renumber first, so no product of widths overflows
+            combined = pd.factorize(combined)[0].astype(np.int64)
+            bound = int(combined.max(initial=-1)) + 1
+        combined *= width + 1
+        combined += codes + 1
+        bound *= width + 1
+    codes = pd.factorize(combined)[0].astype(np.intp)
     if not len(codes):
         return codes, np.zeros(0, dtype=np.intp)
     seen = np.maximum.accumulate(codes)  # first-appearance numbering: a new combination raises the maximum
