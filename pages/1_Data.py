@@ -136,4 +136,5 @@ else:
                            "first_row": st.column_config.NumberColumn("first row", format="%d")},
         )
     st.dataframe(community.problems, hide_index=True, width="stretch")
-    st.download_button("Download problems (CSV)", to_csv_bytes(community.problems), "problems.csv", "text/csv", icon=":material/download:")
+    st.download_button("Download problems (CSV)", lambda: to_csv_bytes(community.problems), "problems.csv", "text/csv",
+                       on_click="ignore", icon=":material/download:")  # built when asked for

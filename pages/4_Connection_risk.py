@@ -79,11 +79,13 @@ st.dataframe(
     },
 )
 d1, d2 = st.columns(2)
-d1.download_button("Download list (CSV)", export.to_csv_bytes(checkins), "check-in-list.csv", "text/csv",
-                   icon=":material/download:")
+# the files are built when asked for, not on every rerun (an Excel list of 20k people takes seconds)
+# (with on_click="ignore": a rerun on click replaced the file before the browser fetched it)
+d1.download_button("Download list (CSV)", lambda: export.to_csv_bytes(checkins), "check-in-list.csv", "text/csv",
+                   on_click="ignore", icon=":material/download:")
 d2.download_button(
-    "Download list (Excel)", export.to_xlsx_bytes(checkins, "Check-in list"), "check-in-list.xlsx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+    "Download list (Excel)", lambda: export.to_xlsx_bytes(checkins, "Check-in list"), "check-in-list.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore", icon=":material/download:",
 )
 
 with st.form("contacted", clear_on_submit=True):
