@@ -188,3 +188,19 @@ def test_isin_is_series_isin():
     values = pd.Series(["a", "b", "c", "", None], dtype="str")
     pool = pd.Series(["b", "", "a", "b"], dtype="str")
     assert strings.isin(values, pool).tolist() == values.isin(pool).tolist()
+
+
+def test_rows_is_boolean_indexing_for_every_kind_of_column():
+    frame = pd.DataFrame(
+        {
+            "s": pd.Series(["x", None, "z", "w"], dtype="str"),
+            "i": [1, 2, 3, 4],
+            "c": pd.Categorical(list("pqpq")),
+            "d": pd.to_datetime(["2020-01-01", None, "2021-01-01", None]),
+            "o": pd.Series([(), ("a",), None, "s"], dtype=object),
+        },
+        index=[5, 3, 9, 1],
+    )
+    frame = pd.concat([frame, frame.iloc[:2]])  # chunked string column, repeated labels
+    for keep in ([True, False, True, True, False, True], [False] * 6):
+        pd.testing.assert_frame_equal(strings.rows(frame, np.array(keep)), frame[np.array(keep)])

@@ -27,7 +27,7 @@ from dashboard.ingest.mapping import (
 )
 from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
 from dashboard.ingest.status import classify_status, is_tick, looks_like_grid_column
-from dashboard.ingest.strings import RE2_SPACE, find, fold, isin, match, per_distinct, row_codes, spread
+from dashboard.ingest.strings import RE2_SPACE, find, fold, isin, match, per_distinct, row_codes, rows, spread
 from dashboard.model import (
     ATTENDANCE_COLUMNS,
     EVENT_COLUMNS,
@@ -428,6 +428,13 @@ def _norm_title(s: pd.Series) -> pd.Series:
 
 
 _EVENT_KEY = ("event_id", "event_title", "event_date")
+
+
+def _first_rows(frame: pd.DataFrame, firsts: np.ndarray) -> pd.DataFrame:
+    """``frame.iloc[firsts]`` for ascending positions, without joining a column's chunks."""
+    keep = np.zeros(len(frame), dtype=bool)
+    keep[firsts] = True
+    return rows(frame, keep)
 _PERSON_KEY = ("member_id", "email", "name")
 
 
@@ -464,8 +471,9 @@ def _link_events(
     Rows are matched once per distinct (event id, title, date): an export repeats each
     event once per ticket.
     """
-    codes, firsts = row_codes(long, [c for c in _EVENT_KEY if c in long])
-    distinct_ids, events = _event_ids(long.iloc[firsts], events)
+    key = [c for c in _EVENT_KEY if c in long]
+    codes, firsts = row_codes(long, key)
+    distinct_ids, events = _event_ids(_first_rows(long[key], firsts), events)
     linked = _Linked(codes, distinct_ids.to_numpy(dtype=object))
     unknown = ~linked.found()
     if unknown.any():
@@ -522,7 +530,8 @@ def _link_members(
     once per event.
     """
     codes, firsts = row_codes(long, _PERSON_KEY)
-    distinct_ids, added = _member_ids(long.iloc[firsts], members, filename, problems, has_members_file)
+    distinct_ids, added = _member_ids(_first_rows(long[[*_PERSON_KEY, ROW_COLUMN]], firsts), members, filename, problems,
+                                      has_members_file)
     linked = _Linked(codes, distinct_ids.to_numpy(dtype=object))
     unlinked = ~linked.found()
     if unlinked.any():

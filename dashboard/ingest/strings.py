@@ -147,6 +147,19 @@ def strip(values: pd.Series) -> pd.Series:
     return pd.Series(trimmed.array, index=values.index, dtype=text.dtype)
 
 
+def rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame[keep]`` (a boolean mask), filtering string columns chunk by chunk in pyarrow:
+    pandas' take first joins a column's chunks, a copy of every string in it."""
+    mask = pa.array(keep, type=pa.bool_())
+    columns = {}
+    for name, values in frame.items():
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            columns[name] = values.dtype.__from_arrow__(arrow(values).filter(mask))
+        else:
+            columns[name] = values.to_numpy()[keep] if isinstance(values.dtype, np.dtype) else values.array[keep]
+    return pd.DataFrame(columns, index=frame.index[keep], columns=frame.columns)
+
+
 def spread(distinct: np.ndarray, codes: np.ndarray) -> pd.Series:
     """``distinct[codes]`` as a string column, taken in pyarrow (ten times faster than
     building strings from an object array of a million rows)."""
