@@ -26,6 +26,8 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from dashboard.frames import isin
+
 #: first characters that make a spreadsheet treat text as a formula
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
@@ -190,10 +192,10 @@ def outreach_list(
     keep = risk["risk_score"] > 0
     if tiers is not None:
         keep &= risk["risk_tier"].astype("str").isin(list(tiers))
-    keep &= ~risk.index.astype("str").isin(list(exclude))
+    keep &= ~isin(risk.index.astype("str"), exclude)
     flagged = risk.loc[keep]
     ids = flagged.index.astype("str")
-    ids = ids[ids.isin(members.index)]
+    ids = ids[isin(ids, members.index)]
     flagged = flagged.loc[ids]
     m = members.loc[ids]
 

@@ -63,6 +63,7 @@ from scipy.sparse.csgraph import (
 from scipy.spatial import cKDTree
 
 from dashboard.distance import EARTH_RADIUS_KM, haversine_km
+from dashboard.frames import isin
 from dashboard.geo import junk_reason
 from dashboard.settings import Settings
 from dashboard.ties import edge_codes, ties_among
@@ -806,7 +807,7 @@ REVIEW_COLUMNS: tuple[str, ...] = ("decision",) + BUDDY_COLUMNS
 def review_table(buddies: pd.DataFrame, member_ids: Iterable[str]) -> pd.DataFrame:
     """Suggestions for the given people at risk, each with ``decision = "undecided"``."""
     wanted = pd.Index(list(member_ids), dtype=object).astype(str)
-    mine = buddies[buddies["member_id"].astype(str).isin(wanted)].reset_index(drop=True)
+    mine = buddies[isin(buddies["member_id"].astype(str), wanted)].reset_index(drop=True)
     return mine.assign(decision=DECISIONS[0])[list(REVIEW_COLUMNS)]
 
 
