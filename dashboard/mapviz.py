@@ -71,8 +71,12 @@ def city_summary(members: pd.DataFrame, min_members: int = 1) -> pd.DataFrame:
         if "engagement_score" in placed else np.nan,
     })
     grouped = frame.groupby("city_label", sort=False)
+    # each city's most common country code (the first alphabetically among equals), in one sort
+    pairs = frame.groupby(["city_label", "country_code"], sort=False).size().reset_index(name="n")
+    pairs = pairs.sort_values(["city_label", "n", "country_code"], ascending=[True, False, True], kind="stable")
+    usual = pairs.drop_duplicates("city_label").set_index("city_label")["country_code"]
     out = pd.DataFrame({
-        "country_code": grouped["country_code"].agg(lambda s: s.mode().iat[0] if len(s.mode()) else ""),
+        "country_code": usual,
         "lat": grouped["lat"].mean(),
         "lon": grouped["lon"].mean(),
         "members": grouped.size().astype("int64"),
@@ -99,7 +103,7 @@ def unplaced_count(members: pd.DataFrame) -> int:
 
 def hidden_city_count(members: pd.DataFrame, min_members: int) -> int:
     """How many placed cities ``min_members`` hides (for the page's caption)."""
-    return len(city_summary(members, 1)) - len(city_summary(members, min_members))
+    return int((city_summary(members, 1)["members"] < max(1, int(min_members))).sum())
 
 
 def map_config(base_url: str = TOPOJSON_URL) -> dict:

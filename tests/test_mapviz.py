@@ -43,6 +43,16 @@ def test_city_summary_counts_shares_and_means() -> None:
     assert s.loc["York", "country_code"] == "GB"
 
 
+def test_a_city_takes_its_most_common_country_code_first_alphabetically_among_equals() -> None:
+    frame = pd.DataFrame({
+        "city_label": ["Perth"] * 3 + ["Paris"] * 4,
+        "country_code": ["AU", "GB", "GB", "US", "FR", "US", "FR"],
+        "lat": 1.0, "lon": 1.0,
+    })
+    codes = mapviz.city_summary(frame).set_index("city_label")["country_code"].to_dict()
+    assert codes == {"Perth": "GB", "Paris": "FR"}
+
+
 @pytest.mark.parametrize(("risk", "engagement"), [(False, True), (True, False), (False, False)])
 def test_city_summary_optional_columns(risk: bool, engagement: bool) -> None:
     s = mapviz.city_summary(members(risk, engagement))
