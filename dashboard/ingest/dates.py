@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dateutil import parser as du_parser
 
-from dashboard.ingest.strings import extract, match
+from dashboard.ingest.strings import extract, fold, match
 
 DAY_FIRST = "day-first"
 MONTH_FIRST = "month-first"
@@ -127,7 +127,7 @@ def parse_dates(values: pd.Series, order: str = AUTO, country: str = "") -> tupl
 def _parse_distinct(text: pd.Series, order: str, country: str) -> tuple[pd.Series, DateReport]:
     """parse_dates on distinct strings: positions in the report refer to ``text``."""
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    filled = (text != "") & ~text.str.casefold().isin(NO_DATE_ANSWERS)
+    filled = (text != "") & ~fold(text).isin(NO_DATE_ANSWERS)
     if not filled.any():
         return out, DateReport("none", False, 0, (), "No dates in this column.")
 
@@ -157,8 +157,7 @@ def _parse_distinct(text: pd.Series, order: str, country: str) -> tuple[pd.Serie
     chosen = order
     if numeric.any():
         parts = extract(text[numeric], _NUMERIC)
-        a = pd.to_numeric(parts["a"], errors="coerce")
-        b = pd.to_numeric(parts["b"], errors="coerce")
+        a, b = _number(parts["a"], parts.index), _number(parts["b"], parts.index)
         day_evidence = int(((a > 12) & (b <= 12)).sum())
         month_evidence = int(((b > 12) & (a <= 12)).sum())
         if order == AUTO:

@@ -126,13 +126,14 @@ def find(values: pd.Series, keys: pd.Series) -> np.ndarray:
 
 
 def extract(values: pd.Series, pattern: str) -> pd.DataFrame:
-    """``values.str.extract(pattern)`` for a pattern every value matches.
+    """``values.str.extract(pattern)`` for a pattern every value matches, as string columns.
 
     Groups that took part in no match come back empty.
     """
     parts = pc.extract_regex(arrow(values), pattern)
+    text = pd.StringDtype("pyarrow", na_value=np.nan)  # as arrow strings: no Python string per cell
     return pd.DataFrame(
-        {f.name: pc.struct_field(parts, [i]).to_numpy(zero_copy_only=False) for i, f in enumerate(parts.type)},
+        {f.name: text.__from_arrow__(pc.struct_field(parts, [i])) for i, f in enumerate(parts.type)},
         index=values.index,
     )
 
