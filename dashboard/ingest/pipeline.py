@@ -412,9 +412,7 @@ def _canonical_attendance(
         has_checkin = bool((rank == _STATUS_RANK["attended"]).any() or "checked_in" in mapped)
         if not has_checkin and (rank == _STATUS_RANK["registered"]).any():
             notes.append("No check-in information in this file: registrations at past events are counted as attendance.")
-    for f in ("event_id", "event_title", "member_id", "email", "name"):
-        if f not in long:
-            long[f] = ""
+    # fields no column gave are left out: _some_rows fills them in on the rows taken
     report = SourceReport("attendance", upload.name, tuple(columns), tuple(matches), dates,
                           len(mapped), 0, tuple(notes))
     return long, report, has_checkin
@@ -430,11 +428,18 @@ def _norm_title(s: pd.Series) -> pd.Series:
 _EVENT_KEY = ("event_id", "event_title", "event_date")
 
 
-def _first_rows(frame: pd.DataFrame, firsts: np.ndarray) -> pd.DataFrame:
-    """``frame.iloc[firsts]`` for ascending positions, without joining a column's chunks."""
-    keep = np.zeros(len(frame), dtype=bool)
-    keep[firsts] = True
-    return rows(frame, keep)
+def _some_rows(long: pd.DataFrame, taken: np.ndarray, fields: tuple[str, ...]) -> pd.DataFrame:
+    """The ``fields`` and row numbers of some attendance rows (a mask, or ascending positions),
+    without joining a column's chunks; a field the file lacks is blank."""
+    if taken.dtype != bool:
+        keep = np.zeros(len(long), dtype=bool)
+        keep[taken] = True
+        taken = keep
+    out = rows(long[[f for f in (*fields, ROW_COLUMN) if f in long]], taken)
+    for f in fields:
+        if f not in out:
+            out[f] = ""
+    return out
 _PERSON_KEY = ("member_id", "email", "name")
 
 
@@ -457,8 +462,7 @@ class _Linked:
     def of(self, by_id: pd.Series, fill: object) -> np.ndarray:
         """Each row's value in ``by_id`` (indexed by id; the last of repeated ids counts),
         looked up once per distinct id; ``fill`` where there is none."""
-        by_id = by_id[~by_id.index.duplicated(keep="last")]
-        at = by_id.index.get_indexer(self.ids)
+        at = find(pd.Series(self.ids, dtype=object), by_id.index.to_series())
         values = by_id.to_numpy()
         return np.where(at >= 0, values[at], fill)[self.codes] if len(values) else np.full(len(self.codes), fill)
 
@@ -471,14 +475,14 @@ def _link_events(
     Rows are matched once per distinct (event id, title, date): an export repeats each
     event once per ticket.
     """
-    key = [c for c in _EVENT_KEY if c in long]
-    codes, firsts = row_codes(long, key)
-    distinct_ids, events = _event_ids(_first_rows(long[key], firsts), events)
+    codes, firsts = row_codes(long, [c for c in _EVENT_KEY if c in long])
+    distinct_ids, events = _event_ids(_some_rows(long, firsts, _EVENT_KEY), events)
     linked = _Linked(codes, distinct_ids.to_numpy(dtype=object))
     unknown = ~linked.found()
     if unknown.any():
-        shown = long.loc[unknown, "event_id"].where(long.loc[unknown, "event_id"] != "", long.loc[unknown, "event_title"])
-        problems.add_many(filename, long[unknown], "event", shown,
+        bad = _some_rows(long, unknown, _EVENT_KEY)
+        shown = bad["event_id"].where(bad["event_id"] != "", bad["event_title"])
+        problems.add_many(filename, bad, "event", shown,
                           "event not found in the events file: row not counted (check the event id or name)")
     return linked, events
 
@@ -529,14 +533,15 @@ def _link_members(
     Rows are linked once per distinct (id, email, name): an export repeats each person
     once per event.
     """
-    codes, firsts = row_codes(long, _PERSON_KEY)
-    distinct_ids, added = _member_ids(_first_rows(long[[*_PERSON_KEY, ROW_COLUMN]], firsts), members, filename, problems,
-                                      has_members_file)
+    codes, firsts = row_codes(long, [c for c in _PERSON_KEY if c in long])
+    distinct = _some_rows(long, firsts, _PERSON_KEY)
+    distinct_ids, added = _member_ids(distinct, members, filename, problems, has_members_file)
     linked = _Linked(codes, distinct_ids.to_numpy(dtype=object))
     unlinked = ~linked.found()
     if unlinked.any():
-        shown = long.loc[unlinked, "name"].where(long.loc[unlinked, "name"] != "", long.loc[unlinked, "member_id"])
-        problems.add_many(filename, long[unlinked], "name", shown,
+        bad = _some_rows(long, unlinked, _PERSON_KEY)
+        shown = bad["name"].where(bad["name"] != "", bad["member_id"])
+        problems.add_many(filename, bad, "name", shown,
                           "no email or id, and the name matches no single member: row not counted")
     return linked, added
 
@@ -635,6 +640,17 @@ def _fill_member_defaults(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _best_of_each(group: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Ascending positions of the highest-ranked row of each group, the earliest among equals
+    (a hash and a scatter, not a sort of a million rows)."""
+    codes, uniques = pd.factorize(group)
+    n = len(group)
+    score = (rank.max(initial=0) - rank.astype(np.int64)) * n + np.arange(n)  # lower is better; one per row
+    best = np.full(len(uniques), np.iinfo(np.int64).max)
+    np.minimum.at(best, codes, score)
+    return np.flatnonzero(best[codes] == score)
+
+
 def load_community(
     members: Upload | None = None,
     events: Upload | None = None,
@@ -690,8 +706,7 @@ def load_community(
         rank[past & (rank == _STATUS_RANK["registered"])] = _STATUS_RANK["no_show" if has_checkin else "attended"]
         # one row per person and event: the most telling status, the earliest row among equals
         pair = members_of.keys()[linked] * (len(events_of.ids) + 1) + events_of.keys()[linked]
-        order = np.argsort(pair * 4 + (3 - rank), kind="stable")  # by pair, best status first, then row order
-        keep = np.sort(order[np.r_[True, pair[order][1:] != pair[order][:-1]]]) if len(order) else order
+        keep = _best_of_each(pair, rank)
         dropped = len(linked) - len(keep)
         notes = rep.notes + ((f"{dropped} repeated row(s) for the same person and event were counted once.",) if dropped else ())
         rows = linked[keep]
