@@ -198,9 +198,32 @@ def test_rows_is_boolean_indexing_for_every_kind_of_column():
             "c": pd.Categorical(list("pqpq")),
             "d": pd.to_datetime(["2020-01-01", None, "2021-01-01", None]),
             "o": pd.Series([(), ("a",), None, "s"], dtype=object),
+            "t": pd.Series(["a", "b", "c", "d"], dtype=object),
         },
         index=[5, 3, 9, 1],
     )
     frame = pd.concat([frame, frame.iloc[:2]])  # chunked string column, repeated labels
     for keep in ([True, False, True, True, False, True], [False] * 6):
         pd.testing.assert_frame_equal(strings.rows(frame, np.array(keep)), frame[np.array(keep)])
+
+
+@pytest.mark.parametrize("count", [0, 1, 12, 100_001])
+def test_numbered_is_the_f_string(count):
+    got = strings.numbered("M", count, 5)
+    assert got.tolist() == [f"M{i:05d}" for i in range(1, count + 1)]
+    assert got.dtype == "str"
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+@pytest.mark.parametrize("keep", ["first", "last", False])
+def test_duplicated_is_series_duplicated(dtype, keep):
+    values = pd.Series(["a", None, "b", "a", None, "c"], dtype=dtype, index=[5, 4, 3, 2, 1, 0])
+    pd.testing.assert_series_equal(strings.duplicated(values, keep), values.duplicated(keep=keep))
+
+
+def test_on_distinct_runs_the_function_on_each_distinct_value_once():
+    seen = []
+    values = pd.Series(["A", None, "b", "A"], dtype="str")
+    got = strings.on_distinct(values, lambda u: seen.append(len(u)) or u.fillna("").str.lower() == "a")
+    assert got.tolist() == [True, False, False, True]
+    assert seen == [3]

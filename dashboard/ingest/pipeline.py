@@ -27,7 +27,20 @@ from dashboard.ingest.mapping import (
 )
 from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
 from dashboard.ingest.status import classify_status, is_tick, looks_like_grid_column
-from dashboard.ingest.strings import RE2_SPACE, find, fold, isin, match, per_distinct, row_codes, rows, spread
+from dashboard.ingest.strings import (
+    RE2_SPACE,
+    duplicated,
+    find,
+    fold,
+    isin,
+    match,
+    numbered,
+    on_distinct,
+    per_distinct,
+    row_codes,
+    rows,
+    spread,
+)
 from dashboard.model import (
     ATTENDANCE_COLUMNS,
     EVENT_COLUMNS,
@@ -152,6 +165,10 @@ def _interests(text: str) -> tuple[str, ...]:
 
 
 def _normalise_role(values: pd.Series) -> pd.Series:
+    return pd.Series(on_distinct(values, _roles), index=values.index, dtype="object")
+
+
+def _roles(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str).str.casefold()
     role = pd.Series("member", index=values.index, dtype="object")
     role[text.str.contains("volunteer|helper|steward", regex=True)] = "volunteer"
@@ -161,6 +178,10 @@ def _normalise_role(values: pd.Series) -> pd.Series:
 
 
 def _to_bool(values: pd.Series) -> pd.Series:
+    return pd.Series(on_distinct(values, _truthy), index=values.index, dtype=bool)
+
+
+def _truthy(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str).str.strip().str.casefold()
     return text.isin({"yes", "y", "true", "1", "online", "virtual", "zoom", "x", "✓"})
 
@@ -265,10 +286,12 @@ def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: _Pr
         return members
     key = members["email"].where(members["email"] != "", members["member_id"])
     key = key.where(key != "", "row:" + members[ROW_COLUMN].astype(str))
-    ordered = members.assign(_key=key).sort_values(["joined_on", ROW_COLUMN], na_position="last", kind="stable")
-    dup = ordered.duplicated("_key", keep=False)
+    dup = key.duplicated(keep=False).to_numpy()
+    ordered = members
     if dup.any():
-        dups = ordered[dup]
+        # only the rows that merge are sorted (earliest sign-up first) and taken apart
+        dups = rows(members, dup).assign(_key=key[dup])
+        dups = dups.sort_values(["joined_on", ROW_COLUMN], na_position="last", kind="stable")
         kept_row = dups.groupby("_key", sort=False)[ROW_COLUMN].transform("first")
         later = dups[dups[ROW_COLUMN] != kept_row]
         problems.add_many(
@@ -276,7 +299,7 @@ def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: _Pr
             "same person as row " + kept_row[later.index].astype(str) + ": merged (earliest sign-up kept, gaps filled from both)",
         )
         # fill each field from the first non-empty value, earliest sign-up first
-        blanked = ordered[dup].replace({"": None}).copy()
+        blanked = dups.replace({"": None})
         blanked["interests"] = blanked["interests"].map(lambda t: t if t else None)
         merged = blanked.groupby("_key", sort=False).first()
         merged = merged.reset_index()
@@ -285,25 +308,27 @@ def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: _Pr
             merged[col] = merged[col].fillna("").astype(object)
         merged["interests"] = merged["interests"].map(lambda t: t if isinstance(t, tuple) else ())
         merged["role"] = merged["role"].replace("", "member")
-        ordered = pd.concat([ordered[~dup], merged[ordered.columns]], ignore_index=True)
+        ordered = pd.concat([rows(members, ~dup), merged[members.columns]], ignore_index=True)
+    if not ordered[ROW_COLUMN].is_monotonic_increasing:
+        ordered = ordered.sort_values(ROW_COLUMN, kind="stable")
+    ordered = ordered.reset_index(drop=True)
     # a name alone never merges two people: say so, let the organiser decide
     names = fold(ordered["name"])
     same_name = (names != "") & names.duplicated(keep=False)
     if same_name.any():
-        alike = ordered[same_name].sort_values(ROW_COLUMN, kind="stable")
+        alike = rows(ordered, same_name.to_numpy())  # in row order
         first = alike.groupby(names[alike.index], sort=False)[ROW_COLUMN].transform("first")
         later = alike[alike[ROW_COLUMN] != first]
         problems.add_many(filename, later, "name", later["name"],
                           "same name as row " + first[later.index].astype(str) + " but different details: kept as two people")
-    return ordered.sort_values(ROW_COLUMN, kind="stable").drop(columns="_key").reset_index(drop=True)
+    return ordered
 
 
 def _assign_member_ids(members: pd.DataFrame, prefix: str) -> pd.DataFrame:
     ids = members["member_id"].astype(str)
-    generated = [f"{prefix}{i:05d}" for i in range(1, len(members) + 1)]
-    out = members.copy()
-    out["member_id"] = ids.where(ids != "", pd.Series(generated, index=members.index))
-    dup = out["member_id"].duplicated(keep="first")
+    out = members.copy(deep=False)
+    out["member_id"] = ids.where(ids != "", numbered(prefix, len(members), 5, members.index))
+    dup = duplicated(out["member_id"])
     if dup.any():
         out.loc[dup, "member_id"] = out.loc[dup, "member_id"] + "-" + out.loc[dup, ROW_COLUMN].astype(str)
     return out
@@ -323,16 +348,17 @@ def _canonical_events(upload: Upload, country: str, problems: _Problems) -> tupl
     out["city"] = _field(mapped, "city")
     out["venue"] = _field(mapped, "venue")
     online = _to_bool(mapped["online"]) if "online" in mapped else pd.Series(False, index=idx)
-    out["online"] = online | out["city"].str.casefold().isin({"online", "zoom", "virtual", "remote"})
+    online_city = on_distinct(out["city"], lambda c: c.str.casefold().isin({"online", "zoom", "virtual", "remote"}))
+    out["online"] = online | online_city
     out[ROW_COLUMN] = mapped[ROW_COLUMN]
-    generated = pd.Series([f"E{i:04d}" for i in range(1, n + 1)], index=idx)
-    out["event_id"] = out["event_id"].where(out["event_id"] != "", generated)
+    if (out["event_id"] == "").any():
+        out["event_id"] = out["event_id"].where(out["event_id"] != "", numbered("E", n, 4, idx))
     out["title"] = out["title"].where(out["title"] != "", "Event " + out["event_id"])
     undated = out["starts_at"].isna()
     if undated.any():
         problems.add_many(upload.name, out[undated], _column_of(matches, "starts_at"), out.loc[undated, "title"],
                           "event has no date: kept, but it can't be placed in time")
-    dup = out["event_id"].duplicated(keep="first")
+    dup = duplicated(out["event_id"])
     if dup.any():
         problems.add_many(upload.name, out[dup], _column_of(matches, "event_id"), out.loc[dup, "event_id"],
                           "duplicate event id: only the first row with this id was used")

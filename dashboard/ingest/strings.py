@@ -152,13 +152,16 @@ def rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """``frame[keep]`` (a boolean mask), filtering string columns chunk by chunk in pyarrow:
     pandas' take first joins a column's chunks, a copy of every string in it."""
     mask = pa.array(keep, type=pa.bool_())
+    index = frame.index[keep]
     columns = {}
     for name, values in frame.items():
         if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-            columns[name] = values.dtype.__from_arrow__(arrow(values).filter(mask))
+            taken = values.dtype.__from_arrow__(arrow(values).filter(mask))
         else:
-            columns[name] = values.to_numpy()[keep] if isinstance(values.dtype, np.dtype) else values.array[keep]
-    return pd.DataFrame(columns, index=frame.index[keep], columns=frame.columns)
+            taken = values.array[keep]
+        # as Series of the column's dtype: an object column of strings isn't read as str
+        columns[name] = pd.Series(taken, index=index, dtype=values.dtype, copy=False)
+    return pd.DataFrame(columns, columns=frame.columns)
 
 
 def spread(distinct: np.ndarray, codes: np.ndarray) -> pd.Series:
@@ -173,6 +176,24 @@ def per_distinct(values: pd.Series, fn: Callable[[str], object]) -> pd.Series:
     answers = np.empty(len(uniques), dtype=object)
     answers[:] = [fn(u) for u in uniques]
     return pd.Series(answers[codes], index=values.index, dtype=object)
+
+
+def on_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """``fn(values).to_numpy()`` for a row-by-row column function, run on the distinct values only."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray(fn(pd.Series(uniques, dtype=values.dtype)))[codes]
+
+
+def duplicated(values: pd.Series, keep: str | bool = "first") -> pd.Series:
+    """``values.duplicated(keep)``, hashing each string once in pyarrow (pandas' is slow on arrow strings)."""
+    return pd.Series(_codes(values)[0], index=values.index).duplicated(keep=keep)
+
+
+def numbered(prefix: str, count: int, width: int, index: pd.Index | None = None) -> pd.Series:
+    """``[f"{prefix}{i:0{width}d}" for i in range(1, count + 1)]`` as a string column, built in pyarrow."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, count + 1)), pa.string()), width=width, padding="0")
+    ids = pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
+    return pd.Series(ids.to_pandas().array, index=index, dtype="str")
 
 
 def fold(values: pd.Series) -> pd.Series:
