@@ -203,12 +203,21 @@ def fold(values: pd.Series) -> pd.Series:
     only the rest ("Straße", "ΣΟΦΙΑ") goes through Python's ``casefold``.
     """
     text = trim(arrow(values.fillna("").astype(str)))
-    lowered = pc.utf8_lower(text).to_pandas()
-    out = pd.Series(lowered.array, index=values.index, dtype="str")
-    other = ~pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
-    if other.any():
-        out[other] = per_distinct(values[other], lambda v: v.strip().casefold()).astype("str")
-    return out
+    if isinstance(text, pa.ChunkedArray):
+        folded = pa.chunked_array([_fold_chunk(c) for c in text.chunks], type=text.type)
+    else:
+        folded = _fold_chunk(text)
+    return pd.Series(folded.to_pandas().array, index=values.index, dtype="str")
+
+
+def _fold_chunk(text: pa.Array) -> pa.Array:
+    """Lower-cased in pyarrow, and the few non-ASCII values replaced by their ``casefold``."""
+    lowered = pc.utf8_lower(text)
+    other = pc.invert(pc.string_is_ascii(text))
+    if not pc.any(other).as_py():
+        return lowered
+    rest = [v.casefold() for v in text.filter(other).to_pylist()]
+    return pc.replace_with_mask(lowered, other, pa.array(rest, type=lowered.type))
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
