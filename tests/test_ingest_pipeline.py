@@ -78,6 +78,17 @@ def test_an_email_typed_in_another_case_is_the_same_person():
     assert problems_with(c, "added as a member")["value"].tolist() == ["nia@x.org", "ann@x.org"]
 
 
+def test_attendance_without_event_ids_is_matched_by_title_and_by_title_and_date():
+    events = b"Event ID,Event name,Date\n1,Coffee morning,2026-03-14 10:00\n2,Coffee Morning!,2026-04-11 10:00\n3,Walk,2026-04-12 10:00\n"
+    att = (b"Event name,Event date,Email,Status\n"
+           b"coffee morning,11/04/2026,serena@x.org,attended\nWALK,,bob@x.org,attended\n"
+           b"Coffee morning,2026-05-01,bob@x.org,attended\n")
+    c = load(events=events, attendance=att)
+    assert status_of(c, "serena@x.org", "2") == "attended"
+    assert status_of(c, "bob@x.org", "3") == "attended"
+    assert problems_with(c, "event not found")["value"].tolist() == ["Coffee morning"]
+
+
 def test_attendance_for_an_unknown_event_is_listed_not_counted():
     c = load()
     unknown = problems_with(c, "event not found")

@@ -531,24 +531,32 @@ def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Seri
         mapping = dict(zip(uniq["_k"], ids, strict=True))
         return key.map(mapping).astype("object").fillna(""), built
     by_id = long["event_id"].where(_member_of(long["event_id"], events["event_id"]), "").astype(object)
-    need = by_id == ""  # only rows without a known id are matched by name, date or grid header
-    rest = long[need]
+    need = (by_id == "").to_numpy()  # only rows without a known id are matched by name, date or grid header
+    if not need.any():
+        return by_id, events
+    rest = rows(long, need)
+    ids = events["event_id"].to_numpy(dtype=object)
     titles = _norm_title(events["title"])
-    unique_titles = titles[~titles.duplicated(keep=False)]
-    title_to_id = dict(zip(unique_titles, events.loc[unique_titles.index, "event_id"], strict=True))
+    unique = (~titles.duplicated(keep=False)).to_numpy()
     att_titles = _norm_title(rest["event_title"])
-    by_title = att_titles.map(title_to_id).astype("object").fillna("")
+    by_title = _ids_at(ids[unique], find(att_titles, titles[unique]))
     # recurring titles ("Coffee morning"): title + date settles it
     if "event_date" in rest and events["starts_at"].notna().any():
-        ev_key = titles + "|" + events["starts_at"].dt.strftime("%Y-%m-%d").fillna("")
-        key_to_id = dict(zip(ev_key.tolist(), events["event_id"].tolist(), strict=True))
-        att_key = att_titles + "|" + rest["event_date"].dt.strftime("%Y-%m-%d").fillna("")
-        by_title = by_title.where(by_title != "", att_key.map(key_to_id).astype("object").fillna(""))
+        ev_key = titles + "|" + _day_text(events["starts_at"])
+        att_key = att_titles + "|" + _day_text(rest["event_date"])
+        by_title = np.where(by_title != "", by_title, _ids_at(ids, find(att_key, ev_key)))
     # a grid's column headers may be event ids or dates
     by_header_id = rest["event_title"].where(_member_of(rest["event_title"], events["event_id"]), "")
     event_id = by_id.copy()
-    event_id[need] = by_title.where(by_title != "", by_header_id).to_numpy(dtype=object)
+    event_id[need] = np.where(by_title != "", by_title, by_header_id.to_numpy(dtype=object))
     return event_id, events
+
+
+def _day_text(when: pd.Series) -> pd.Series:
+    """``when.dt.strftime("%Y-%m-%d").fillna("")``, formatting each distinct day once."""
+    codes, days = pd.factorize(when.dt.floor("D"), use_na_sentinel=False)
+    text = pd.Series(days).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    return pd.Series(text[codes] if len(text) else [], index=when.index, dtype=object)
 
 
 def _link_members(
