@@ -49,8 +49,9 @@ def test_email_pattern_in_re2_agrees_with_python_re(values):
 def test_row_codes_number_distinct_rows_in_order_of_first_appearance(rows):
     frame = pd.DataFrame(rows, columns=["p", "q", "r"]).astype({"p": "str", "q": "object"})
     frame.loc[frame["r"], "q"] = None  # missing values are a value of their own
+    frame["p"] = frame["p"].where(frame["p"] != "b")  # in a string column too
     codes, firsts = strings.row_codes(frame, ["p", "q"])
-    keys = [(p, q) for p, q in zip(frame["p"], frame["q"].where(frame["q"].notna(), "<na>"), strict=True)]
+    keys = [(p, q) for p, q in zip(frame["p"].fillna("<na>"), frame["q"].where(frame["q"].notna(), "<na>"), strict=True)]
     numbering = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     assert codes.tolist() == [numbering[k] for k in keys]
     assert firsts.tolist() == [keys.index(k) for k in numbering]

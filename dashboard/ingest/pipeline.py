@@ -480,10 +480,10 @@ class _Linked:
         """True for rows that were matched."""
         return (self.ids != "")[self.codes]
 
-    def keys(self) -> np.ndarray:
-        """Each row's id as a number: rows with the same id share it (a person found by email on
-        one row and by name on another is one person)."""
-        return pd.factorize(self.ids)[0][self.codes]
+    def keys(self, rows: np.ndarray) -> np.ndarray:
+        """The id of each of these rows as a number: rows with the same id share it (a person
+        found by email on one row and by name on another is one person)."""
+        return pd.factorize(self.ids)[0][self.codes[rows]]
 
     def of(self, by_id: pd.Series, fill: object) -> np.ndarray:
         """Each row's value in ``by_id`` (indexed by id; the last of repeated ids counts),
@@ -679,7 +679,9 @@ def _best_of_each(group: np.ndarray, rank: np.ndarray) -> np.ndarray:
     (a hash and a scatter, not a sort of a million rows)."""
     codes, uniques = pd.factorize(group)
     n = len(group)
-    score = (rank.max(initial=0) - rank.astype(np.int64)) * n + np.arange(n)  # lower is better; one per row
+    score = np.int64(rank.max(initial=0)) - rank  # lower is better, then earlier: one score per row
+    score *= n
+    score += np.arange(n)
     best = np.full(len(uniques), np.iinfo(np.int64).max)
     np.minimum.at(best, codes, score)
     return np.flatnonzero(best[codes] == score)
@@ -739,7 +741,9 @@ def load_community(
         # with no check-in data at all, a registration is the best record we have.
         rank[past & (rank == _STATUS_RANK["registered"])] = _STATUS_RANK["no_show" if has_checkin else "attended"]
         # one row per person and event: the most telling status, the earliest row among equals
-        pair = members_of.keys()[linked] * (len(events_of.ids) + 1) + events_of.keys()[linked]
+        pair = members_of.keys(linked)
+        pair *= len(events_of.ids) + 1
+        pair += events_of.keys(linked)
         keep = _best_of_each(pair, rank)
         dropped = len(linked) - len(keep)
         notes = rep.notes + ((f"{dropped} repeated row(s) for the same person and event were counted once.",) if dropped else ())

@@ -221,7 +221,10 @@ def _fold_chunk(text: pa.Array) -> pa.Array:
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
-    """Each value's number among the distinct values, missing values included; and how many there are."""
+    """Each value's number among the distinct values (-1 for a missing value) and how many there are.
+
+    As the hash gives them (int32 for strings): a copy of a million numbers costs more than the sums.
+    """
     if isinstance(values.dtype, pd.StringDtype):
         encoded = pc.dictionary_encode(arrow(values))
         if isinstance(encoded, pa.ChunkedArray):  # one dictionary, shared by every chunk
@@ -229,9 +232,11 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
             width = max((len(c.dictionary) for c in encoded.chunks), default=0)
         else:
             indices, width = encoded.indices, len(encoded.dictionary)
-        return indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), width
+        if indices.null_count:
+            indices = indices.fill_null(-1)
+        return indices.to_numpy(zero_copy_only=False), width
     codes, uniques = pd.factorize(values)
-    return codes.astype(np.int64), len(uniques)
+    return codes, len(uniques)
 
 
 def row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -246,9 +251,10 @@ def row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, 
             combined = pd.factorize(combined)[0].astype(np.int64)
             bound = int(combined.max(initial=-1)) + 1
         combined *= width + 1
-        combined += codes + 1
+        combined += codes  # in place: no temporary column of a million numbers
+        combined += 1
         bound *= width + 1
-    codes = pd.factorize(combined)[0].astype(np.intp)
+    codes = pd.factorize(combined)[0].astype(np.intp, copy=False)
     if not len(codes):
         return codes, np.zeros(0, dtype=np.intp)
     seen = np.maximum.accumulate(codes)  # first-appearance numbering: a new combination raises the maximum
