@@ -586,10 +586,10 @@ def _member_ids(
     """``_link_members`` for rows that each name a different person (in order of first appearance)."""
     long = long.assign(email=fold(long["email"]))  # each spelling once: the rows are distinct
     ids = members["member_id"].to_numpy(dtype=object)
-    by_id = long["member_id"].where(_member_of(long["member_id"], members["member_id"]), "")
+    by_id = np.where(isin(long["member_id"], members["member_id"]), long["member_id"].to_numpy(dtype=object), "")
     at = find(long["email"], members["email"])
     at[(long["email"] == "").to_numpy()] = -1  # an empty email is nobody's
-    member_id = by_id.where(by_id != "", pd.Series(_ids_at(ids, at), index=long.index)).astype(object)
+    member_id = pd.Series(np.where(by_id != "", by_id, _ids_at(ids, at)), index=long.index, dtype=object)
     # a unique exact name links only rows with no email (names are never enough to merge people)
     att_names = pd.Series("", index=long.index, dtype=object)
     nameless = (member_id == "") & (long["email"] == "")
