@@ -25,18 +25,26 @@ st.set_page_config(page_title="Data · Neighbourly", page_icon=shell.FAVICON, la
 st.title("Your data")
 st.caption("Files stay in this browser session's memory; nothing is saved to disk.")
 
+def _file_removed(kind: str) -> None:
+    """The organiser took a file out of its box: stop using it. (A box that is empty because
+    the page was left and opened again says nothing, so only this callback drops a file.)"""
+    if st.session_state.get(f"upload_{kind}") is None:
+        st.session_state[KEY_UPLOADS] = {k: u for k, u in (st.session_state.get(KEY_UPLOADS) or {}).items() if k != kind}
+
+
 uploads: dict[str, Upload] = dict(st.session_state.get(KEY_UPLOADS) or {})
 cols = st.columns(3)
 for (kind, (label, help_text)), col in zip(KINDS.items(), cols, strict=True):
     with col:
-        file = st.file_uploader(label, type=["csv", "tsv", "txt", "xlsx", "xls"], key=f"upload_{kind}", help=help_text)
+        file = st.file_uploader(label, type=["csv", "tsv", "txt", "xlsx", "xls"], key=f"upload_{kind}", help=help_text,
+                                on_change=_file_removed, args=(kind,))
         if file is not None:
             data = file.getvalue()
             old = uploads.get(kind)
             if old is None or old.data != data or old.name != file.name:
                 uploads[kind] = Upload(file.name, data)
-        elif kind in uploads and st.session_state.get(f"upload_{kind}") is None and f"upload_{kind}" in st.session_state:
-            uploads.pop(kind)
+        elif kind in uploads:
+            st.caption(f"In use: {shell.literal(uploads[kind].name)}. Drop another file here to replace it.")
 st.session_state[KEY_UPLOADS] = uploads
 
 c1, c2 = st.columns([1, 3])

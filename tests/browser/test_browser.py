@@ -175,6 +175,21 @@ def test_uploading_a_trio_changes_the_member_count(page: Page, server, guard, tm
     expect(metric(page, "Events")).to_have_text("2")
     expect(metric(page, "Attendance rows")).to_have_text("4")
     assert_no_errors(page, "/Data after upload")
+    # another page and back: the uploads stay (the boxes are empty again, the data is not)
+    page.locator('[data-testid="stSidebar"] a').filter(has_text="Overview").first.click()
+    settle(page, "Neighbourly")
+    page.locator('[data-testid="stSidebar"] a').filter(has_text="Data").first.click()
+    settle(page, "Your data")
+    expect(metric(page, "Members")).to_have_text("3")
+    expect(page.get_by_text("In use: my_attendance.csv", exact=False)).to_be_visible()
+    # taking a file out of its box stops using it
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(2).set_input_files(str(tmp_path / "my_attendance.csv"))
+    settle(page)
+    page.get_by_role("button", name="Remove my_attendance.csv").click()
+    settle(page)
+    expect(metric(page, "Attendance rows")).to_have_text("0")
+    expect(metric(page, "Members")).to_have_text("3")
+    assert_no_errors(page, "/Data after removing a file")
     guard.assert_offline()
 
 
