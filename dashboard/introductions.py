@@ -48,9 +48,10 @@ radius, and ``k`` are chosen greedily for maximum coverage.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -804,11 +805,33 @@ DECISIONS: tuple[str, ...] = ("undecided", "approve", "decline")
 REVIEW_COLUMNS: tuple[str, ...] = ("decision",) + BUDDY_COLUMNS
 
 
-def review_table(buddies: pd.DataFrame, member_ids: Iterable[str]) -> pd.DataFrame:
-    """Suggestions for the given people at risk, each with ``decision = "undecided"``."""
+Decisions = Mapping[tuple[str, str], str]  # (member_id, buddy_id) -> a DECISIONS entry
+
+
+def review_table(buddies: pd.DataFrame, member_ids: Iterable[str], decisions: Decisions | None = None) -> pd.DataFrame:
+    """Suggestions for the given people at risk, each with the organiser's earlier decision
+    on that pair (from ``decisions``), else ``"undecided"``."""
     wanted = pd.Index(list(member_ids), dtype=object).astype(str)
     mine = buddies[isin(buddies["member_id"].astype(str), wanted)].reset_index(drop=True)
-    return mine.assign(decision=DECISIONS[0])[list(REVIEW_COLUMNS)]
+    pairs = list(zip(mine["member_id"].astype(str), mine["buddy_id"].astype(str), strict=True))
+    known = decisions or {}
+    chosen = [known.get(pair, DECISIONS[0]) for pair in pairs]
+    return mine.assign(decision=[d if d in DECISIONS else DECISIONS[0] for d in chosen])[list(REVIEW_COLUMNS)]
+
+
+def decisions_from(reviewed: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """Every pair's decision in a review table, to keep for when the page is opened again."""
+    if reviewed.empty or "decision" not in reviewed:
+        return {}
+    pairs = zip(reviewed["member_id"].astype(str), reviewed["buddy_id"].astype(str), strict=True)
+    return dict(zip(pairs, reviewed["decision"].astype(str), strict=True))
+
+
+def review_key(table: pd.DataFrame) -> str:
+    """A short name for the set of pairs a review table shows: the editor starts afresh (from
+    the kept decisions) when the pairs change, so an edit never lands on another row."""
+    text = "\n".join(table["member_id"].astype(str) + "|" + table["buddy_id"].astype(str)) if len(table) else ""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def decision_counts(reviewed: pd.DataFrame) -> dict[str, int]:

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import introductions
 from dashboard.export import to_csv_bytes
 from dashboard.ui import shell
+from dashboard.ui.state import KEY_DECISIONS, KEY_TEMPLATE
 
 ctx = shell.page("Introductions")
 st.title("Introductions")
@@ -24,7 +25,9 @@ st.caption(
     f"{settings.buddy_capacity} people. Everyone gets a first suggestion before anyone gets a second."
 )
 every = ctx.analysis.buddies
-table = introductions.review_table(every, ctx.members["member_id"])
+# decisions live outside the editor: its own state goes when the organiser opens another page
+decisions = dict(st.session_state.get(KEY_DECISIONS) or {})
+table = introductions.review_table(every, ctx.members["member_id"], decisions)
 c1, c2, c3 = st.columns(3)
 c1.metric("People at risk in view", introductions.at_risk_count(ctx.members))
 c2.metric("With a suggestion", int(table["member_id"].nunique()))
@@ -36,7 +39,7 @@ if table.empty:
 else:
     reviewed = st.data_editor(
         table,
-        key="intro_review",
+        key=f"intro_review_{introductions.review_key(table)}",
         hide_index=True,
         width="stretch",
         disabled=[c for c in table.columns if c != "decision"],
@@ -58,17 +61,19 @@ else:
         },
     )
 
+st.session_state[KEY_DECISIONS] = {**decisions, **introductions.decisions_from(reviewed)}
 approved = introductions.approved_introductions(reviewed)
 counts = introductions.decision_counts(reviewed)
 st.text(f"{counts['approve']} approved, {counts['decline']} declined.")
 
 with st.expander("Export approved introductions", icon=":material/download:", expanded=not approved.empty):
+    if "intro_template" not in st.session_state:  # the box is new (first visit, or back from another page)
+        st.session_state["intro_template"] = st.session_state.get(KEY_TEMPLATE, introductions.message_template)
     template = st.text_area(
-        "Message template",
-        value=introductions.message_template,
-        key="intro_template",
+        "Message template", key="intro_template",
         help="Placeholders: {name}, {buddy_name}, {city}, {reason}. Anything else is left exactly as typed.",
     )
+    st.session_state[KEY_TEMPLATE] = template
     messages = introductions.render_messages(approved, template)
     if messages.empty:
         st.info("Approve some suggestions above to export them with a message.")

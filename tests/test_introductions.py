@@ -25,11 +25,13 @@ from dashboard.introductions import (
     buddy_reason,
     city_choices,
     decision_counts,
+    decisions_from,
     dormant_cities,
     message_template,
     network_figure,
     plan_meetups,
     render_messages,
+    review_key,
     review_table,
     suggest_buddies,
 )
@@ -725,6 +727,24 @@ def test_review_table_filters_and_adds_undecided(town):
     table = review_table(buddies, ["nia", "pat"])
     assert set(table["member_id"]) == {"nia", "pat"}
     assert (table["decision"] == "undecided").all() and table.columns[0] == "decision"
+
+
+def test_kept_decisions_come_back_on_their_own_pairs(town):
+    buddies = suggest_buddies(town, no_edges(), Settings())
+    table = review_table(buddies, ["nia", "omar", "pat"])
+    decided = table.assign(decision=["approve", "decline"] + ["undecided"] * (len(table) - 2))
+    kept = decisions_from(decided)
+    # the same pairs in another order (another filter, another visit) get the same decisions
+    again = review_table(buddies.iloc[::-1], ["nia", "omar", "pat"], kept)
+    got = dict(zip(zip(again["member_id"], again["buddy_id"], strict=True), again["decision"], strict=True))
+    assert got == kept
+    assert review_table(buddies, ["nia"], {("nia", "nobody"): "approve"})["decision"].eq("undecided").all()
+
+
+def test_review_key_names_the_pairs_not_the_decisions(town):
+    table = review_table(suggest_buddies(town, no_edges(), Settings()), ["nia", "omar", "pat"])
+    assert review_key(table) == review_key(table.assign(decision="approve"))
+    assert review_key(table) != review_key(table.iloc[1:])
 
 
 def test_approved_introductions_keeps_only_approved(town):

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import introductions
+
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
 
@@ -30,6 +32,12 @@ def metric(at: AppTest, label: str) -> int:
 def review_frame(at: AppTest):
     # the suggestion table is the first dataframe-like element (st.data_editor)
     return at.dataframe[0].value
+
+
+def pick_decisions(at: AppTest, edited_rows: dict) -> None:
+    """What st.data_editor records when the organiser picks decisions (its key names the pairs shown)."""
+    key = f"intro_review_{introductions.review_key(review_frame(at))}"
+    at.session_state[key] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
 
 
 def test_page_shows_every_section(opened):
@@ -69,12 +77,7 @@ def test_fewer_places_when_asked(opened):
 def test_approving_one_offers_an_export_with_the_message():
     at = page()
     table = review_frame(at)
-    # what st.data_editor records when the organiser picks decisions in two rows
-    at.session_state["intro_review"] = {
-        "edited_rows": {0: {"decision": "approve"}, 1: {"decision": "decline"}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    pick_decisions(at, {0: {"decision": "approve"}, 1: {"decision": "decline"}})
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(t.value == "1 approved, 1 declined." for t in at.text)
@@ -86,7 +89,7 @@ def test_approving_one_offers_an_export_with_the_message():
 
 def test_template_placeholders_cannot_reach_python(opened):
     at = page()
-    at.session_state["intro_review"] = {"edited_rows": {0: {"decision": "approve"}}, "added_rows": [], "deleted_rows": []}
+    pick_decisions(at, {0: {"decision": "approve"}})
     at.run()
     at.text_area(key="intro_template").set_value("{name.__class__} {buddy_name}").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -109,3 +112,21 @@ def test_city_filter_narrows_the_suggestions(opened):
     table = review_frame(at)
     assert set(table["city"]) <= {"Leeds"}
     assert metric(at, "Suggestions") <= metric(opened, "Suggestions")
+
+
+def test_decisions_and_the_template_survive_a_visit_to_another_page():
+    at = page()
+    table = review_frame(at)
+    pick_decisions(at, {0: {"decision": "approve"}, 1: {"decision": "decline"}})
+    at.run()
+    at.text_area(key="intro_template").set_value("Hello {name}, meet {buddy_name}.").run()
+    at.switch_page("pages/2_Map.py")
+    at.run()  # the editor and the text box are not drawn here, so Streamlit forgets their state
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page("pages/5_Introductions.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(t.value == "1 approved, 1 declined." for t in at.text)
+    again = review_frame(at)
+    assert again.loc[0, "decision"] == "approve" and again.loc[1, "member_id"] == table.loc[1, "member_id"]
+    assert at.dataframe[1].value["message"].iloc[0] == f"Hello {table.loc[0, 'name']}, meet {table.loc[0, 'buddy_name']}."
