@@ -55,3 +55,31 @@ class Settings:
     def field_names(cls) -> list[str]:
         """Names of the scalar settings (for forms and serialisation)."""
         return [f.name for f in fields(cls) if f.name != "weights"]
+
+
+#: the range each scalar setting may take (the settings form enforces it): outside it the
+#: maths stops meaning anything (a decay of 0, a 1,000-year newcomer window)
+LIMITS: dict[str, tuple[float, float]] = {
+    "decay_per_month": (0.01, 1.0),
+    "host_weight": (0.0, 10.0),
+    "active_window_days": (1, 3650),
+    "new_member_days": (1, 3650),
+    "never_attended_days": (1, 3650),
+    "core_min_events_6m": (1, 1000),
+    "core_score": (0.0, 100.0),
+    "drifting_min_events": (1, 1000),
+    "drifting_gap_factor": (1.0, 20.0),
+    "lapsed_days": (1, 3650),
+    "newcomer_months": (0, 120),
+    "came_once_days": (0, 3650),
+    "no_repeat_ties_min_events": (1, 1000),
+    "member_radius_km": (0.1, 20000.0),
+    "event_radius_km": (0.1, 20000.0),
+    "ucla_lonely_min": (3, 9),
+    "risk_medium": (0, 100),
+    "risk_high": (0, 100),
+    "buddy_radius_km": (0.1, 20000.0),
+    "buddy_capacity": (0, 100),
+    "buddies_per_member": (0, 10),
+    "meetup_radius_km": (0.1, 20000.0),
+}

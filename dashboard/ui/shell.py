@@ -22,7 +22,7 @@ from dashboard.filters import Filters, apply_filters, city_options
 from dashboard.frames import isin
 from dashboard.ingest import InputError, Upload
 from dashboard.model import Community, default_as_of
-from dashboard.settings import RiskWeights, Settings
+from dashboard.settings import LIMITS, RiskWeights, Settings
 from dashboard.ui import loaders
 from dashboard.ui.state import (
     KEY_AS_OF,
@@ -176,12 +176,15 @@ def _settings_form(default: pd.Timestamp) -> tuple[Settings, pd.Timestamp]:
                     continue
                 value = getattr(current, f.name)
                 label = f.name.replace("_", " ").capitalize()
+                low, high = LIMITS.get(f.name, (None, None))
                 if isinstance(value, bool):
                     values[f.name] = st.checkbox(label, value=value)
                 elif isinstance(value, int):
-                    values[f.name] = int(st.number_input(label, value=value, step=1))
+                    values[f.name] = int(st.number_input(label, value=value, step=1, min_value=low, max_value=high))
                 else:
-                    values[f.name] = float(st.number_input(label, value=float(value), step=0.05, format="%.2f"))
+                    values[f.name] = float(st.number_input(
+                        label, value=float(value), step=0.05, format="%.2f",
+                        min_value=None if low is None else float(low), max_value=None if high is None else float(high)))
             st.caption("Risk signal weights (points added to the 0–100 score)")
             weights = {
                 f.name: int(st.number_input(f.name.replace("_", " "), value=getattr(current.weights, f.name), min_value=0, max_value=100, step=5))
