@@ -532,10 +532,9 @@ def summary(community: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, se
     new_month = (joined.dt.to_period("M") == as_of.to_period("M")) & (joined <= as_of)
     ev = community.events
     held = ev.loc[ev["starts_at"].notna() & (ev["starts_at"].dt.normalize() <= as_of)]
-    past = _attended_events(community, as_of)
-    per_event = past.groupby("event_id").size()
+    att = community.attendance[isin(community.attendance["event_id"], held["event_id"])]
+    per_event = att.loc[att["status"] == "attended"].groupby("event_id").size()
     avg_turnout = float(per_event.mean()) if len(per_event) else None
-    att = community.attendance.merge(held[["event_id"]], on="event_id", how="inner")
     status_counts = att["status"].value_counts()
     n_no_show = int(status_counts.get("no_show", 0))
     n_registered = int(status_counts.get("registered", 0))
@@ -622,9 +621,16 @@ def attendance_by_month(community: Community, by_city: bool = False, top_cities:
 
 
 def _first_visit_flags(rows: pd.DataFrame) -> pd.Series:
-    """True where an attended row is the member's first attended event (earliest start)."""
-    ordered = rows.sort_values(["starts_at", "event_id"])
-    return (~ordered.duplicated("member_id")).reindex(rows.index)
+    """True where an attended row is the member's first attended event (earliest start,
+    then the lowest event id), found by sorting integer codes, not the rows themselves."""
+    start = rows["starts_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    event_rank = pd.factorize(rows["event_id"], sort=True)[0]
+    member = pd.factorize(rows["member_id"])[0]
+    order = np.lexsort((event_rank, start, member))  # by member, then start, then event id
+    first = np.zeros(len(rows), dtype=bool)
+    if len(order):
+        first[order[np.r_[True, member[order][1:] != member[order][:-1]]]] = True
+    return pd.Series(first, index=rows.index)
 
 
 def new_vs_returning_by_month(community: Community) -> pd.DataFrame:
