@@ -232,3 +232,10 @@ Bo,bo@x.org,,Hull
     c = load_community(Upload("m.csv", members, overrides={"City": "city", "Other city": "city"}))
     assert c.members["city"].tolist() == ["Leeds", "Hull"]
     assert any("'City', then 'Other city'" in n for n in c.sources[0].notes)
+
+
+@pytest.mark.parametrize("members", [MEMBERS, None])
+def test_member_text_columns_are_strings_however_the_rows_got_there(members):
+    c = load(members=members)  # MEMBERS merges a duplicate sign-up; None builds members from attendance
+    for col in ("member_id", "name", "email", "city", "country", "role", "ucla_companionship", "ons_lonely"):
+        assert c.members[col].dtype == "str", col

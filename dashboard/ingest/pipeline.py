@@ -52,6 +52,8 @@ from dashboard.model import (
 KINDS = ("members", "events", "attendance")
 _STATUS_RANK = {"attended": 3, "no_show": 2, "registered": 1, "cancelled": 0}
 _STATUS_BY_RANK = tuple(sorted(_STATUS_RANK, key=_STATUS_RANK.__getitem__))  # rank -> status
+_MEMBER_TEXT = ("member_id", "name", "email", "city", "country", "role",
+                "ucla_companionship", "ucla_left_out", "ucla_isolated", "ons_lonely")
 #: something@somewhere.tld with no spaces (any Unicode space), in RE2
 EMAIL_PATTERN = rf"^[^@{RE2_SPACE}]+@[^@{RE2_SPACE}]+\.[^@{RE2_SPACE}]+$"
 _INTEREST_SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+and\s+")
@@ -765,6 +767,8 @@ def load_community(
     member_frame = _fill_member_defaults(member_frame)
     for col in ("joined_on", "moved_on", "agg_last_attended"):
         member_frame[col] = pd.to_datetime(member_frame[col]).astype("datetime64[ns]")
+    for col in _MEMBER_TEXT:  # one dtype however the rows got here (merged sign-ups came back as objects)
+        member_frame[col] = member_frame[col].fillna("").astype("str")
     event_frame["starts_at"] = pd.to_datetime(event_frame["starts_at"]).astype("datetime64[ns]")
     event_frame["online"] = event_frame["online"].astype(bool)
     return Community(
