@@ -307,7 +307,7 @@ def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: _Pr
         merged = merged.reset_index()
         for col in ("member_id", "name", "email", "city", "country", "role",
                     "ucla_companionship", "ucla_left_out", "ucla_isolated", "ons_lonely"):
-            merged[col] = merged[col].fillna("").astype(object)
+            merged[col] = merged[col].fillna("").astype(members[col].dtype)  # as the unmerged rows: concat keeps it
         merged["interests"] = merged["interests"].map(lambda t: t if isinstance(t, tuple) else ())
         merged["role"] = merged["role"].replace("", "member")
         ordered = pd.concat([rows(members, ~dup), merged[members.columns]], ignore_index=True)
@@ -767,8 +767,9 @@ def load_community(
     member_frame = _fill_member_defaults(member_frame)
     for col in ("joined_on", "moved_on", "agg_last_attended"):
         member_frame[col] = pd.to_datetime(member_frame[col]).astype("datetime64[ns]")
-    for col in _MEMBER_TEXT:  # one dtype however the rows got here (merged sign-ups came back as objects)
-        member_frame[col] = member_frame[col].fillna("").astype("str")
+    for col in _MEMBER_TEXT:  # one dtype however the rows got here (absent fields start as objects)
+        if member_frame[col].dtype != "str":
+            member_frame[col] = member_frame[col].fillna("").astype("str")
     event_frame["starts_at"] = pd.to_datetime(event_frame["starts_at"]).astype("datetime64[ns]")
     event_frame["online"] = event_frame["online"].astype(bool)
     return Community(
