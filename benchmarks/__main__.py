@@ -40,7 +40,6 @@ import io
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -50,6 +49,7 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks import synth
+from benchmarks.measure import load_average, maxrss_mb, reset_peak, vm_hwm_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
@@ -62,45 +62,19 @@ BENCH_MAX_BYTES = 2 * 1024**3
 # --- memory ---------------------------------------------------------------------------
 
 
-def _can_reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return _vm_hwm_mb() is not None
-    except OSError:
-        return False
-
-
-def _vm_hwm_mb() -> float | None:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def _maxrss_mb() -> float:
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 1024 / 1024 if sys.platform == "darwin" else rss / 1024
-
-
 class Meter:
     """Times a stage and measures its peak resident memory."""
 
     def __init__(self) -> None:
-        self.resettable = _can_reset_peak()
+        self.resettable = reset_peak()
 
     def __call__(self, fn: Callable[[], object]) -> tuple[float, float, object]:
         if self.resettable:
-            with open("/proc/self/clear_refs", "w") as f:
-                f.write("5")
+            reset_peak()
         start = time.perf_counter()
         result = fn()
         seconds = time.perf_counter() - start
-        peak = _vm_hwm_mb() if self.resettable else _maxrss_mb()
+        peak = vm_hwm_mb() if self.resettable else maxrss_mb()
         return seconds, float(peak or 0.0), result
 
 
@@ -330,7 +304,7 @@ def pipeline_rows(paths: dict[str, Path], base: float) -> list[dict]:
         complete = False
         skipped("introductions", "needs ties and risk")
 
-    peak = max(total_peak, _maxrss_mb() if not meter.resettable else total_peak)
+    peak = max(total_peak, maxrss_mb() if not meter.resettable else total_peak)
     ratio_ok = total <= TARGET_RATIO * base
     rows.append(_row(
         "WHOLE PIPELINE (load → introductions)" + ("" if complete else " — INCOMPLETE, stages skipped"),
@@ -348,7 +322,7 @@ def area_rows(module: str) -> list[dict]:
     """Run ``benchmarks.<module>.run()`` and add the subprocess's peak memory to each row."""
     mod = importlib.import_module(f"benchmarks.{module}")
     rows = mod.run()
-    peak = _maxrss_mb()
+    peak = maxrss_mb()
     for r in rows:
         r.setdefault("peak_mb", round(peak))
         r["stage"] = f"{module}: {r.get('stage', '?')}"
@@ -402,7 +376,7 @@ def machine() -> dict[str, str]:
         arrow = pyarrow.__version__
     except ImportError:
         arrow = "-"
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
     return {
         "cpu": cpu,
         "cores": f"{usable} usable ({os.cpu_count()} online)",

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from benchmarks.measure import load_average, reset_peak, vm_hwm_mb
 from dashboard.introductions import plan_meetups, suggest_buddies
 from dashboard.settings import Settings
 from dashboard.ties import co_attendance_ties, member_tie_stats
@@ -46,26 +47,6 @@ def _timed(fn: Callable[[], object], label: str = "") -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def _hwm_mb() -> float | None:
-    """The process's resident high-water mark in MB (Linux ``VmHWM``); None elsewhere."""
-    try:
-        with open("/proc/self/status") as f:
-            fields = dict(line.split(":", 1) for line in f if line.startswith("VmHWM"))
-        return int(fields["VmHWM"].split()[0]) / 1024
-    except (OSError, KeyError, ValueError):
-        return None
-
-
-def _reset_peak() -> bool:
-    """Reset the resident high-water mark to the current resident size (Linux only)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return _hwm_mb() is not None
-    except OSError:
-        return False
-
-
 def _measured(fn: Callable[[], object], label: str = "") -> tuple[float, float, float, str, object]:
     """Wall seconds, peak MB while ``fn`` ran, MB held before it, how peak was measured, and the result.
 
@@ -74,10 +55,10 @@ def _measured(fn: Callable[[], object], label: str = "") -> tuple[float, float, 
     them); where that reset is not available, tracemalloc's peak for the call
     alone (numpy and pandas buffers included, C-level scratch space not).
     """
-    if _reset_peak():
-        before = _hwm_mb() or 0.0  # just reset: the resident size now
+    if reset_peak():
+        before = vm_hwm_mb() or 0.0  # just reset: the resident size now
         seconds, result = _timed(fn, label)
-        return seconds, _hwm_mb() or 0.0, before, "resident high-water mark", result
+        return seconds, vm_hwm_mb() or 0.0, before, "resident high-water mark", result
     tracemalloc.start()
     try:
         seconds, result = _timed(fn, label)
@@ -263,7 +244,7 @@ def clustered_rows(seed: int = 0) -> list[dict]:
     )
     n_at_risk = int(members["risk_tier"].ne("low").sum())
     in_cluster = members["city_label"].str.startswith("Borough ")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
     cpu = (f"CPU {CPU['c_buddies']:.2f} s (load average {load:.1f} on {os.cpu_count()} cores)")
     return [
         _row(
@@ -329,7 +310,7 @@ def spread_rows(seed: int = 0) -> list[dict]:
         return tree.query_ball_point(np.radians(places[["lat", "lon"]].drop_duplicates().to_numpy()), r=0.004, return_length=True)
 
     base_place, _ = _timed(placement_baseline)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
 
     def cpu(*labels: str) -> str:
         return f"; CPU {sum(CPU[x] for x in labels):.2f} s (load average {load:.1f} on {os.cpu_count()} cores)"
