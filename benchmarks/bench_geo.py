@@ -23,7 +23,6 @@ cache) is measured in subprocesses and reported without a target.
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from benchmarks.measure import best_interleaved, best_of
 from dashboard import geo
 from dashboard.distance import (
     count_within,
@@ -44,16 +44,6 @@ from dashboard.distance import (
 #: the accuracy set's seed offset: never used while tuning the resolver
 ACCURACY_SEED_OFFSET = 2026
 _KEYBOARD_NEIGHBOURS = "qwertyuiopasdfghjklzxcvbnm"
-
-
-def _best_of(fn: Callable[[], object], repeats: int = 3) -> float:
-    """The fastest of ``repeats`` timings (seconds): the least disturbed by other load."""
-    best = math.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def _typo(word: str, rng: np.random.Generator) -> str:
@@ -199,13 +189,7 @@ def _at_best(fns: list[Callable[[], object]], rounds: int = 5) -> list[float]:
     """Each function's fastest timing, both back to back (``rounds`` runs each: its caches
     warm, which favours the tiny baseline dict most) and interleaved round after round (the
     same passing load on the shared machine for all of them): each at its best."""
-    best = [_best_of(fn, rounds) for fn in fns]
-    for _ in range(rounds):
-        for k, fn in enumerate(fns):
-            start = time.perf_counter()
-            fn()
-            best[k] = min(best[k], time.perf_counter() - start)
-    return best
+    return best_interleaved(fns, rounds, best=[best_of(fn, rounds) for fn in fns])
 
 
 def _batch_rows(g: geo.OfflineGeocoder, items: list[dict], plain: list[dict], lookup: dict,
@@ -266,8 +250,8 @@ def _batch_rows(g: geo.OfflineGeocoder, items: list[dict], plain: list[dict], lo
         lambda: list(g.resolve_many(texts, "")),
     ])
     t_base = min(t_base, t_base0)
-    t_mix = _best_of(lambda: g.resolve_many(mix, ""), 3)
-    t_mix_geocode = _best_of(lambda: _resolve_all(g, items), 1)
+    t_mix = best_of(lambda: g.resolve_many(mix, ""), 3)
+    t_mix_geocode = best_of(lambda: _resolve_all(g, items), 1)
     n = len(texts)
     ratio = t_batch / t_base
     return [
@@ -305,7 +289,7 @@ def run(n_strings: int = 10_000, seed: int = 0, cold_start: bool = True) -> list
     _resolve_all(g, make_strings(300, seed + 999))
 
     items = make_strings(n_strings, seed)
-    t_all = _best_of(lambda: _resolve_all(g, items))
+    t_all = best_of(lambda: _resolve_all(g, items))
     kinds = {k: sum(1 for it in items if it["kind"] == k) for k in ("exact", "alias", "suffix", "case", "typo")}
     results.append({
         "stage": f"resolve {len(items):,} distinct strings", "seconds": t_all, "baseline_seconds": None,
@@ -336,8 +320,8 @@ def run(n_strings: int = 10_000, seed: int = 0, cold_start: bool = True) -> list
         for t in texts:
             make(*built[t])
 
-    t_base, t_hit, t_res = _best_of(dict_lookups, 5), _best_of(geocodes), _best_of(resolves)
-    t_floor = _best_of(dict_lookups_and_locations)
+    t_base, t_hit, t_res = best_of(dict_lookups, 5), best_of(geocodes), best_of(resolves)
+    t_floor = best_of(dict_lookups_and_locations)
     results.append({
         "stage": f"exact/alias hits ({len(texts):,}): geocode(), resolve()", "seconds": t_hit,
         "baseline_seconds": t_base, "ratio": t_hit / t_base, "target": "info", "ok": True,
@@ -349,7 +333,7 @@ def run(n_strings: int = 10_000, seed: int = 0, cold_start: bool = True) -> list
     results += _batch_rows(g, items, plain, lookup, t_base)
 
     typos = [it["text"] for it in items if it["kind"] == "typo"]
-    t_typo = _best_of(lambda: [g.resolve(t) for t in typos])
+    t_typo = best_of(lambda: [g.resolve(t) for t in typos])
     per_typo = t_typo / max(1, len(typos))
     results.append({
         "stage": f"typo lookups ({len(typos):,})", "seconds": per_typo, "baseline_seconds": None, "ratio": None,
@@ -367,11 +351,11 @@ def run(n_strings: int = 10_000, seed: int = 0, cold_start: bool = True) -> list
     })
 
     lat, lon = synthetic_points(100_000, seed)
-    t_mask = _best_of(lambda: within_radius_mask(lat, lon, 53.8, -1.55, 25.0), 5)
-    t_base_mask = _best_of(lambda: haversine_km(lat, lon, 53.8, -1.55) <= 25.0, 5)
+    t_mask = best_of(lambda: within_radius_mask(lat, lon, 53.8, -1.55, 25.0), 5)
+    t_base_mask = best_of(lambda: haversine_km(lat, lon, 53.8, -1.55) <= 25.0, 5)
     c_lat, c_lon = synthetic_points(100_000, seed, jitter=False)
-    t_count = _best_of(lambda: count_within(c_lat, c_lon, c_lat, c_lon, 25.0, exclude_self=True), 1)
-    t_nearest = _best_of(lambda: nearest_other_km(lat, lon), 1)
+    t_count = best_of(lambda: count_within(c_lat, c_lon, c_lat, c_lon, 25.0, exclude_self=True), 1)
+    t_nearest = best_of(lambda: nearest_other_km(lat, lon), 1)
     results.append({
         "stage": "within 25 km over 100k members", "seconds": t_mask, "baseline_seconds": t_base_mask,
         "ratio": t_mask / t_base_mask, "target": "< 0.05 s", "ok": t_mask < 0.05,

@@ -19,13 +19,13 @@ two years (5% online, some upcoming), and attendance mostly in one's own city.
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.measure import best_interleaved
 from dashboard.engagement import member_metrics
 from dashboard.model import Community
 from dashboard.risk import connection_risk
@@ -142,13 +142,7 @@ def _best_interleaved(fns: list[Callable[[], object]], repeat: int) -> list[floa
     """
     for fn in fns:
         fn()
-    best = [float("inf")] * len(fns)
-    for _ in range(repeat):
-        for i, fn in enumerate(fns):
-            start = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
+    return best_interleaved(fns, repeat)
 
 
 def _peak_mb(fn: Callable[[], object]) -> float:

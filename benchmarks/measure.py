@@ -1,4 +1,4 @@
-"""What the benchmarks measure with: the process's peak resident memory and the machine's load.
+"""What the benchmarks measure with: best-of timings, the process's peak resident memory, the machine's load.
 
 Peak memory is the resident high-water mark (Linux ``VmHWM``), which can be reset
 to the current resident size through ``/proc/self/clear_refs`` before a stage;
@@ -7,9 +7,12 @@ elsewhere only ``ru_maxrss`` (cumulative for the process) is available.
 
 from __future__ import annotations
 
+import math
 import os
 import resource
 import sys
+import time
+from collections.abc import Callable
 
 
 def vm_hwm_mb() -> float | None:
@@ -44,3 +47,25 @@ def maxrss_mb() -> float:
 def load_average() -> float:
     """The one-minute load average (NaN where the platform has none)."""
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def best_of(fn: Callable[[], object], repeats: int = 3) -> float:
+    """The fastest of ``repeats`` timings (seconds): the least disturbed by other load."""
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def best_interleaved(fns: list[Callable[[], object]], rounds: int, best: list[float] | None = None) -> list[float]:
+    """Each function's fastest wall-clock seconds over ``rounds`` rounds in which they take turns,
+    so a passing load on a shared machine slows all of them alike (``best``: timings to beat)."""
+    best = list(best) if best is not None else [math.inf] * len(fns)
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best
