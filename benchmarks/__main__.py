@@ -129,15 +129,22 @@ def pipeline_rows(paths: dict[str, Path], base: float) -> list[dict]:
     data = _uploads(paths)
     rows: list[dict] = []
 
-    def skipped(stage: str, why: str) -> None:
-        rows.append(_row(stage, None, base, note=f"skipped: {why}"))
-
     total, total_peak, complete = 0.0, 0.0, True
 
-    def count(seconds: float, peak: float) -> None:
+    def skipped(stage: str, why: str | Exception) -> None:
+        """A stage that could not run: a row saying why, and the whole pipeline is incomplete."""
+        nonlocal complete
+        complete = False
+        if isinstance(why, Exception):
+            why = f"{type(why).__name__}: {why}"
+        rows.append(_row(stage, None, base, note=f"skipped: {why}"))
+
+    def counted(stage: str, seconds: float, peak: float, note: str = "") -> None:
+        """A stage of the whole pipeline: its row, and its time and peak in the total."""
         nonlocal total, total_peak
         total += seconds
         total_peak = max(total_peak, peak)
+        rows.append(_row(stage, seconds, base, peak, note=note))
 
     # --- ingestion
     try:
@@ -146,7 +153,7 @@ def pipeline_rows(paths: dict[str, Path], base: float) -> list[dict]:
         from dashboard.ingest.mapping import apply_mapping, suggest_mapping
         from dashboard.ingest.read import ROW_COLUMN
     except ImportError as exc:
-        skipped("ingestion", f"{exc}")
+        skipped("ingestion", str(exc))
         return rows
 
     def read_all() -> dict:
@@ -182,24 +189,23 @@ def pipeline_rows(paths: dict[str, Path], base: float) -> list[dict]:
             reference_date=pd.Timestamp(synth.AS_OF),
         ))
     except Exception as exc:  # noqa: BLE001 - a benchmark reports, it doesn't stop
-        skipped("load_community", f"{type(exc).__name__}: {exc}")
+        skipped("load_community", exc)
         return rows
     finally:
         ingest_pipeline.read_table = original_read_table
-    count(t_load, p_load)
     c = community
     rows.append(_row("merge identities, dates, statuses (load_community − read − map)",
                      max(t_load - t_read - t_map, 0.0), base, None,
                      note="derived: load_community's own time minus the two rows above"))
-    rows.append(_row("load_community (read + map + merge)", t_load, base, p_load,
-                     note=f"{len(c.members):,} members, {len(c.events):,} events, "
-                          f"{len(c.attendance):,} attendance rows, {len(c.problems):,} problems"))
+    counted("load_community (read + map + merge)", t_load, p_load,
+            note=f"{len(c.members):,} members, {len(c.events):,} events, "
+                 f"{len(c.attendance):,} attendance rows, {len(c.problems):,} problems")
 
     # --- geography
     try:
         from dashboard import geo
     except ImportError as exc:
-        skipped("geocode", f"{exc}")
+        skipped("geocode", str(exc))
         return rows
     def gazetteer() -> object:
         g = geo.OfflineGeocoder()
@@ -209,7 +215,7 @@ def pipeline_rows(paths: dict[str, Path], base: float) -> list[dict]:
     try:
         t_gaz, p_gaz, gc = meter(gazetteer)
     except Exception as exc:  # noqa: BLE001
-        skipped("gazetteer and geocode", f"{type(exc).__name__}: {exc}")
+        skipped("gazetteer and geocode", exc)
         return rows
     cache = geo.cache_dir()
     rows.append(_row("gazetteer: offline place index (once per server, not in total)", t_gaz, base, p_gaz,
@@ -217,13 +223,12 @@ def pipeline_rows(paths: dict[str, Path], base: float) -> list[dict]:
     try:
         t_geo, p_geo, community = meter(lambda: geo.geocode_community(c, geocoder=gc, country=""))
     except Exception as exc:  # noqa: BLE001
-        skipped("geocode", f"{type(exc).__name__}: {exc}")
+        skipped("geocode", exc)
         return rows
-    count(t_geo, p_geo)
     g = community.geocodes
     resolved = int((g["status"] != "unresolved").sum()) if "status" in g else 0
-    rows.append(_row("geocode (geocode_community)", t_geo, base, p_geo,
-                     note=f"{len(g):,} distinct place strings, {resolved:,} placed"))
+    counted("geocode (geocode_community)", t_geo, p_geo,
+            note=f"{len(g):,} distinct place strings, {resolved:,} placed")
 
     # --- indicators
     try:
@@ -233,16 +238,15 @@ def pipeline_rows(paths: dict[str, Path], base: float) -> list[dict]:
         settings = Settings()
         as_of = default_as_of(community)
     except Exception as exc:  # noqa: BLE001
-        skipped("indicators", f"{type(exc).__name__}: {exc}")
+        skipped("indicators", exc)
         return rows
     try:
         from dashboard.engagement import member_metrics
 
         t_eng, p_eng, metrics = meter(lambda: member_metrics(community, as_of, settings))
-        count(t_eng, p_eng)
-        rows.append(_row("engagement (member_metrics)", t_eng, base, p_eng, note=f"as of {as_of:%Y-%m-%d}"))
+        counted("engagement (member_metrics)", t_eng, p_eng, note=f"as of {as_of:%Y-%m-%d}")
     except Exception as exc:  # noqa: BLE001
-        skipped("engagement", f"{type(exc).__name__}: {exc}")
+        skipped("engagement", exc)
         return rows
     edges = tie_stats = None
     try:
@@ -253,24 +257,19 @@ def pipeline_rows(paths: dict[str, Path], base: float) -> list[dict]:
             return e, ties.member_tie_stats(e, community.members["member_id"])
 
         t_ties, p_ties, (edges, tie_stats) = meter(tie_stage)
-        count(t_ties, p_ties)
-        rows.append(_row("ties (co_attendance_ties + member_tie_stats)", t_ties, base, p_ties,
-                         note=f"{len(edges):,} ties"))
+        counted("ties (co_attendance_ties + member_tie_stats)", t_ties, p_ties, note=f"{len(edges):,} ties")
     except Exception as exc:  # noqa: BLE001
-        complete = False
-        skipped("ties", f"{type(exc).__name__}: {exc}")
+        skipped("ties", exc)
     risk_frame = None
     try:
         from dashboard.risk import connection_risk
 
         t_risk, p_risk, risk_frame = meter(
             lambda: connection_risk(community, metrics, as_of, settings, tie_stats=tie_stats))
-        count(t_risk, p_risk)
         tiers = risk_frame["risk_tier"].value_counts().to_dict() if "risk_tier" in risk_frame else {}
-        rows.append(_row("risk (connection_risk)", t_risk, base, p_risk, note=f"tiers {tiers}"))
+        counted("risk (connection_risk)", t_risk, p_risk, note=f"tiers {tiers}")
     except Exception as exc:  # noqa: BLE001
-        complete = False
-        skipped("risk", f"{type(exc).__name__}: {exc}")
+        skipped("risk", exc)
 
     if risk_frame is not None and tie_stats is not None:
         def join():  # what dashboard.analysis.analyse hands the pages
@@ -281,30 +280,25 @@ def pipeline_rows(paths: dict[str, Path], base: float) -> list[dict]:
             )
 
         t_join, p_join, members = meter(join)
-        count(t_join, p_join)
-        rows.append(_row("join per-member table (as analysis.analyse)", t_join, base, p_join))
+        counted("join per-member table (as analysis.analyse)", t_join, p_join)
         try:
             from dashboard.introductions import plan_meetups, suggest_buddies
 
             t_buddy, p_buddy, buddies = meter(
                 lambda: suggest_buddies(members, edges, settings, settings.buddies_per_member))
-            count(t_buddy, p_buddy)
             at_risk = int(members["risk_tier"].isin(["medium", "high"]).sum()) if "risk_tier" in members else 0
-            rows.append(_row("introductions: buddies (suggest_buddies)", t_buddy, base, p_buddy,
-                             note=f"{len(buddies):,} suggestions for {buddies['member_id'].nunique():,} "
-                                  f"of {at_risk:,} people at medium/high risk"))
+            counted("introductions: buddies (suggest_buddies)", t_buddy, p_buddy,
+                    note=f"{len(buddies):,} suggestions for {buddies['member_id'].nunique():,} "
+                         f"of {at_risk:,} people at medium/high risk")
             t_meet, p_meet, (ranked, _) = meter(lambda: plan_meetups(members, community.events, settings, k=3))
-            count(t_meet, p_meet)
-            rows.append(_row("introductions: meetup places (plan_meetups)", t_meet, base, p_meet,
-                             note=f"{len(ranked):,} candidate places"))
+            counted("introductions: meetup places (plan_meetups)", t_meet, p_meet,
+                    note=f"{len(ranked):,} candidate places")
         except Exception as exc:  # noqa: BLE001
-            complete = False
-            skipped("introductions", f"{type(exc).__name__}: {exc}")
+            skipped("introductions", exc)
     else:
-        complete = False
         skipped("introductions", "needs ties and risk")
 
-    peak = max(total_peak, maxrss_mb() if not meter.resettable else total_peak)
+    peak = total_peak if meter.resettable else max(total_peak, maxrss_mb())
     ratio_ok = total <= TARGET_RATIO * base
     rows.append(_row(
         "WHOLE PIPELINE (load → introductions)" + ("" if complete else " — INCOMPLETE, stages skipped"),
@@ -476,10 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict]] = {}
     files: dict[str, synth.SynthFiles] = {}
     for size in [s.strip() for s in args.size.split(",") if s.strip()]:
-        n_members, n_rows = synth.parse_size(size)
         label = f"pipeline {size}"
         t = time.perf_counter()
-        made = synth.ensure((n_members, n_rows), seed=args.seed)
+        made = synth.ensure(size, seed=args.seed)
         print(f"\n{label}: files ready in {time.perf_counter() - t:.1f} s at {made.members.parent}")
         files[label] = made
         folder = str(made.members.parent)
