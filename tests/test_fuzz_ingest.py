@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from dashboard.ingest import InputError, Upload, load_community, read_table
@@ -30,6 +29,7 @@ from dashboard.ingest.mapping import (
     suggest_mapping,
 )
 from dashboard.ingest.read import ROW_COLUMN
+from tests.test_ingest_read import xlsx_bytes
 
 settings.register_profile(
     "ci",
@@ -211,18 +211,6 @@ sheet_titles = st.one_of(
 )
 
 
-def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for r in rows:
-            ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 @XLSX
 @given(
     pages=st.lists(st.tuples(sheet_titles, tables(max_rows=4)), min_size=1, max_size=3),
@@ -240,7 +228,7 @@ def test_read_table_xlsx_of_arbitrary_cells(pages, formula):
     if formula:  # formula cells with no saved result, as openpyxl writes them
         first = next(iter(sheets.values()))
         first.append(["=1+1", "=A1&B1"])
-    _check_read(_xlsx(sheets), "members.xlsx")
+    _check_read(xlsx_bytes(sheets), "members.xlsx")
 
 
 def _zip_with(member: str, content: bytes) -> bytes:
@@ -253,7 +241,7 @@ def _zip_with(member: str, content: bytes) -> bytes:
     return out.getvalue()
 
 
-_GOOD_XLSX = _xlsx({"Members": [["Name", "Email", "City"]] + [[f"N{i}", f"n{i}@example.org", "Leeds"] for i in range(20)]})
+_GOOD_XLSX = xlsx_bytes({"Members": [["Name", "Email", "City"]] + [[f"N{i}", f"n{i}@example.org", "Leeds"] for i in range(20)]})
 _XLSX_MEMBERS = tuple(zipfile.ZipFile(io.BytesIO(_GOOD_XLSX)).namelist())
 
 
