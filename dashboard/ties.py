@@ -314,6 +314,18 @@ def _id_index(values: Iterable[str]) -> pd.Index:
     return pd.Index(values, dtype=object).astype("str")
 
 
+def _edge_slots(
+    edges: pd.DataFrame, member_ids: Iterable[str]
+) -> tuple[pd.Index, np.ndarray, np.ndarray, pd.Index, np.ndarray, np.ndarray]:
+    """The output index (``member_ids``, duplicates dropped), the edges' codes and ids, and
+    each end's output row: ends not asked for go to a spare slot ``len(index)``, dropped at the end."""
+    index = _id_index(member_ids).unique().rename("member_id")
+    a, b, ids = edge_codes(edges)
+    slot = index.get_indexer(ids)
+    slot[slot < 0] = len(index)
+    return index, a, b, ids, slot[a], slot[b]
+
+
 def member_tie_stats(
     edges: pd.DataFrame,
     member_ids: Iterable[str],
@@ -326,13 +338,8 @@ def member_tie_stats(
     counts ties with the ids in ``regulars`` (empty by default, so 0). Equal
     strongest ties resolve to the smallest member id.
     """
-    index = _id_index(member_ids).unique().rename("member_id")
+    index, a, b, ids, sa, sb = _edge_slots(edges, member_ids)
     n = len(index)
-    a, b, ids = edge_codes(edges)
-    # edge code -> output row; rows not asked for go to a spare slot n, dropped at the end
-    slot = index.get_indexer(ids)
-    slot[slot < 0] = n
-    sa, sb = slot[a], slot[b]
     meetings = edges["meetings"].to_numpy(np.int64)
     strength = edges["strength"].to_numpy(np.float64)
 
@@ -376,12 +383,8 @@ def ties_among(edges: pd.DataFrame, member_ids: Iterable[str]) -> pd.Series:
     regulars=member_ids)["regulars_known"]`` (indexed alike), without the other
     statistics' passes over every tie.
     """
-    index = _id_index(member_ids).unique().rename("member_id")
+    index, _a, _b, _ids, sa, sb = _edge_slots(edges, member_ids)
     n = len(index)
-    a, b, ids = edge_codes(edges)
-    slot = index.get_indexer(ids)
-    slot[slot < 0] = n
-    sa, sb = slot[a], slot[b]
     both = (sa < n) & (sb < n)
     counts = np.bincount(sa[both], minlength=n + 1) + np.bincount(sb[both], minlength=n + 1)
     return pd.Series(counts[:n].astype("int64"), index=index, name="regulars_known")
