@@ -1348,7 +1348,7 @@ def _foreign_row(city_text: str, geocoder: Geocoder) -> dict:
         loc = geocoder.geocode(city_text)
     except Exception as exc:  # noqa: BLE001 - any geocoder failure is a row's reason, never a crash
         return {**empty, "reason": f"geocoder error: {type(exc).__name__}"}
-    if loc is None or not _valid_point(loc.latitude, loc.longitude):
+    if loc is None or not valid_point(loc.latitude, loc.longitude):
         return empty
     raw = loc.raw if isinstance(loc.raw, dict) else {}
     conf = float(raw.get("confidence", 0.9))
@@ -1362,8 +1362,8 @@ def _foreign_row(city_text: str, geocoder: Geocoder) -> dict:
             "reason": str(raw.get("reason", "found by the geocoder")), "candidates": "", "address": loc.address}
 
 
-def _valid_point(lat: object, lon: object) -> bool:
-    """A real coordinate: finite, in range, and not the (0, 0) stand-in."""
+def valid_point(lat: object, lon: object) -> bool:
+    """A real coordinate: finite, in range, and not the (0, 0) stand-in (also for online answers)."""
     try:
         la, lo = float(lat), float(lon)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -1427,7 +1427,7 @@ def _parse_latlon(text: str) -> tuple[float, float] | None:
     if not m:
         return None
     lat, lon = float(m.group(1)), float(m.group(2))
-    return (lat, lon) if _valid_point(lat, lon) else None
+    return (lat, lon) if valid_point(lat, lon) else None
 
 
 def resolve_manual(place_query: str, geocoder: Geocoder | None = None, country: str = "") -> dict | None:
@@ -1613,7 +1613,7 @@ def _geo_lookup(geocodes: pd.DataFrame) -> dict[str, _Spot]:
     columns = [geocodes[c].tolist() for c in ("city_text", "lat", "lon", "place", "country")]
     for text, lat, lon, place, country in zip(*columns, strict=True):
         key = city_key(text)
-        if key in labels and _valid_point(lat, lon):
+        if key in labels and valid_point(lat, lon):
             out[key] = (float(lat), float(lon), str(place), str(country), labels[key])
     return out
 

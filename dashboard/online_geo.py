@@ -12,7 +12,6 @@ geocoder; nothing here runs at import time.
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from collections.abc import Callable, Mapping
@@ -31,7 +30,7 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 from geopy.geocoders.base import Geocoder
 
-from dashboard.geo import NON_PLACE_REASONS, cache_dir, city_key
+from dashboard.geo import NON_PLACE_REASONS, cache_dir, city_key, valid_point
 
 USER_AGENT = "neighbourly-community-dashboard/1.0 (offline-first organiser tool; city names only)"
 OSM_ATTRIBUTION = "Online places: © OpenStreetMap contributors, via Nominatim (ODbL)"
@@ -85,14 +84,6 @@ def to_ask(geocodes: pd.DataFrame, include_low_confidence: bool = False) -> tupl
     return list(by_key.values()), int(skipped)
 
 
-def _valid(lat: object, lon: object) -> bool:
-    try:
-        la, lo = float(lat), float(lon)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-    return math.isfinite(la) and math.isfinite(lo) and abs(la) <= 90 and abs(lo) <= 180 and (la, lo) != (0.0, 0.0)
-
-
 def load_cache(path: Path | None) -> dict[str, Found | None]:
     """Cached answers keyed by city_key (None = not found); bad entries are dropped."""
     if path is None:
@@ -107,7 +98,7 @@ def load_cache(path: Path | None) -> dict[str, Found | None]:
     for key, v in data.items():
         if v is None:
             out[str(key)] = None
-        elif isinstance(v, list) and len(v) == 4 and _valid(v[1], v[2]):
+        elif isinstance(v, list) and len(v) == 4 and valid_point(v[1], v[2]):
             out[str(key)] = (str(v[0]), float(v[1]), float(v[2]), str(v[3]))
     return out
 
@@ -135,7 +126,7 @@ def _ask(geocode: Callable, geocoder: Geocoder, text: str):
 
 
 def _found(loc) -> Found | None:
-    if loc is None or not _valid(getattr(loc, "latitude", None), getattr(loc, "longitude", None)):
+    if loc is None or not valid_point(getattr(loc, "latitude", None), getattr(loc, "longitude", None)):
         return None
     raw = loc.raw if isinstance(getattr(loc, "raw", None), dict) else {}
     address = raw.get("address") if isinstance(raw.get("address"), dict) else {}
@@ -155,7 +146,7 @@ def apply_online(geocodes: pd.DataFrame, found: Mapping[str, Found | tuple]) -> 
     for text, hit in found.items():
         place, lat, lon = hit[0], float(hit[1]), float(hit[2])
         cc = hit[3] if len(hit) > 3 else ""
-        if not _valid(lat, lon):
+        if not valid_point(lat, lon):
             continue
         mask = (keys == city_key(text)) & (out["status"] != "manual")
         out.loc[mask, ["place", "country", "status", "reason", "candidates"]] = [
