@@ -130,11 +130,3 @@ def make_community(
         attendance=make_attendance(attendance or []),
         country=country,
     )
-
-
-def weekly_events(n: int, last: pd.Timestamp, prefix: str = "e", every_days: int = 7, **extra) -> list[dict]:
-    """``n`` events every ``every_days`` days, the last one on ``last``, oldest first."""
-    return [
-        {"event_id": f"{prefix}{i}", "starts_at": last - pd.Timedelta(days=every_days * (n - 1 - i)), **extra}
-        for i in range(n)
-    ]
