@@ -63,7 +63,8 @@ from scipy.sparse.csgraph import (
 )
 from scipy.spatial import cKDTree
 
-from dashboard.distance import EARTH_RADIUS_KM, haversine_km
+from dashboard.distance import _chord as chord
+from dashboard.distance import _unit_vectors, haversine_km
 from dashboard.frames import isin
 from dashboard.geo import junk_reason
 from dashboard.settings import Settings
@@ -143,15 +144,9 @@ MESSAGE_TEMPLATE: str = message_template
 # --- geometry ----------------------------------------------------------------
 
 
-def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Points on the unit sphere, for a KD-tree whose chord distance ranks like haversine."""
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
 def _chord(radius_km: float) -> float:
     """Chord length on the unit sphere for a great-circle distance, with float slack."""
-    return 2 * np.sin(min(radius_km / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9) + 1e-12
+    return chord(radius_km) * (1 + 1e-9) + 1e-12
 
 
 # --- member columns ------------------------------------------------------------

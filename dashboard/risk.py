@@ -50,6 +50,7 @@ from scipy.spatial import cKDTree
 
 from dashboard import engagement as eng
 from dashboard import ties
+from dashboard.distance import EARTH_RADIUS_KM, _chord, _unit_vectors
 from dashboard.geo import junk_reason
 from dashboard.model import Community
 from dashboard.settings import Settings
@@ -112,9 +113,6 @@ SURVEY_SCORES: dict[str, int] = {
     "often/always": 3,
     "always": 3,
 }
-
-EARTH_RADIUS_KM = 6371.0088
-#: most co-attendance pairs the built-in repeat-tie check enumerates
 
 _NO_CITY = "(no city)"
 
@@ -359,17 +357,6 @@ def no_repeat_ties(metrics: pd.DataFrame, tie_stats: pd.DataFrame, settings: Set
 
 
 # --- geography ----------------------------------------------------------------------
-
-
-def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Points on the unit sphere (chord distance is monotone in great-circle distance)."""
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack((np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)))
-
-
-def _chord(km: float) -> float:
-    """Chord length on the unit sphere for a great-circle distance in km."""
-    return 2.0 * math.sin(min(km / (2.0 * EARTH_RADIUS_KM), math.pi / 2))
 
 
 def _km(chord: np.ndarray) -> np.ndarray:

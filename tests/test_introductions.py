@@ -13,11 +13,11 @@ import pytest
 from geopy.distance import great_circle
 
 import dashboard.introductions as intro
+from dashboard.distance import EARTH_RADIUS_KM
 from dashboard.introductions import (
     BUDDY_COLUMNS,
     CHOSEN_COLUMNS,
     DORMANT_COLUMNS,
-    EARTH_RADIUS_KM,
     RANKED_COLUMNS,
     approved_introductions,
     assign_rounds,
