@@ -40,11 +40,6 @@ NATURAL_EARTH_ATTRIBUTION = "Country outlines: Natural Earth (public domain), vi
 TOPOJSON_URL = "app/static/topojson/"
 #: the files plotly.js asks for, by scope and resolution (must exist in static/topojson)
 TOPOJSON_FILES = ("world_110m.json", "world_50m.json", "europe_110m.json", "europe_50m.json")
-COLOR_COLUMNS = {
-    "share_at_risk": "Share at risk",
-    "mean_engagement": "Mean engagement",
-    "members": "Members",
-}
 _COLORBAR = {"thickness": 12, "len": 0.75}
 SUMMARY_COLUMNS = ("city_label", "country_code", "lat", "lon", "members", "share_at_risk", "mean_engagement")
 

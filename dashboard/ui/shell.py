@@ -19,7 +19,6 @@ import streamlit as st
 
 from dashboard.analysis import Analysis, restrict
 from dashboard.filters import Filters, apply_filters, city_options
-from dashboard.frames import isin
 from dashboard.ingest import InputError, Upload
 from dashboard.model import Community, default_as_of
 from dashboard.settings import LIMITS, RiskWeights, Settings
@@ -61,23 +60,6 @@ class PageContext:
     members: pd.DataFrame  # analysed members in the view
     is_demo: bool
     data_key: str
-
-    @property
-    def metrics(self) -> pd.DataFrame:
-        """Engagement metrics for members in the view."""
-        return self.analysis.metrics.loc[isin(self.analysis.metrics.index, self.view.members["member_id"])]
-
-    @property
-    def risk(self) -> pd.DataFrame:
-        """Connection risk for members in the view."""
-        return self.analysis.risk.loc[isin(self.analysis.risk.index, self.view.members["member_id"])]
-
-    @property
-    def edges(self) -> pd.DataFrame:
-        """Co-attendance ties between members in the view."""
-        ids = self.view.members["member_id"]
-        e = self.analysis.edges
-        return e[isin(e["member_a"], ids) & isin(e["member_b"], ids)]
 
 
 def literal(text: object) -> str:

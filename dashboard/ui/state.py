@@ -6,7 +6,6 @@ KEY_NEAR = "near"
 KEY_RADIUS = "radius_km"
 KEY_FROM = "from"
 KEY_TO = "to"
-FILTER_KEYS = (KEY_CITIES, KEY_NEAR, KEY_RADIUS, KEY_FROM, KEY_TO)
 
 # data and choices kept for the session (never written to disk)
 KEY_UPLOADS = "_uploads"  # kind -> dashboard.ingest.Upload
