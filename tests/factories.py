@@ -9,9 +9,12 @@ tests read as the facts they check. Geo columns (``lat``, ``lon``, ``place``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
+from dashboard.geo import NO_CITY_LABEL, ONLINE_LABEL
 from dashboard.model import (
     ATTENDANCE_COLUMNS,
     EVENT_COLUMNS,
@@ -38,6 +41,23 @@ def _dates(values: list) -> pd.Series:
     return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]")
 
 
+def _floats(values: list) -> pd.Series:
+    return pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
+
+
+def _texts(values: list) -> pd.Series:
+    return pd.Series(["" if v is None else str(v) for v in values], dtype="str")
+
+
+def _texts_or(values: list, rows: list[dict], default: Callable[[dict], str]) -> pd.Series:
+    """Strings; where a row gives none, ``default(row)``."""
+    return pd.Series([v if v is not None else default(r) for v, r in zip(values, rows)], dtype="str")
+
+
+def _city_label(row: dict) -> str:
+    return (row.get("city") or "").strip() or NO_CITY_LABEL
+
+
 def make_members(rows: list[dict]) -> pd.DataFrame:
     """A canonical members frame (with geo columns) from partial dicts."""
     columns = MEMBER_COLUMNS + MEMBER_GEO_COLUMNS
@@ -49,23 +69,17 @@ def make_members(rows: list[dict]) -> pd.DataFrame:
         elif col in _MEMBER_DATES:
             out[col] = _dates(values)
         elif col in _MEMBER_FLOATS:
-            out[col] = pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
+            out[col] = _floats(values)
         elif col == "interests":
             out[col] = pd.Series([tuple(v) if v is not None else () for v in values], dtype=object)
         elif col == "role":
             out[col] = pd.Series([v or "member" for v in values], dtype="str")
         elif col == "name":
-            out[col] = pd.Series(
-                [v if v is not None else f"Member {r.get('member_id')}" for v, r in zip(values, rows)],
-                dtype="str",
-            )
+            out[col] = _texts_or(values, rows, lambda r: f"Member {r.get('member_id')}")
         elif col == "city_label":
-            out[col] = pd.Series(
-                [v if v is not None else ((r.get("city") or "").strip() or "(no city)") for v, r in zip(values, rows)],
-                dtype="str",
-            )
+            out[col] = _texts_or(values, rows, _city_label)
         else:
-            out[col] = pd.Series(["" if v is None else str(v) for v in values], dtype="str")
+            out[col] = _texts(values)
     return pd.DataFrame(out, columns=list(columns))
 
 
@@ -82,24 +96,13 @@ def make_events(rows: list[dict]) -> pd.DataFrame:
         elif col == "online":
             out[col] = pd.Series([bool(v) for v in values], dtype=bool)
         elif col in ("lat", "lon"):
-            out[col] = pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64")
+            out[col] = _floats(values)
         elif col == "title":
-            out[col] = pd.Series(
-                [v if v is not None else f"Event {r.get('event_id')}" for v, r in zip(values, rows)],
-                dtype="str",
-            )
+            out[col] = _texts_or(values, rows, lambda r: f"Event {r.get('event_id')}")
         elif col == "city_label":
-            out[col] = pd.Series(
-                [
-                    v
-                    if v is not None
-                    else ("Online" if r.get("online") else ((r.get("city") or "").strip() or "(no city)"))
-                    for v, r in zip(values, rows)
-                ],
-                dtype="str",
-            )
+            out[col] = _texts_or(values, rows, lambda r: ONLINE_LABEL if r.get("online") else _city_label(r))
         else:
-            out[col] = pd.Series(["" if v is None else str(v) for v in values], dtype="str")
+            out[col] = _texts(values)
     return pd.DataFrame(out, columns=list(columns))
 
 
