@@ -28,3 +28,9 @@ def test_isin_takes_an_index_or_a_series(values):
 
 def test_isin_with_numbers_falls_back_to_pandas():
     assert isin(pd.Series([1, 2, 3]), [3, 1]).tolist() == [True, False, True]
+
+
+def test_isin_is_series_isin():
+    values = pd.Series(["a", "b", "c", "", None], dtype="str")
+    pool = pd.Series(["b", "", "a", "b"], dtype="str")
+    assert isin(values, pool).tolist() == values.isin(pool).tolist()

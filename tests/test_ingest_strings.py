@@ -185,12 +185,6 @@ def test_find_is_a_dict_lookup_where_the_last_equal_key_wins(keys):
     assert strings.find(values, pd.Series(keys, dtype=object)).tolist() == [last.get(v, -1) for v in values]
 
 
-def test_isin_is_series_isin():
-    values = pd.Series(["a", "b", "c", "", None], dtype="str")
-    pool = pd.Series(["b", "", "a", "b"], dtype="str")
-    assert strings.isin(values, pool).tolist() == values.isin(pool).tolist()
-
-
 def test_rows_is_boolean_indexing_for_every_kind_of_column():
     frame = pd.DataFrame(
         {

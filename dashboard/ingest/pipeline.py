@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from dashboard.frames import isin
 from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST, DateReport, parse_dates
 from dashboard.ingest.errors import InputError
 from dashboard.ingest.mapping import (
@@ -32,7 +33,6 @@ from dashboard.ingest.strings import (
     duplicated,
     find,
     fold,
-    isin,
     match,
     numbered,
     on_distinct,
@@ -112,11 +112,6 @@ class _Problems:
         if not parts:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
         return pd.concat(parts, ignore_index=True)[list(PROBLEM_COLUMNS)].astype({"row": "int64"})
-
-
-def _member_of(values: pd.Series, pool: pd.Series) -> pd.Series:
-    """``values.isin(pool)`` for string columns, in pyarrow: pandas' is slow on big pools."""
-    return pd.Series(isin(values, pool), index=values.index)
 
 
 def _blank(n: int, index: pd.Index, value: object = "") -> pd.Series:
@@ -532,7 +527,7 @@ def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Seri
         })
         mapping = dict(zip(uniq["_k"], ids, strict=True))
         return key.map(mapping).astype("object").fillna(""), built
-    by_id = long["event_id"].where(_member_of(long["event_id"], events["event_id"]), "").astype(object)
+    by_id = long["event_id"].where(isin(long["event_id"], events["event_id"]), "").astype(object)
     need = (by_id == "").to_numpy()  # only rows without a known id are matched by name, date or grid header
     if not need.any():
         return by_id, events
@@ -548,7 +543,7 @@ def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Seri
         att_key = att_titles + "|" + _day_text(rest["event_date"])
         by_title = np.where(by_title != "", by_title, _ids_at(ids, find(att_key, ev_key)))
     # a grid's column headers may be event ids or dates
-    by_header_id = rest["event_title"].where(_member_of(rest["event_title"], events["event_id"]), "")
+    by_header_id = rest["event_title"].where(isin(rest["event_title"], events["event_id"]), "")
     event_id = by_id.copy()
     event_id[need] = np.where(by_title != "", by_title, by_header_id.to_numpy(dtype=object))
     return event_id, events

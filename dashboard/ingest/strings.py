@@ -111,12 +111,6 @@ def match(values: pd.Series, pattern: str) -> pd.Series:
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
 
 
-def isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
-    """``values.isin(pool)`` for string columns, in pyarrow's hash tables (a missing value
-    is in a pool that has one)."""
-    return pc.is_in(arrow(values), value_set=arrow(pool)).to_numpy(zero_copy_only=False)
-
-
 def find(values: pd.Series, keys: pd.Series) -> np.ndarray:
     """Each value's position in ``keys``, the last of equal keys, or -1: ``dict(zip(keys,
     range(len(keys))))`` looked up for string columns, in pyarrow's hash tables."""
