@@ -265,7 +265,7 @@ def newcomer(members: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> 
     today = eng.as_of_day(as_of)
     since = eng.as_of_day(pd.Timestamp(as_of).normalize() - pd.DateOffset(months=settings.newcomer_months))
     moved = eng.day_numbers(members["moved_on"])
-    fired = (moved != np.iinfo(np.int64).min) & (moved >= since) & (moved <= today)
+    fired = (moved != eng._NAT) & (moved >= since) & (moved <= today)
     reason = np.full(len(members), "", dtype=object)
     if fired.any():
         reason[fired] = "Moved to " + _city_words(members.loc[fired]) + " in " + _month_year(moved[fired])
@@ -276,10 +276,8 @@ def never_came(members: pd.DataFrame, metrics: pd.DataFrame, as_of: pd.Timestamp
     """No events on record and signed up never_attended_days+ ago (or sign-up date unknown)."""
     idx = _ids(members)
     events = _metric(metrics.reindex(idx), "events_attended")
-    joined = eng.day_numbers(members["joined_on"]) if "joined_on" in members.columns else np.full(
-        len(members), np.iinfo(np.int64).min
-    )
-    known = joined != np.iinfo(np.int64).min
+    joined = eng._date_days(members, "joined_on")
+    known = joined != eng._NAT
     since = eng.as_of_day(as_of) - joined
     fired = (events == 0) & (~known | (since >= settings.never_attended_days))
     reason = np.full(len(members), "Hasn't been to an event yet (sign-up date not known)", dtype=object)
