@@ -19,11 +19,10 @@ KINDS = {
     "attendance": ("Attendance", "Ticket, RSVP or check-in exports (Eventbrite, Meetup) or a tick grid."),
 }
 
-
-
-st.set_page_config(page_title="Data · Neighbourly", page_icon=shell.FAVICON, layout="wide")
+shell.page_config("Data")
 st.title("Your data")
 st.caption("Files stay in this browser session's memory; nothing is saved to disk.")
+
 
 def _file_removed(kind: str) -> None:
     """The organiser took a file out of its box: stop using it. (A box that is empty because

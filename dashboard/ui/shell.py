@@ -186,10 +186,16 @@ def _settings_form(default: pd.Timestamp) -> tuple[Settings, pd.Timestamp]:
     return current, pd.Timestamp(as_of)
 
 
-def page(title: str) -> PageContext:
-    """Draw the shared frame and return what the page needs; stops the page on unusable data."""
+def page_config(title: str) -> None:
+    """The browser tab's title and icon and the wide layout (``page`` sets them too; a page that
+    draws widgets before calling ``page`` calls this first)."""
     # an emoji favicon: a material-icon favicon is fetched from a font CDN, and the app stays offline
     st.set_page_config(page_title=f"{title} · Neighbourly", page_icon=FAVICON, layout="wide")
+
+
+def page(title: str) -> PageContext:
+    """Draw the shared frame and return what the page needs; stops the page on unusable data."""
+    page_config(title)
     _nav()
     try:
         community, is_demo, key = load_community()
