@@ -65,6 +65,7 @@ from scipy.spatial import cKDTree
 
 from dashboard.distance import _chord as chord
 from dashboard.distance import _unit_vectors, haversine_km
+from dashboard.engagement import plural
 from dashboard.frames import isin
 from dashboard.geo import junk_reason
 from dashboard.settings import Settings
@@ -138,7 +139,6 @@ message_template: str = (
     "near {city} ({reason}). Would you be happy for me to put you in touch? "
     "No pressure at all, just reply and let me know."
 )
-MESSAGE_TEMPLATE: str = message_template
 
 
 # --- geometry ----------------------------------------------------------------
@@ -196,11 +196,6 @@ def _first_name(name: str) -> str:
     return parts[0] if parts else "this regular"
 
 
-def _plural(n: int, word: str) -> str:
-    """"1 event", "14 events"."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _join_words(words: list[str]) -> str:
     """"running", "running and chess", "running, chess and hiking"."""
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
@@ -234,9 +229,9 @@ def _where(city: str, buddy_city: str, distance_km: float, shared: list[str]) ->
 
 def _who(buddy_name: str, events_attended: int, regulars_known: int) -> str:
     """The second half of a reason: who the buddy is."""
-    who = f"{_first_name(buddy_name)} has been to {_plural(events_attended, 'event')}"
+    who = f"{_first_name(buddy_name)} has been to {plural(events_attended, 'event')}"
     if regulars_known > 0:
-        who += f" and knows {_plural(regulars_known, 'regular')}"
+        who += f" and knows {plural(regulars_known, 'regular')}"
     return who
 
 
@@ -1135,7 +1130,7 @@ def network_figure(
         if not mask.any():
             continue
         text = [
-            f"{html.escape(nm or mid)}<br>{_plural(int(t), 'tie')} here · {tier} risk"
+            f"{html.escape(nm or mid)}<br>{plural(int(t), 'tie')} here · {tier} risk"
             for nm, mid, t in zip(sub["name"][mask], sub["member_id"][mask], ties_here[mask])
         ]
         fig.add_trace(
