@@ -27,6 +27,7 @@ __all__ = [
     "NATURAL_EARTH_ATTRIBUTION",
     "OSM_ATTRIBUTION",
     "TOPOJSON_URL",
+    "at_least",
     "city_map_figure",
     "city_summary",
     "hidden_city_count",
@@ -78,13 +79,18 @@ def city_summary(members: pd.DataFrame, min_members: int = 1) -> pd.DataFrame:
         "share_at_risk": grouped["at_risk"].mean() if "risk_tier" in placed else np.nan,
         "mean_engagement": grouped["engagement"].mean() if "engagement_score" in placed else np.nan,
     }).reset_index()
-    out = out[out["members"] >= max(1, int(min_members))]
     out = out.sort_values(["members", "city_label"], ascending=[False, True], kind="stable")
     if "risk_tier" not in members:
         out = out.drop(columns="share_at_risk")
     if "engagement_score" not in members:
         out = out.drop(columns="mean_engagement")
-    return out.reset_index(drop=True)
+    return at_least(out, min_members)
+
+
+def at_least(summary: pd.DataFrame, min_members: int) -> pd.DataFrame:
+    """The cities of a ``city_summary`` with at least ``min_members`` members (so a page can
+    summarise once and both show the big cities and count the hidden ones)."""
+    return summary[summary["members"] >= max(1, int(min_members))].reset_index(drop=True)
 
 
 def unplaced_count(members: pd.DataFrame) -> int:
@@ -98,7 +104,8 @@ def unplaced_count(members: pd.DataFrame) -> int:
 
 def hidden_city_count(members: pd.DataFrame, min_members: int) -> int:
     """How many placed cities ``min_members`` hides (for the page's caption)."""
-    return int((city_summary(members, 1)["members"] < max(1, int(min_members))).sum())
+    every = city_summary(members)
+    return len(every) - len(at_least(every, min_members))
 
 
 def map_config(base_url: str = TOPOJSON_URL) -> dict:

@@ -38,7 +38,8 @@ zoom_main = c3.toggle(
     help="Fits the map to the country most members live in; cities elsewhere stay on the map and in the table.",
 )
 min_members = int(k) if hide_small else 1
-summary = mapviz.city_summary(ctx.members, min_members=min_members)
+every_city = mapviz.city_summary(ctx.members)
+summary = mapviz.at_least(every_city, min_members)
 
 left, right = st.columns([3, 2])
 with left:
@@ -58,7 +59,7 @@ with left:
         outside = len(summary) - len(focus)
         if outside:
             st.caption(f"{outside} cities outside this view (turn off the zoom to see them on the map).")
-    hidden = mapviz.hidden_city_count(ctx.members, min_members)
+    hidden = len(every_city) - len(summary)
     if hidden:
         st.caption(f"{hidden} smaller cities hidden (fewer than {min_members} members).")
     unplaced = mapviz.unplaced_count(ctx.members)
