@@ -83,7 +83,7 @@ with right:
     )
 
 st.subheader("Places to check")
-review = geo.places_to_review(ctx.community)
+review = loaders.places_to_review(ctx.data_key, ctx.community)
 if review.empty:
     st.success("Every place name in your data was found.", icon=":material/check_circle:")
 else:

@@ -80,3 +80,9 @@ def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country
 def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings) -> Analysis:
     """Every indicator for the whole community (cached by data key, date and settings)."""
     return analyse(_community, as_of, _settings)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def places_to_review(key: str, _community: Community) -> pd.DataFrame:
+    """The Map page's place names to fix (cached by ``key``, the community's content hash)."""
+    return geo.places_to_review(_community)
