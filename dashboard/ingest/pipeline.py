@@ -179,8 +179,7 @@ def _to_bool(values: pd.Series) -> pd.Series:
 
 
 def _truthy(values: pd.Series) -> pd.Series:
-    text = values.fillna("").astype(str).str.strip().str.casefold()
-    return text.isin({"yes", "y", "true", "1", "online", "virtual", "zoom", "x", "✓"})
+    return fold(values).isin({"yes", "y", "true", "1", "online", "virtual", "zoom", "x", "✓"})
 
 
 _MISSING_IDENTITY = {

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from dashboard.ingest.strings import per_distinct
+from dashboard.ingest.strings import fold, per_distinct
 
 _WORDS: dict[str, tuple[str, ...]] = {
     "attended": (
@@ -55,11 +55,11 @@ def classify_status(values: pd.Series) -> pd.Series:
 
 def is_tick(values: pd.Series) -> pd.Series:
     """True where a grid cell says the person was there."""
-    return values.fillna("").astype(str).str.strip().str.casefold().isin(GRID_TICKS)
+    return fold(values).isin(GRID_TICKS)
 
 
 def looks_like_grid_column(values: pd.Series) -> bool:
     """A column whose filled cells are all ticks or blanks, with at least one tick."""
-    cells = values.fillna("").astype(str).str.strip().str.casefold()
-    known = cells.isin(GRID_TICKS) | cells.isin(GRID_BLANKS)
-    return bool(known.all() and cells.isin(GRID_TICKS).any())
+    cells = fold(values)
+    ticks = cells.isin(GRID_TICKS)
+    return bool((ticks | cells.isin(GRID_BLANKS)).all() and ticks.any())
