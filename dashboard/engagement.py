@@ -499,14 +499,20 @@ def _attended_events(community: Community, as_of: pd.Timestamp | None = None) ->
     att, ev = community.attendance, community.events
     rows = att.loc[att["status"] == "attended", ["member_id", "event_id"]]
     cols = ["event_id", "title", "starts_at", "city"] + (["city_label"] if "city_label" in ev.columns else [])
-    out = rows.merge(ev[cols + ["online"]], on="event_id", how="inner")
+    # the month and city are worked out once per event (event ids are unique), then each
+    # attended row picks its event's by position: a lookup, not a merge of a million rows
+    ev = ev[cols + ["online"]].assign(
+        month=ev["starts_at"].dt.to_period("M").dt.to_timestamp(),
+        event_city=_event_city(ev),
+    )
+    at = positions(rows["event_id"], ev["event_id"])
+    found = at >= 0
+    out = ev.iloc[at[found]].drop(columns="event_id").reset_index(drop=True)
+    out.insert(0, "event_id", rows["event_id"].array[found])
+    out.insert(0, "member_id", rows["member_id"].array[found])
     out = out.loc[out["starts_at"].notna()]
     if as_of is not None:
         out = out.loc[out["starts_at"].dt.normalize() <= pd.Timestamp(as_of).normalize()]
-    out = out.assign(
-        month=out["starts_at"].dt.to_period("M").dt.to_timestamp(),
-        event_city=_event_city(out),
-    )
     return out.reset_index(drop=True)
 
 
