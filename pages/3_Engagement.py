@@ -13,10 +13,8 @@ st.caption("Who comes, who comes back, and who is drifting away, for the cities 
 shell.stop_if_empty(ctx)
 
 settings = ctx.settings
-view = eng.exclude_staff(ctx.view, settings)
+view = shell.without_staff(ctx, "these statistics")
 metrics = eng.metrics_for(ctx.analysis.metrics, view)
-if view is not ctx.view:
-    st.caption("Organisers and hosts are left out of these statistics (see *Settings and thresholds*).")
 
 numbers = eng.summary(view, metrics, ctx.as_of, settings)
 for col, (label, value, help_text) in zip(st.columns(6), eng.summary_cards(numbers), strict=True):

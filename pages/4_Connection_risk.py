@@ -14,10 +14,8 @@ st.info(risk.RISK_FRAMING, icon=":material/favorite:")
 shell.stop_if_empty(ctx)
 
 settings = ctx.settings
-view = eng.exclude_staff(ctx.view, settings)
+view = shell.without_staff(ctx, "this list")
 view_risk = eng.metrics_for(ctx.analysis.risk, view)
-if view is not ctx.view:
-    st.caption("Organisers and hosts are left out of this list (see *Settings and thresholds*).")
 counts = risk.tier_counts(view_risk)
 c1, c2, c3 = st.columns(3)
 c1.metric("High", f"{counts['high']:,}", help=f"Score {settings.risk_high}+ of 100")

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.analysis import Analysis, restrict
+from dashboard.engagement import exclude_staff
 from dashboard.filters import Filters, apply_filters, city_options
 from dashboard.ingest import InputError, Upload
 from dashboard.model import Community, default_as_of
@@ -237,3 +238,12 @@ def stop_if_empty(ctx: PageContext) -> None:
     if ctx.view.members.empty:
         st.info("No members match these filters. Clear the city or distance filter in the sidebar.", icon=":material/filter_alt_off:")
         st.stop()
+
+
+def without_staff(ctx: PageContext, what: str) -> Community:
+    """The view without organisers and hosts when the settings leave them out, saying so
+    under the page's title (``what``: what they are left out of)."""
+    view = exclude_staff(ctx.view, ctx.settings)
+    if view is not ctx.view:
+        st.caption(f"Organisers and hosts are left out of {what} (see *Settings and thresholds*).")
+    return view
