@@ -39,6 +39,15 @@ def _empty(title: str, message: str) -> go.Figure:
     return fig
 
 
+def _monthly(fig: go.Figure, months: pd.Series) -> go.Figure:
+    """Bars a calendar month wide, ticks labelled as months: on its own plotly spreads one
+    month's bar over a millisecond axis ("23:59:59.9996")."""
+    n = pd.Series(months).nunique()
+    fig.update_traces(xperiod="M1", xperiodalignment="middle")
+    fig.update_xaxes(type="date", tickformat="%b %Y", dtick="M1" if n <= 12 else "M3" if n <= 36 else "M12")
+    return fig
+
+
 def attendance_over_time(by_month: pd.DataFrame, title: str = "Attendance per month") -> go.Figure:
     """Stacked bars of attendances per month, one colour per city when a city column is present."""
     if by_month.empty:
@@ -54,7 +63,7 @@ def attendance_over_time(by_month: pd.DataFrame, title: str = "Attendance per mo
     else:
         fig.add_bar(x=by_month["month"], y=by_month["attended"], name="attended", marker_color="#1b7a3a")
     fig.update_layout(title=title, xaxis_title=None, yaxis_title="attendances", **_LAYOUT)
-    return fig
+    return _monthly(fig, by_month["month"])
 
 
 def new_vs_returning(by_month: pd.DataFrame, title: str = "First-timers and returning members") -> go.Figure:
@@ -65,7 +74,7 @@ def new_vs_returning(by_month: pd.DataFrame, title: str = "First-timers and retu
     fig.add_bar(x=by_month["month"], y=by_month["first_timers"], name="first time", marker_color="#4c9be8")
     fig.add_bar(x=by_month["month"], y=by_month["returning"], name="returning", marker_color="#1b7a3a")
     fig.update_layout(barmode="stack", title=title, yaxis_title="attendances", **_LAYOUT)
-    return fig
+    return _monthly(fig, by_month["month"])
 
 
 def cohort_heatmap(

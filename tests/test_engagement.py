@@ -492,3 +492,13 @@ def test_charts_are_figures_even_when_empty() -> None:
     assert heat.text.tolist() == [["50%", "50%", "50%"], ["100%", "100%", ""]]
     empty = charts.attendance_over_time(eng.attendance_by_month(make_community()))
     assert len(empty.data) == 0 and empty.layout.annotations[0].text == "No attendance recorded yet"
+
+
+def test_monthly_bars_are_a_month_wide_with_month_ticks_even_for_one_month() -> None:
+    from dashboard import charts
+
+    one_month = pd.DataFrame({"month": [pd.Timestamp("2026-06-01")], "attended": [3],
+                              "first_timers": [2], "returning": [1]})
+    for fig in (charts.attendance_over_time(one_month[["month", "attended"]]), charts.new_vs_returning(one_month)):
+        assert fig.layout.xaxis.tickformat == "%b %Y" and fig.layout.xaxis.dtick == "M1"
+        assert {t.xperiod for t in fig.data} == {"M1"}
