@@ -513,15 +513,14 @@ def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Seri
     """``_link_events`` for rows that each name a different event."""
     if events is None:
         key_title = _norm_title(long["event_title"])
-        date = long["event_date"].dt.strftime("%Y-%m-%d").fillna("") if "event_date" in long else ""
-        key = long["event_id"].where(long["event_id"] != "", key_title + "|" + date)
+        key = long["event_id"].where(long["event_id"] != "", key_title + "|" + _day_text(long["event_date"]))
         uniq = long.assign(_k=key).drop_duplicates("_k")
         uniq = uniq[uniq["_k"].str.strip("|") != ""]
         ids = uniq["event_id"].where(uniq["event_id"] != "", pd.Series([f"E{i:04d}" for i in range(1, len(uniq) + 1)], index=uniq.index))
         built = pd.DataFrame({
             "event_id": ids.values,
             "title": uniq["event_title"].where(uniq["event_title"] != "", "Event " + ids).values,
-            "starts_at": pd.to_datetime(uniq["event_date"]).values if "event_date" in uniq else pd.NaT,
+            "starts_at": pd.to_datetime(uniq["event_date"]).values,
             "city": "", "venue": "", "online": False,
         })
         mapping = dict(zip(uniq["_k"], ids, strict=True))
@@ -537,7 +536,7 @@ def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Seri
     att_titles = _norm_title(rest["event_title"])
     by_title = _ids_at(ids[unique], find(att_titles, titles[unique]))
     # recurring titles ("Coffee morning"): title + date settles it
-    if "event_date" in rest and events["starts_at"].notna().any():
+    if events["starts_at"].notna().any():
         ev_key = titles + "|" + _day_text(events["starts_at"])
         att_key = att_titles + "|" + _day_text(rest["event_date"])
         by_title = np.where(by_title != "", by_title, _ids_at(ids, find(att_key, ev_key)))
