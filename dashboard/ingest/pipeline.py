@@ -516,7 +516,7 @@ def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Seri
         key = long["event_id"].where(long["event_id"] != "", key_title + "|" + _day_text(long["event_date"]))
         uniq = long.assign(_k=key).drop_duplicates("_k")
         uniq = uniq[uniq["_k"].str.strip("|") != ""]
-        ids = uniq["event_id"].where(uniq["event_id"] != "", pd.Series([f"E{i:04d}" for i in range(1, len(uniq) + 1)], index=uniq.index))
+        ids = uniq["event_id"].where(uniq["event_id"] != "", numbered("E", len(uniq), 4, uniq.index))
         built = pd.DataFrame({
             "event_id": ids.values,
             "title": uniq["event_title"].where(uniq["event_title"] != "", "Event " + ids).values,
