@@ -651,7 +651,7 @@ def _newcomer_ids(first: pd.DataFrame, members: pd.DataFrame, filename: str, pro
 
 
 def _fill_member_defaults(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)  # only columns are added: the data needn't be copied
     n = len(out)
     for col in MEMBER_COLUMNS:
         if col in out:
