@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dateutil import parser as du_parser
 
-from dashboard.ingest.strings import extract, fold, match
+from dashboard.ingest.strings import arrow, extract, fold, match
 
 DAY_FIRST = "day-first"
 MONTH_FIRST = "month-first"
@@ -55,8 +55,8 @@ def _number(values: pd.Series | None, index: pd.Index, default: float = np.nan) 
     """Digits (a regex group) as floats; ``default`` where the group is empty or absent."""
     if values is None:
         return np.full(len(index), default)
-    text = pa.array(values.array, type=pa.string(), from_pandas=True)
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    text = arrow(values)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
     return pc.cast(text, pa.float64()).fill_null(default).to_numpy(zero_copy_only=False)
 
 
