@@ -218,7 +218,7 @@ def _parse_text(text: str, delimiter: str, filename: str) -> pd.DataFrame:
         width = max(len(r) for r in rows)
         grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     grid = grid.fillna("")
-    return grid.apply(lambda col: col.str.strip()) if len(grid) else grid
+    return grid.apply(strings.strip) if len(grid) else grid
 
 
 def _arrow_grid(utf8: bytes, delimiter: str, width: int) -> pd.DataFrame | None:
