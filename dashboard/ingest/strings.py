@@ -137,9 +137,12 @@ def strip(values: pd.Series) -> pd.Series:
 
     pyarrow's Unicode whitespace is Python's: the reader's tests check every code point.
     """
-    text = values.fillna("").astype(str)
-    trimmed = trim(arrow(text)).to_pandas()
-    return pd.Series(trimmed.array, index=values.index, dtype=text.dtype)
+    return pd.Series(_trimmed(values).to_pandas().array, index=values.index, dtype="str")
+
+
+def _trimmed(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The column as pyarrow strings, missing values as "", trimmed as ``str.strip`` trims."""
+    return trim(arrow(values.fillna("").astype(str)))
 
 
 def rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
@@ -197,7 +200,7 @@ def fold(values: pd.Series) -> pd.Series:
     For ASCII text ``casefold`` is ``lower``, which pyarrow does for the whole column;
     only the rest ("Straße", "ΣΟΦΙΑ") goes through Python's ``casefold``.
     """
-    text = trim(arrow(values.fillna("").astype(str)))
+    text = _trimmed(values)
     if isinstance(text, pa.ChunkedArray):
         folded = pa.chunked_array([_fold_chunk(c) for c in text.chunks], type=text.type)
     else:
