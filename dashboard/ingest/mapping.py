@@ -141,6 +141,8 @@ def suggest_mapping(columns: list[str], kind: str, overrides: dict[str, str] | N
     synonyms = SYNONYMS[kind]
     candidates: list[ColumnMatch] = []
     columns = [c for c in columns if c != ROW_COLUMN]
+    flat = [(w, f) for f, ws in synonyms.items() for w in ws if len(w) >= 4]  # for typo matching
+    typo_words = [w for w, _ in flat]
     for column in columns:
         if column in overrides:
             continue
@@ -155,11 +157,8 @@ def suggest_mapping(columns: list[str], kind: str, overrides: dict[str, str] | N
                 # earlier patterns are more specific: the UCLA items mention "feel"
                 candidates.append(ColumnMatch(column, fieldname, "wording", 90.0 - list(KEYWORDS[kind]).index(fieldname) * 0.1))
         # typos: one edit (a swap counts as one) in short words, two in long ones
-        flat = [(w, f) for f, ws in synonyms.items() for w in ws if len(w) >= 4]
         allowed = 1 if len(norm) <= 6 else 2
-        best = process.extractOne(
-            norm, [w for w, _ in flat], scorer=DamerauLevenshtein.distance, score_cutoff=allowed
-        )
+        best = process.extractOne(norm, typo_words, scorer=DamerauLevenshtein.distance, score_cutoff=allowed)
         if best is not None and best[1] > 0:
             candidates.append(ColumnMatch(column, flat[best[2]][1], "fuzzy", 80.0 - 5 * float(best[1])))
     chosen: list[ColumnMatch] = [
