@@ -39,15 +39,18 @@ def _empty(title: str, message: str) -> go.Figure:
     return fig
 
 
+_MONTH_BAR_MS = 25 * 24 * 3600 * 1000  # a bar on a date axis is as wide as this many milliseconds
+
+
 def _monthly(fig: go.Figure, months: pd.Series) -> go.Figure:
-    """Bars a calendar month wide, ticks labelled as months: on its own plotly spreads one
+    """Bars about a month wide, ticks labelled as months: on its own plotly spreads one
     month's bar over a millisecond axis ("23:59:59.9996")."""
     months = pd.to_datetime(pd.Series(months)).dt.to_period("M")
     n = months.nunique()
-    fig.update_traces(xperiod="M1", xperiodalignment="middle")
+    fig.update_traces(width=_MONTH_BAR_MS)
     fig.update_xaxes(type="date", tickformat="%b %Y", dtick="M1" if n <= 12 else "M3" if n <= 36 else "M12")
     if 0 < n <= 3:  # a month of room either side, so the few bars carry a tick label
-        fig.update_xaxes(range=[(months.min() - 1).to_timestamp(), (months.max() + 2).to_timestamp()])
+        fig.update_xaxes(range=[(months.min() - 1).to_timestamp(), (months.max() + 1).to_timestamp()])
     return fig
 
 

@@ -501,4 +501,4 @@ def test_monthly_bars_are_a_month_wide_with_month_ticks_even_for_one_month() -> 
                               "first_timers": [2], "returning": [1]})
     for fig in (charts.attendance_over_time(one_month[["month", "attended"]]), charts.new_vs_returning(one_month)):
         assert fig.layout.xaxis.tickformat == "%b %Y" and fig.layout.xaxis.dtick == "M1"
-        assert {t.xperiod for t in fig.data} == {"M1"}
+        assert {t.width for t in fig.data} == {charts._MONTH_BAR_MS}
