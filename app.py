@@ -17,7 +17,7 @@ st.caption(
 )
 shell.stop_if_empty(ctx)
 
-numbers = headline(ctx.members, ctx.view, ctx.as_of, ctx.settings)
+numbers = headline(ctx.members, ctx.view, ctx.analysis.metrics, ctx.as_of, ctx.settings)
 cols = st.columns(len(numbers))
 for col, (label, value, help_text) in zip(cols, numbers, strict=True):
     col.metric(label, value, help=help_text)

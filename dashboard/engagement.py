@@ -524,20 +524,28 @@ def _event_city(events: pd.DataFrame) -> pd.Series:
     return base.where(~events["online"].astype(bool), "Online")
 
 
+def is_active(metrics: pd.DataFrame, settings: Settings) -> pd.Series:
+    """The one rule for "active": came to an event in the last ``active_window_days`` days
+    (days 0 to window − 1 back from as_of), by the attendance log or by Meetup totals."""
+    since = metrics["days_since_last"].astype("Float64")
+    return (since < settings.active_window_days).fillna(False).astype(bool)
+
+
 def summary(community: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> dict:
-    """Headline numbers: members, active in last 90 days, new this month, events held,
-    average turnout (attendees per held event) and no-show rate (None without RSVP data)."""
+    """Headline numbers for a view: members, active (``is_active``), new this month, events
+    held and upcoming, average turnout (attendees per held event) and no-show rate (None
+    without RSVP data). Organisers and hosts are left out when the settings say so
+    (``exclude_staff``), here and on every page that shows these numbers."""
+    community = exclude_staff(community, settings)
     members = community.members
     as_of = pd.Timestamp(as_of).normalize()
     m = metrics.reindex(members["member_id"].astype("str"))
-    since = m["days_since_last"].astype("Float64")
-    active = (m["attended_last_90"].fillna(0) > 0) | (
-        (m["metrics_source"] == SOURCE_MEETUP) & (since < settings.active_window_days).fillna(False)
-    )
     joined = members["joined_on"]
     new_month = (joined.dt.to_period("M") == as_of.to_period("M")) & (joined <= as_of)
     ev = community.events
-    held = ev.loc[ev["starts_at"].notna() & (ev["starts_at"].dt.normalize() <= as_of)]
+    # compare by day: an event on the as-of day itself has been held
+    days = ev["starts_at"].dt.normalize()
+    held = ev.loc[ev["starts_at"].notna() & (days <= as_of)]
     att = community.attendance[isin(community.attendance["event_id"], held["event_id"])]
     per_event = att.loc[att["status"] == "attended"].groupby("event_id").size()
     avg_turnout = float(per_event.mean()) if len(per_event) else None
@@ -556,9 +564,11 @@ def summary(community: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, se
             no_show_rate = float(agg_ns[both].sum() / agg_rsvps[both].sum())
     return {
         "members": len(members),
-        "active_last_90": int(active.sum()),
+        "active_window_days": int(settings.active_window_days),
+        "active_last_90": int(is_active(m, settings).sum()),
         "new_this_month": int(new_month.sum()),
         "events_held": len(held),
+        "upcoming_events": int((days > as_of).sum()),
         "avg_turnout": avg_turnout,
         "no_show_rate": no_show_rate,
     }
@@ -570,13 +580,23 @@ def metrics_for(metrics: pd.DataFrame, community: Community) -> pd.DataFrame:
     return metrics.loc[ids[isin(ids, metrics.index)].to_numpy()]
 
 
+def active_card(numbers: dict) -> tuple[str, str, str]:
+    """``summary``'s active count as (label, value, help): the same card on every page."""
+    days = numbers["active_window_days"]
+    return (
+        f"Active, {days} days",
+        f"{numbers['active_last_90']:,}",
+        f"Came to at least one event in the last {days} days (organisers and hosts left out when set).",
+    )
+
+
 def summary_cards(numbers: dict) -> list[tuple[str, str, str]]:
     """``summary``'s numbers as (label, value, help) for a metric row; "–" when unknown."""
     turnout = numbers["avg_turnout"]
     rate = numbers["no_show_rate"]
     return [
         ("Members", f"{numbers['members']:,}", "Members in this view (organisers and hosts left out when set)."),
-        ("Active, 90 days", f"{numbers['active_last_90']:,}", "Came to at least one event in the last 90 days."),
+        active_card(numbers),
         ("New this month", f"{numbers['new_this_month']:,}", "Joined in the as-of date's calendar month."),
         ("Events held", f"{numbers['events_held']:,}", "Events on or before the as-of date."),
         ("Average turnout", "–" if turnout is None else f"{turnout:.1f}",

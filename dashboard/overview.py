@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard import engagement
 from dashboard.model import Community
 from dashboard.settings import Settings
 
 
-def headline(members: pd.DataFrame, view: Community, as_of: pd.Timestamp, settings: Settings) -> list[tuple[str, str, str]]:
-    """(label, value, help) for the overview's metric row."""
+def headline(
+    members: pd.DataFrame, view: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, settings: Settings
+) -> list[tuple[str, str, str]]:
+    """(label, value, help) for the overview's metric row; active members and events come
+    from ``engagement.summary``, as on the Engagement page."""
+    numbers = engagement.summary(view, metrics, as_of, settings)
     tiers = members["risk_tier"].value_counts() if "risk_tier" in members else pd.Series(dtype=int)
-    active = int((members.get("days_since_last", pd.Series(dtype=float)) <= settings.active_window_days).sum())
-    # compare by day: an event on the as-of day itself has been held
-    days = view.events["starts_at"].dt.normalize()
-    upcoming = int((days > as_of.normalize()).sum())
-    held = int((days <= as_of.normalize()).sum())
     return [
         ("Members", f"{len(members):,}", "People in this view (after the sidebar filters)."),
-        ("Came in the last 90 days", f"{active:,}", "Attended at least one event in the last 90 days."),
+        engagement.active_card(numbers),
         ("Might welcome a check-in", f"{int(tiers.get('high', 0)) + int(tiers.get('medium', 0)):,}",
          "Medium or high connection risk: see the Connection risk page for why."),
-        ("Events held", f"{held:,}", "Events on or before the as-of date."),
-        ("Upcoming events", f"{upcoming:,}", "Events after the as-of date."),
+        ("Events held", f"{numbers['events_held']:,}", "Events on or before the as-of date."),
+        ("Upcoming events", f"{numbers['upcoming_events']:,}", "Events after the as-of date."),
     ]
 
 

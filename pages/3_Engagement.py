@@ -16,7 +16,7 @@ settings = ctx.settings
 view = shell.without_staff(ctx, "these statistics")
 metrics = eng.metrics_for(ctx.analysis.metrics, view)
 
-numbers = eng.summary(view, metrics, ctx.as_of, settings)
+numbers = eng.summary(view, ctx.analysis.metrics, ctx.as_of, settings)
 for col, (label, value, help_text) in zip(st.columns(6), eng.summary_cards(numbers), strict=True):
     col.metric(label, value, help=help_text)
 

@@ -360,12 +360,49 @@ def test_summary_numbers() -> None:
     metrics = eng.member_metrics(community, as_of, S)
     assert eng.summary(community, metrics, as_of, S) == {
         "members": 3,
+        "active_window_days": 90,
         "active_last_90": 3,  # everyone came in Jan-Mar
         "new_this_month": 0,
         "events_held": 3,  # e4 is after as_of
+        "upcoming_events": 1,
         "avg_turnout": pytest.approx(5 / 3),  # 1 + 2 + 2 attendees at three events
         "no_show_rate": pytest.approx(1 / 7),  # 1 no-show of 7 RSVPs (5 attended, 1 registered, 1 no-show)
     }
+
+
+@pytest.mark.parametrize(("days_ago", "active"), [(0, True), (89, True), (90, False), (400, False)])
+def test_active_means_came_in_the_window_days_0_to_89(days_ago: int, active: bool) -> None:
+    community = make_community(
+        members=[{"member_id": "a"}], events=[{"event_id": "e", "starts_at": days_before(days_ago)}],
+        attendance=[("a", "e")],
+    )
+    metrics = eng.member_metrics(community, AS_OF, S)
+    assert eng.is_active(metrics, S).tolist() == [active]
+    assert eng.summary(community, metrics, AS_OF, S)["active_last_90"] == int(active)
+
+
+def test_active_counts_meetup_totals_and_never_a_member_without_dates() -> None:
+    community = make_community(
+        members=[{"member_id": "a", "agg_events_attended": 4, "agg_last_attended": days_before(10)},
+                 {"member_id": "b", "agg_events_attended": 4, "agg_last_attended": days_before(120)},
+                 {"member_id": "c"}],
+        events=[], attendance=[],
+    )
+    metrics = eng.member_metrics(community, AS_OF, S)
+    assert eng.is_active(metrics, S).tolist() == [True, False, False]
+
+
+def test_summary_leaves_staff_out_when_the_settings_say_so() -> None:
+    community = make_community(
+        members=[{"member_id": "a"}, {"member_id": "o", "role": "organiser"}],
+        events=[{"event_id": "e", "starts_at": days_before(3)}],
+        attendance=[("a", "e"), ("o", "e")],
+    )
+    metrics = eng.member_metrics(community, AS_OF, S)
+    left_out = eng.summary(community, metrics, AS_OF, S)
+    kept = eng.summary(community, metrics, AS_OF, replace(S, exclude_organisers=False))
+    assert (left_out["members"], left_out["active_last_90"]) == (1, 1)
+    assert (kept["members"], kept["active_last_90"]) == (2, 2)
 
 
 def test_no_show_rate_is_none_without_rsvp_data() -> None:
@@ -440,7 +477,7 @@ def test_segment_mix_by_city() -> None:
 
 
 def test_summary_cards_format_and_say_when_unknown() -> None:
-    cards = eng.summary_cards({"members": 1200, "active_last_90": 3, "new_this_month": 0, "events_held": 4,
+    cards = eng.summary_cards({"members": 1200, "active_window_days": 90, "active_last_90": 3, "new_this_month": 0, "events_held": 4,
                                "avg_turnout": 7.25, "no_show_rate": None})
     assert [(label, value) for label, value, _ in cards] == [
         ("Members", "1,200"), ("Active, 90 days", "3"), ("New this month", "0"), ("Events held", "4"),

@@ -22,11 +22,12 @@ def community():
 
 def test_an_event_on_the_as_of_day_counts_as_held():
     c = community()
-    members = c.members.assign(days_since_last=[10, 200], risk_tier=["low", "high"])
-    numbers = {label: value for label, value, _ in headline(members, c, AS_OF, Settings())}
+    members = c.members.assign(risk_tier=["low", "high"])
+    metrics = pd.DataFrame({"days_since_last": [10, 200]}, index=pd.Index(["a", "b"], name="member_id"))
+    numbers = {label: value for label, value, _ in headline(members, c, metrics, AS_OF, Settings())}
     assert numbers["Events held"] == "1"
     assert numbers["Upcoming events"] == "1"
-    assert numbers["Came in the last 90 days"] == "1"
+    assert numbers["Active, 90 days"] == "1"
     assert numbers["Might welcome a check-in"] == "1"
 
 

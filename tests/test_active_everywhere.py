@@ -1,0 +1,67 @@
+"""One "active" number: the Overview and the Engagement page agree, on the demo and on an upload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.ingest import Upload
+from dashboard.ui.state import KEY_UPLOADS
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 60
+ACTIVE = "Active, 90 days"  # the Overview called it "Came in the last 90 days" and counted differently
+
+MEMBERS = b"""Name,Email,City,Role
+Ann Lee,ann@example.org,Leeds,member
+Bo Chen,bo@example.org,Leeds,member
+Cy Moss,cy@example.org,Leeds,organiser
+Di Park,di@example.org,York,member
+"""
+EVENTS = b"""Event ID,Event name,Date,City,Online
+e1,Picnic,2026-06-30 12:00,Leeds,No
+e2,Walk,2026-04-01 10:00,Leeds,No
+e3,Quiz,2026-05-01 19:00,Leeds,No
+"""
+# as of 2026-06-30 (the latest event): Ann came 60 days ago, Bo exactly 90 days ago (outside
+# "the last 90 days", days 0-89), Cy is an organiser (left out by default), Di never came
+ATTENDANCE = b"""Event ID,First Name,Last Name,Email,Attendee Status
+e1,Cy,Moss,cy@example.org,Checked In
+e2,Bo,Chen,bo@example.org,Checked In
+e3,Ann,Lee,ann@example.org,Checked In
+"""
+
+
+def active_shown(at: AppTest) -> str:
+    values = [m.value for m in at.main.metric if m.label == ACTIVE]
+    assert len(values) == 1, [m.label for m in at.main.metric]
+    return values[0]
+
+
+def run(page: str, uploads: dict[str, Upload] | None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    if uploads:
+        at.session_state[KEY_UPLOADS] = uploads
+    if page != "app.py":
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+UPLOADED = {
+    "members": Upload("members.csv", MEMBERS),
+    "events": Upload("events.csv", EVENTS),
+    "attendance": Upload("attendance.csv", ATTENDANCE),
+}
+
+
+@pytest.mark.parametrize("uploads", [None, UPLOADED], ids=["demo", "uploaded"])
+def test_overview_and_engagement_show_the_same_active_number(uploads) -> None:
+    overview = active_shown(run("app.py", uploads))
+    engagement = active_shown(run("pages/3_Engagement.py", uploads))
+    assert overview == engagement
+    if uploads:
+        assert overview == "1"  # Ann only
