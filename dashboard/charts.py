@@ -1,20 +1,25 @@
-"""Plotly figures for the Engagement and Connection risk pages.
+"""Plotly figures for the Engagement, Connection risk and Introductions pages.
 
 Pure functions: a frame from ``dashboard.engagement`` / ``dashboard.risk`` in,
 a ``plotly.graph_objects.Figure`` out. No Streamlit here, so the figures are
 tested like any other function. Text from the organiser's data (city names,
 event titles) only ever reaches plotly as data values, which plotly renders as
-text, not as HTML we build ourselves.
+text, not as HTML we build ourselves; the network picture's hover text, the one
+place that builds a little HTML (line breaks), escapes every name in it.
 """
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.engagement import OTHER_CITIES, SEGMENTS
+from dashboard.engagement import OTHER_CITIES, SEGMENTS, plural
+from dashboard.introductions.members import AT_RISK_TIERS, prepared
 from dashboard.risk import TIERS
+from dashboard.ties import edge_codes
 
 SEGMENT_COLOURS: dict[str, str] = {
     "new": "#4c9be8",
@@ -187,3 +192,178 @@ def signal_bars(counts: pd.DataFrame, title: str = "Which signals fire most") ->
     )
     fig.update_layout(title=title, xaxis_title="members", yaxis_autorange="reversed", **_LAYOUT)
     return fig
+
+
+# --- the network picture (Introductions page) -------------------------------------------
+
+#: the network picture's own node colours (a little deeper than TIER_COLOURS, to read on lines)
+NETWORK_TIER_COLOURS: dict[str, str] = {"low": "#7f8c99", "medium": "#f0a202", "high": "#d1495b"}
+
+
+def _spring_layout(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Fruchterman–Reingold positions for n nodes, seeded, scaled into the unit disc."""
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(-1, 1, (n, 2))
+    if n == 1:
+        return np.zeros((1, 2))
+    k = 1.0 / np.sqrt(n)
+    temp = 0.1
+    for _ in range(150):
+        delta = pos[:, None, :] - pos[None, :, :]
+        dist = np.maximum(np.linalg.norm(delta, axis=2), 1e-3)
+        force = (delta / dist[..., None] * (k * k / dist)[..., None]).sum(axis=1)
+        ed = pos[src] - pos[dst]
+        el = np.maximum(np.linalg.norm(ed, axis=1), 1e-3)
+        pull = ed * (el * weight / k)[:, None]
+        np.add.at(force, src, -pull)
+        np.add.at(force, dst, pull)
+        length = np.maximum(np.linalg.norm(force, axis=1), 1e-9)
+        pos += force / length[:, None] * np.minimum(length, temp)[:, None]
+        temp *= 0.97
+    pos -= pos.mean(axis=0)
+    # a dense core with a few far-flung leaves would shrink to a dot when scaled
+    # by the farthest node: keep each node's angle and radius order, but spread
+    # the radii so the disc fills evenly
+    radius = np.linalg.norm(pos, axis=1)
+    angle = np.arctan2(pos[:, 1], pos[:, 0])
+    rank = np.empty(n)
+    rank[np.argsort(radius, kind="stable")] = np.arange(n)
+    spread = np.sqrt((rank + 0.5) / n)
+    return np.column_stack([spread * np.cos(angle), spread * np.sin(angle)])
+
+
+def network_figure(
+    members: pd.DataFrame,
+    edges: pd.DataFrame,
+    city_label: str,
+    max_nodes: int = 60,
+) -> go.Figure:
+    """Who-knows-whom among members in one city: people at risk highlighted, isolated people on the outer ring.
+
+    At most ``max_nodes`` people are drawn so the picture stays readable: people
+    at risk first (highest score first) up to half of the places, then the best
+    connected, then any remaining people at risk. Connected people are placed by
+    a seeded spring layout inside the unit circle; people with no tie to anyone
+    shown sit on a ring outside it. Names are escaped (plotly reads a little HTML).
+    """
+    m = prepared(members)
+    people = m[m["city_label"].eq(city_label)].reset_index(drop=True)
+    title = html.escape(str(city_label))
+    fig = go.Figure()
+    fig.update_layout(
+        showlegend=True,
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        plot_bgcolor="white",
+    )
+    if people.empty:
+        fig.update_layout(title={"text": f"Nobody in {title}"})
+        return fig
+
+    a, b, meetings, strength = _ties_among_people(people, edges)
+    degree = np.bincount(np.r_[a, b], weights=np.r_[strength, strength], minlength=len(people))
+    shown = _nodes_shown(people, degree, max_nodes)
+    remap = np.full(len(people), -1)
+    remap[shown] = np.arange(len(shown))
+    keep = (remap[a] >= 0) & (remap[b] >= 0)
+    src, dst, met, wgt = remap[a[keep]], remap[b[keep]], meetings[keep], strength[keep]
+    sub = people.iloc[shown].reset_index(drop=True)
+    n = len(sub)
+    pos = _node_positions(sub["member_id"].to_numpy(object), src, dst, wgt)
+    _add_tie_lines(fig, pos, src, dst, met)
+    _add_people(fig, sub, pos, np.bincount(np.r_[src, dst], minlength=n))
+    note = f"showing {n} of {len(people)} members" if n < len(people) else f"{n} members"
+    fig.update_layout(title={"text": f"Who has met whom in {title} ({note}; no ties: outer ring)"})
+    return fig
+
+
+def _ties_among_people(people: pd.DataFrame, edges: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """The ties with both ends among ``people``: (row a, row b, meetings, strength)."""
+    if len(edges):
+        ea, eb, edge_ids = edge_codes(edges)
+        slot = pd.Index(people["member_id"]).get_indexer(edge_ids)
+        a, b = slot[ea], slot[eb]
+        meetings, strength = edges["meetings"].to_numpy(), edges["strength"].to_numpy(float)
+    else:
+        a = b = meetings = np.zeros(0, np.int64)
+        strength = np.zeros(0)
+    inside = (a >= 0) & (b >= 0)
+    return a[inside], b[inside], meetings[inside], strength[inside]
+
+
+def _nodes_shown(people: pd.DataFrame, degree: np.ndarray, max_nodes: int) -> np.ndarray:
+    """Rows of ``people`` to draw (sorted): at risk first up to half the places, then the
+    best connected, then anyone else at risk."""
+    at_risk = people["risk_tier"].isin(AT_RISK_TIERS).to_numpy()
+    risk_first = np.lexsort((people["member_id"].to_numpy(object), -people["risk_score"].to_numpy(), ~at_risk))
+    connected_first = np.lexsort((people["member_id"].to_numpy(object), -degree))
+    half = max(max_nodes // 2, 1)
+    picked: list[int] = [int(i) for i in risk_first[: min(half, int(at_risk.sum()))]]
+    seen = set(picked)
+    for pool in (connected_first, risk_first):
+        for i in pool[: max_nodes + len(seen)]:
+            if len(picked) < max_nodes and int(i) not in seen:
+                picked.append(int(i))
+                seen.add(int(i))
+    return np.sort(np.array(picked, np.int64))
+
+
+def _node_positions(member_ids: np.ndarray, src: np.ndarray, dst: np.ndarray, wgt: np.ndarray) -> np.ndarray:
+    """People with a tie by a spring layout in the unit disc; the rest on a ring outside it."""
+    n = len(member_ids)
+    pos = np.zeros((n, 2))
+    linked = np.zeros(n, bool)
+    linked[src] = True
+    linked[dst] = True
+    core = np.flatnonzero(linked)
+    if len(core):
+        back = np.full(n, -1)
+        back[core] = np.arange(len(core))
+        pos[core] = _spring_layout(len(core), back[src], back[dst], np.clip(wgt, 0.2, 3.0))
+    lonely = np.flatnonzero(~linked)
+    if len(lonely):
+        lonely = lonely[np.argsort(member_ids[lonely], kind="stable")]
+        angle = 2 * np.pi * np.arange(len(lonely)) / len(lonely) + np.pi / 2
+        pos[lonely] = 1.3 * np.column_stack([np.cos(angle), np.sin(angle)])
+    return pos
+
+
+def _add_tie_lines(fig: go.Figure, pos: np.ndarray, src: np.ndarray, dst: np.ndarray, met: np.ndarray) -> None:
+    """One line trace for ties met once, one for ties met twice or more."""
+    for label, mask, width, colour in (
+        ("met once", met < 2, 0.8, "rgba(160, 170, 180, 0.35)"),
+        ("met 2+ times", met >= 2, 1.6, "rgba(70, 90, 110, 0.45)"),
+    ):
+        xs = np.column_stack([pos[src[mask], 0], pos[dst[mask], 0], np.full(int(mask.sum()), np.nan)]).ravel()
+        ys = np.column_stack([pos[src[mask], 1], pos[dst[mask], 1], np.full(int(mask.sum()), np.nan)]).ravel()
+        fig.add_trace(
+            go.Scatter(x=xs, y=ys, mode="lines", line={"width": width, "color": colour}, hoverinfo="skip", name=label)
+        )
+
+
+def _add_people(fig: go.Figure, sub: pd.DataFrame, pos: np.ndarray, ties_here: np.ndarray) -> None:
+    """One marker trace per risk tier, names escaped in the hover text."""
+    for tier in ("low", "medium", "high"):
+        mask = sub["risk_tier"].eq(tier).to_numpy() if tier != "low" else ~sub["risk_tier"].isin(AT_RISK_TIERS).to_numpy()
+        if not mask.any():
+            continue
+        text = [
+            f"{html.escape(nm or mid)}<br>{plural(int(t), 'tie')} here · {tier} risk"
+            for nm, mid, t in zip(sub["name"][mask], sub["member_id"][mask], ties_here[mask])
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=pos[mask, 0],
+                y=pos[mask, 1],
+                mode="markers",
+                marker={
+                    "size": 9 + np.minimum(sub["events_attended"].to_numpy()[mask], 20) / 2,
+                    "color": NETWORK_TIER_COLOURS[tier],
+                    "line": {"width": 1, "color": "white"},
+                },
+                hovertext=text,
+                hoverinfo="text",
+                name="not at risk" if tier == "low" else f"{tier} risk",
+            )
+        )

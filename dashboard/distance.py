@@ -41,15 +41,39 @@ def within_radius_mask(lats, lons, center_lat: float, center_lon: float, radius_
     return out
 
 
-def _unit_vectors(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+def unit_vectors(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Points on the unit sphere (so straight-line distance is a monotone of arc length)."""
     phi, lmb = np.radians(lats), np.radians(lons)
     return np.column_stack((np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)))
 
 
-def _chord(radius_km: float) -> float:
-    """The straight-line (unit sphere) length matching a great-circle distance."""
-    return float(2 * np.sin(min(radius_km / EARTH_RADIUS_KM, np.pi) / 2))
+def chord_for_km(km: float) -> float:
+    """The straight-line (unit sphere) length matching a great-circle distance of ``km``."""
+    return float(2 * np.sin(min(km / EARTH_RADIUS_KM, np.pi) / 2))
+
+
+def km_forchord_for_km(chord: np.ndarray) -> np.ndarray:
+    """Great-circle km for unit-sphere chord lengths (inf stays inf)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(chord), np.inf, 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)))
+
+
+def pairs_within(lat_a, lon_a, lat_b, lon_b, radius_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair (i, j) of point i of a and point j of b at most ``radius_km`` apart, with the
+    distance in km: (i, j, km), i ascending. Coordinates must be finite."""
+    lat_a, lon_a = np.asarray(lat_a, dtype=float), np.asarray(lon_a, dtype=float)
+    lat_b, lon_b = np.asarray(lat_b, dtype=float), np.asarray(lon_b, dtype=float)
+    if not len(lat_a) or not len(lat_b):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    tree = cKDTree(unit_vectors(lat_b, lon_b))
+    # a little over the radius so no pair at exactly radius_km is lost to rounding; haversine decides
+    near = tree.query_ball_point(unit_vectors(lat_a, lon_a), r=chord_for_km(radius_km) * (1 + 1e-9) + 1e-12)
+    counts = np.fromiter((len(x) for x in near), np.int64, len(near))
+    i = np.repeat(np.arange(len(near)), counts)
+    j = np.fromiter((k for x in near for k in x), np.int64, int(counts.sum()))
+    d = haversine_km(lat_a[i], lon_a[i], lat_b[j], lon_b[j])
+    keep = d <= radius_km
+    return i[keep], j[keep], d[keep]
 
 
 def count_within(points_lat, points_lon, query_lat, query_lon, radius_km: float,
@@ -68,9 +92,9 @@ def count_within(points_lat, points_lon, query_lat, query_lon, radius_km: float,
     if not pok.any() or not qok.any():
         return out
     qs, inverse = np.unique(np.column_stack((qlat[qok], qlon[qok])), axis=0, return_inverse=True)
-    tree = cKDTree(_unit_vectors(plat[pok], plon[pok]))
+    tree = cKDTree(unit_vectors(plat[pok], plon[pok]))
     # a hair over the radius: the chord of exactly radius_km must count despite rounding
-    counts = tree.query_ball_point(_unit_vectors(qs[:, 0], qs[:, 1]), r=_chord(radius_km) * (1 + 1e-12),
+    counts = tree.query_ball_point(unit_vectors(qs[:, 0], qs[:, 1]), r=chord_for_km(radius_km) * (1 + 1e-12),
                                    return_length=True)
     result = np.asarray(counts, dtype=np.int64)[np.asarray(inverse).reshape(-1)]
     if exclude_self:
@@ -93,8 +117,8 @@ def nearest_other_km(lats, lons) -> np.ndarray:
     if len(pts) == 1:
         out[ok] = 0.0  # everyone shares one place
         return out
-    tree = cKDTree(_unit_vectors(pts[:, 0], pts[:, 1]))
-    _d, idx = tree.query(_unit_vectors(pts[:, 0], pts[:, 1]), k=2)
+    tree = cKDTree(unit_vectors(pts[:, 0], pts[:, 1]))
+    _d, idx = tree.query(unit_vectors(pts[:, 0], pts[:, 1]), k=2)
     other = idx[:, 1]
     dist = haversine_km(pts[:, 0], pts[:, 1], pts[other, 0], pts[other, 1])
     dist = np.where(counts > 1, 0.0, dist)  # someone else lives at the very same place

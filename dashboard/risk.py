@@ -50,7 +50,7 @@ from scipy.spatial import cKDTree
 
 from dashboard import engagement as eng
 from dashboard import ties
-from dashboard.distance import EARTH_RADIUS_KM, _chord, _unit_vectors
+from dashboard.distance import EARTH_RADIUS_KM, chord_for_km, unit_vectors
 from dashboard.geo import junk_reason
 from dashboard.model import Community
 from dashboard.settings import Settings
@@ -395,7 +395,7 @@ def far_from_group(members: pd.DataFrame, events: pd.DataFrame, settings: Settin
     # most members share a few hundred places: work on distinct coordinates
     inverse, pts = _distinct_points(lat[placed], lon[placed])
     counts = np.bincount(inverse, minlength=len(pts))
-    xyz = _unit_vectors(pts[:, 0], pts[:, 1])
+    xyz = unit_vectors(pts[:, 0], pts[:, 1])
     if len(pts) > 1:
         dist, _ = cKDTree(xyz).query(xyz, k=2)
         nearest = _km(dist[:, 1])
@@ -411,8 +411,8 @@ def far_from_group(members: pd.DataFrame, events: pd.DataFrame, settings: Settin
         ok = np.isfinite(elat) & np.isfinite(elon) & ~online
         if ok.any():
             _, epts = _distinct_points(elat[ok], elon[ok])
-            edist, _ = cKDTree(_unit_vectors(epts[:, 0], epts[:, 1])).query(
-                xyz, k=1, distance_upper_bound=_chord(settings.event_radius_km) * (1 + 1e-12)
+            edist, _ = cKDTree(unit_vectors(epts[:, 0], epts[:, 1])).query(
+                xyz, k=1, distance_upper_bound=chord_for_km(settings.event_radius_km) * (1 + 1e-12)
             )
             no_event = np.isinf(edist) | (_km(edist) > settings.event_radius_km)
     far_pt = alone & no_event
@@ -485,9 +485,9 @@ def next_event_for(
     todo = (choice < 0) & np.isfinite(lat) & np.isfinite(lon)
     if todo.any() and has_ev.any():
         ev_rows = np.flatnonzero(has_ev)
-        tree = cKDTree(_unit_vectors(elat[ev_rows], elon[ev_rows]))
+        tree = cKDTree(unit_vectors(elat[ev_rows], elon[ev_rows]))
         dist, nearest = tree.query(
-            _unit_vectors(lat[todo], lon[todo]), k=1, distance_upper_bound=_chord(radius_km) * (1 + 1e-12)
+            unit_vectors(lat[todo], lon[todo]), k=1, distance_upper_bound=chord_for_km(radius_km) * (1 + 1e-12)
         )
         ok = np.isfinite(dist)
         choice[np.flatnonzero(todo)[ok]] = ev_rows[nearest[ok]]

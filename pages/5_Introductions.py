@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import introductions
+from dashboard import charts, introductions
 from dashboard.export import to_csv_bytes
 from dashboard.ui import shell
 from dashboard.ui.state import KEY_DECISIONS, KEY_TEMPLATE
@@ -166,4 +166,4 @@ else:
         "coloured; people with no tie to anyone shown sit on the outer ring. At most 60 people are drawn: "
         "those at risk first, then the best connected."
     )
-    st.plotly_chart(introductions.network_figure(ctx.members, ctx.analysis.edges, city), width="stretch")
+    st.plotly_chart(charts.network_figure(ctx.members, ctx.analysis.edges, city), width="stretch")

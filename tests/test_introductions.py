@@ -13,6 +13,7 @@ import pytest
 from geopy.distance import great_circle
 
 import dashboard.introductions as intro
+from dashboard.charts import network_figure
 from dashboard.distance import EARTH_RADIUS_KM
 from dashboard.introductions import (
     BUDDY_COLUMNS,
@@ -22,13 +23,15 @@ from dashboard.introductions import (
     approved_introductions,
     assign_rounds,
     at_risk_count,
+    buddies,
     buddy_reason,
+    candidates,
     city_choices,
     decision_counts,
     decisions_from,
     dormant_cities,
+    matching,
     message_template,
-    network_figure,
     plan_meetups,
     render_messages,
     review_key,
@@ -335,7 +338,7 @@ def candidates_seen(monkeypatch) -> dict:
         seen.update(rows=np.asarray(rows), cols=np.asarray(cols), n_rows=n_rows, n_cols=len(capacity))
         return original(rows, cols, cost, n_rows, capacity, rounds, priority)
 
-    monkeypatch.setattr(intro, "assign_rounds", spy)
+    monkeypatch.setattr(buddies, "assign_rounds", spy)
     return seen
 
 
@@ -392,7 +395,7 @@ def test_regulars_sharing_an_interest_stay_candidates_in_a_big_pool(candidates_s
 def test_pools_built_in_chunks_give_the_same_suggestions(monkeypatch):
     members = pd.concat([boroughs(seed=2), random_community(3)], ignore_index=True)
     whole = suggest_buddies(members, no_edges(), Settings())
-    monkeypatch.setattr(intro, "POOL_CHUNK", 7)
+    monkeypatch.setattr(candidates, "POOL_CHUNK", 7)
     pd.testing.assert_frame_equal(suggest_buddies(members, no_edges(), Settings()), whole)
 
 
@@ -449,7 +452,7 @@ def test_assignment_matches_brute_force_optimum(seed):
 @pytest.mark.parametrize("batch_work", [1, 10**9])
 def test_assignment_over_separate_groups_matches_brute_force(seed, batch_work, monkeypatch):
     """Separate groups are solved one at a time or packed together: either way each round is optimal."""
-    monkeypatch.setattr(intro, "MATCHING_BATCH_WORK", batch_work)
+    monkeypatch.setattr(matching, "MATCHING_BATCH_WORK", batch_work)
     rng = np.random.default_rng(100 + seed)
     rows, cols, row_off, col_off = [], [], 0, 0
     for _ in range(3):  # three independent little problems side by side
@@ -662,6 +665,13 @@ def test_network_is_deterministic_and_escapes_names():
     assert any("&lt;b&gt;Bold" in t for t in text) and not any("<b>Bold" in t for t in text)
 
 
+def test_network_figure_is_still_reachable_from_introductions():
+    """It moved to dashboard.charts with the other figures; the old name still works."""
+    from dashboard.introductions import network_figure as old_name
+
+    assert old_name is network_figure is intro.network_figure
+
+
 def test_network_for_an_empty_city():
     members, edges = crowd(4, 1)
     fig = network_figure(members, edges, "Nowhere")
@@ -803,7 +813,7 @@ def _one_solve(n_rows: int, n_slots: int, row, slot, weight, stay) -> set[tuple[
 @pytest.mark.parametrize("batch_work", [1, 40, 10**9])
 def test_grouped_matching_gives_exactly_the_pairs_of_one_whole_solve(seed, batch_work, monkeypatch):
     """Not just an optimum: the very same pairs, ties between equal costs included, however groups are packed."""
-    monkeypatch.setattr(intro, "MATCHING_BATCH_WORK", batch_work)
+    monkeypatch.setattr(matching, "MATCHING_BATCH_WORK", batch_work)
     rng = np.random.default_rng(seed)
     n_rows, n_slots = int(rng.integers(1, 25)), int(rng.integers(1, 25))
     dense = rng.random((n_rows, n_slots)) < rng.uniform(0.05, 0.4)
@@ -812,7 +822,7 @@ def test_grouped_matching_gives_exactly_the_pairs_of_one_whole_solve(seed, batch
     row, slot = row[shuffle], slot[shuffle]
     weight = rng.integers(1, 4, len(row)).astype(float)  # few distinct costs: many equal-cost choices
     stay = 100.0 * np.where(rng.random(n_rows) < 0.5, 1.5, 1.0)
-    got_r, got_s = intro._min_cost_matching(n_rows, n_slots, row, slot, weight, stay)
+    got_r, got_s = matching.min_cost_matching(n_rows, n_slots, row, slot, weight, stay)
     assert set(zip(got_r.tolist(), got_s.tolist())) == _one_solve(n_rows, n_slots, row, slot, weight, stay)
 
 
