@@ -3,6 +3,9 @@
 Peak memory is the resident high-water mark (Linux ``VmHWM``), which can be reset
 to the current resident size through ``/proc/self/clear_refs`` before a stage;
 elsewhere only ``ru_maxrss`` (cumulative for the process) is available.
+
+One unit for memory in every benchmark: MB = 10**6 bytes (``MB`` below), so the
+targets read as written: 2 GB = 2,000 MB, 5 GB = 5,000 MB.
 """
 
 from __future__ import annotations
@@ -14,17 +17,35 @@ import sys
 import time
 from collections.abc import Callable
 
+#: bytes in a megabyte: every memory figure of the benchmarks is in MB of 10**6 bytes
+MB = 1_000_000
 
-def vm_hwm_mb() -> float | None:
-    """The process's resident high-water mark in MB (Linux ``VmHWM``); None elsewhere."""
+
+def _proc_kib(pid: int | str, field: str) -> float | None:
+    """A ``/proc/<pid>/status`` field given in kB (really KiB) as MB; None where unreadable."""
     try:
-        with open("/proc/self/status") as f:
+        with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024 / MB
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def rss_mb(pid: int) -> float | None:
+    """Another process's resident size now, in MB (Linux ``VmRSS``); None if unreadable."""
+    return _proc_kib(pid, "VmRSS")
+
+
+def hwm_mb(pid: int) -> float | None:
+    """Another process's resident high-water mark, in MB (Linux ``VmHWM``); None if unreadable."""
+    return _proc_kib(pid, "VmHWM")
+
+
+def vm_hwm_mb() -> float | None:
+    """This process's resident high-water mark in MB (Linux ``VmHWM``); None elsewhere."""
+    return _proc_kib("self", "VmHWM")
 
 
 def reset_peak() -> bool:
@@ -40,8 +61,8 @@ def reset_peak() -> bool:
 
 def maxrss_mb() -> float:
     """The process's peak resident size in MB so far (``ru_maxrss``: never reset)."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 1024 / 1024 if sys.platform == "darwin" else rss / 1024
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # bytes on macOS, KiB elsewhere
+    return rss / MB if sys.platform == "darwin" else rss * 1024 / MB
 
 
 def load_average() -> float:

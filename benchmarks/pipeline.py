@@ -1,0 +1,251 @@
+"""The pipeline benchmark's two workers: the baseline read, and the real pipeline stage by stage.
+
+Each runs in a subprocess of its own (``python -m benchmarks`` starts them), so
+memory is measured per run and nothing is warm from another size. The pipeline
+is the app's own code called through its public names: the load
+(``load_community`` then ``geocode_community`` with the place index built
+beforehand, once per server), ``analysis.analyse`` as the pages get it, and
+``plan_meetups`` as the Introductions page and the report call it. Stage times
+come from ``benchmarks.clock.StageClock`` watching the public functions those
+call, so the benchmark holds no copy of their bodies.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks import synth
+from benchmarks.clock import StageClock, rebound
+from benchmarks.measure import maxrss_mb, reset_peak, vm_hwm_mb
+
+#: issue 15's targets: ratios to the baseline read measured in the same run, and peak memory
+READ_TO_RISK_RATIO = 8.0
+WHOLE_PIPELINE_RATIO = 15.0
+PEAK_MB = 2_000.0  # 2 GB
+#: the benchmark reads past the app's upload limit on purpose (the scale run's largest files)
+BENCH_MAX_BYTES = 4 * 10**9
+
+
+class Meter:
+    """Times a call and measures its peak resident memory (the mark reset before it on Linux)."""
+
+    def __init__(self) -> None:
+        self.resettable = reset_peak()
+
+    def __call__(self, fn: Callable[[], object]) -> tuple[float, float, object]:
+        if self.resettable:
+            reset_peak()
+        start = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - start
+        peak = vm_hwm_mb() if self.resettable else maxrss_mb()
+        return seconds, float(peak or 0.0), result
+
+
+def row(stage: str, seconds: float | None, baseline: float | None, peak_mb: float | None = None,
+        target: str = "", ok: bool | None = None, note: str = "", key: str = "") -> dict:
+    """One line of the results table (``key``: its name in results.json's ``stages_s``)."""
+    return {
+        "stage": stage,
+        "key": key,
+        "seconds": None if seconds is None else round(seconds, 3),
+        "baseline_seconds": None if baseline is None else round(baseline, 3),
+        "ratio": None if seconds is None or not baseline else round(seconds / baseline, 2),
+        "target": target,
+        "ok": ok,
+        "peak_mb": None if peak_mb is None else round(peak_mb),
+        "note": note,
+    }
+
+
+def _uploads(paths: dict[str, Path]) -> dict[str, bytes]:
+    """The three files as an upload holds them: bytes in memory."""
+    return {kind: Path(p).read_bytes() for kind, p in paths.items()}
+
+
+def baseline_rows(paths: dict[str, Path], repeat: int = 3) -> dict:
+    """pandas + pyarrow reading the same bytes, best of ``repeat``."""
+    import pandas as pd
+
+    meter = Meter()
+    data = _uploads(paths)
+
+    def baseline() -> dict:
+        return {k: pd.read_csv(io.BytesIO(v), engine="pyarrow") for k, v in data.items()}
+
+    best, peak, frames = float("inf"), 0.0, {}
+    for _ in range(max(1, repeat)):
+        seconds, p, frames = meter(baseline)
+        best, peak = min(best, seconds), max(peak, p)
+    sizes = ", ".join(f"{k} {len(v) / 1e6:.1f} MB" for k, v in data.items())
+    lens = {k: len(f) for k, f in frames.items()}
+    return {"rows": [row("baseline: pandas read_csv(engine='pyarrow')", best, best, peak, key="baseline_read",
+                         note=f"best of {repeat}, separate process; {sizes}; rows {lens}")]}
+
+
+def _read_and_map(data: dict[str, bytes], base: float, meter: Meter) -> tuple[list[dict], float]:
+    """The first two steps of the load on their own: read, and map the columns."""
+    from dashboard.ingest import read_table
+    from dashboard.ingest.mapping import apply_mapping, suggest_mapping
+    from dashboard.ingest.read import ROW_COLUMN
+
+    t_read, p_read, reads = meter(
+        lambda: {k: read_table(v, f"{k}.csv", max_bytes=BENCH_MAX_BYTES) for k, v in data.items()})
+
+    def map_all() -> dict:
+        return {kind: apply_mapping(r.frame, suggest_mapping([c for c in r.frame.columns if c != ROW_COLUMN], kind))
+                for kind, r in reads.items()}
+
+    t_map, p_map, _ = meter(map_all)
+    return [row("read (read_table)", t_read, base, p_read, key="read", note="content sniffing, every cell as a string"),
+            row("map columns (suggest_mapping + apply_mapping)", t_map, base, p_map, key="map")], t_read + t_map
+
+
+def _unlimited_reads() -> object:
+    """Every binding of ``read_table`` in the dashboard, with the benchmark's size limit."""
+    from dashboard.ingest import read
+
+    original = read.read_table
+
+    def read_table(*args, **kwargs):
+        kwargs.setdefault("max_bytes", BENCH_MAX_BYTES)
+        return original(*args, **kwargs)
+
+    return rebound(original, read_table)
+
+
+def _load(data: dict[str, bytes], geocoder: object) -> object:
+    """The uploads to a geocoded community, as the app's cached loader does it."""
+    import pandas as pd
+
+    from dashboard import geo
+    from dashboard.ingest import Upload, load_community
+
+    up = {k: Upload(f"{k}.csv", v) for k, v in data.items()}
+    community = load_community(up["members"], up["events"], up["attendance"],
+                               reference_date=pd.Timestamp(synth.AS_OF))
+    return geo.geocode_community(community, geocoder=geocoder, country="")
+
+
+def _stage_functions() -> dict[str, Callable]:
+    from dashboard import engagement, geo, introductions, risk, ties
+    from dashboard.ingest import load_community
+
+    return {
+        "load_community": load_community,
+        "geocode": geo.geocode_community,
+        "engagement": engagement.member_metrics,
+        "ties": ties.co_attendance_ties,
+        "tie_stats": ties.member_tie_stats,
+        "risk": risk.connection_risk,
+        "buddies": introductions.suggest_buddies,
+    }
+
+
+STAGE_LABELS = {
+    "load_community": "load_community (read + map + merge identities, dates, statuses)",
+    "geocode": "geocode (geocode_community)",
+    "engagement": "engagement (member_metrics)",
+    "ties": "ties (co_attendance_ties)",
+    "tie_stats": "tie stats (member_tie_stats)",
+    "risk": "risk (connection_risk)",
+    "buddies": "introductions: buddies (suggest_buddies, inside analyse)",
+}
+
+
+def pipeline_rows(paths: dict[str, Path], base: float) -> dict:
+    """Time every stage of the real pipeline on the three files: rows for the table and a summary."""
+    from dashboard import analysis, geo, introductions
+    from dashboard.model import default_as_of
+    from dashboard.settings import Settings
+
+    meter = Meter()
+    data = _uploads(paths)
+    rows, t_read_map = _read_and_map(data, base, meter)
+
+    def gazetteer() -> object:
+        g = geo.OfflineGeocoder()
+        g.index  # noqa: B018 - built lazily; built here, as the app's cached loader does once per server
+        return g
+
+    t_gaz, p_gaz, geocoder = meter(gazetteer)
+    cache = geo.cache_dir()
+    rows.append(row("gazetteer: offline place index (once per server, not in the totals)", t_gaz, base, p_gaz,
+                    key="gazetteer", note=f"disk cache {'at ' + str(cache) if cache else 'off'}"))
+
+    clock = StageClock(_stage_functions())
+    with _unlimited_reads():
+        t_load, community = clock.timed(lambda: _load(data, geocoder))
+    settings = Settings()
+    as_of = default_as_of(community)
+    t_analyse, result = clock.timed(lambda: analysis.analyse(community, as_of, settings))
+    t_meet, p_meet, (ranked, _) = meter(lambda: introductions.plan_meetups(result.members, community.events,
+                                                                              settings))
+    st = clock.stages
+    c = community
+    g = c.geocodes
+    placed = int((g["status"] != "unresolved").sum()) if "status" in g else 0
+    tiers = result.risk["risk_tier"].value_counts().to_dict() if "risk_tier" in result.risk else {}
+    at_risk = int(result.members["risk_tier"].isin(["medium", "high"]).sum())
+    notes = {
+        "load_community": f"{len(c.members):,} members, {len(c.events):,} events, {len(c.attendance):,} attendance "
+                          f"rows, {len(c.problems):,} problems",
+        "geocode": f"{len(g):,} distinct place strings, {placed:,} placed",
+        "engagement": f"as of {as_of:%Y-%m-%d}",
+        "ties": f"{len(result.edges):,} ties",
+        "risk": f"tiers {tiers}",
+        "buddies": f"{len(result.buddies):,} suggestions for {result.buddies['member_id'].nunique():,} of "
+                   f"{at_risk:,} people at medium/high risk",
+    }
+    rows.append(row("merge identities, dates, statuses (load_community − read − map)",
+                    max(st["load_community"].seconds - t_read_map, 0.0), base, key="merge",
+                    note="derived: load_community's own time minus the two rows above"))
+    for key in ("load_community", "geocode", "engagement", "ties", "tie_stats", "risk"):
+        rows.append(row(STAGE_LABELS[key], st[key].seconds, base, st[key].peak_mb, key=key,
+                        note=notes.get(key, "") + ("" if st[key].calls == 1 else f" ({st[key].calls} calls)")))
+    in_analyse = ("engagement", "ties", "tie_stats", "risk", "buddies")
+    t_rest = max(t_analyse - clock.seconds(*in_analyse), 0.0)
+    rows.append(row("analyse: per-member join and the rest (analyse − its stages)", t_rest, base, key="join",
+                    note="derived: analysis.analyse's own time minus the stages it calls"))
+    rows.append(row(STAGE_LABELS["buddies"], st["buddies"].seconds, base, st["buddies"].peak_mb, key="buddies",
+                    note=notes["buddies"]))
+    rows.append(row("introductions: meetup places (plan_meetups)", t_meet, base, p_meet, key="meetups",
+                    note=f"{len(ranked):,} candidate places"))
+    load_other = max(t_load - clock.seconds("load_community", "geocode"), 0.0)
+    read_to_risk = t_load + t_analyse - st["buddies"].seconds
+    whole = t_load + t_analyse + t_meet
+    peak = max(clock.peak_mb, p_meet) if meter.resettable else maxrss_mb()
+    rows += _target_rows(base, read_to_risk, whole, peak)
+    summary = {
+        "members": len(c.members), "events": len(c.events), "attendance_rows": len(c.attendance),
+        "baseline_read_s": round(base, 3),
+        "read_to_risk_s": round(read_to_risk, 3),
+        "whole_pipeline_s": round(whole, 3),
+        "peak_mb": round(peak),
+        "analyse_s": round(t_analyse, 3),
+        "load_s": round(t_load, 3),
+        "load_other_s": round(load_other, 3),
+        "stages_s": {r["key"]: r["seconds"] for r in rows
+                     if r["key"] and r["seconds"] is not None and r["ok"] is None},
+        "targets": {r["key"]: {"ok": r["ok"], "ratio": r["ratio"], "target": r["target"]}
+                    for r in rows if r["ok"] is not None},
+    }
+    return {"rows": rows, "summary": summary}
+
+
+def _target_rows(base: float, read_to_risk: float, whole: float, peak: float) -> list[dict]:
+    """The three targets of issue 15, pass or fail, as table rows."""
+    return [
+        row("READ → RISK (load, geocode, analyse without buddies)", read_to_risk, base, None,
+            target=f"≤ {READ_TO_RISK_RATIO:g}× baseline", ok=read_to_risk <= READ_TO_RISK_RATIO * base,
+            key="read_to_risk", note="what the Overview, Map, Engagement and Connection-risk pages need"),
+        row("WHOLE PIPELINE (load → introductions)", whole, base, None,
+            target=f"≤ {WHOLE_PIPELINE_RATIO:g}× baseline", ok=whole <= WHOLE_PIPELINE_RATIO * base,
+            key="whole_pipeline", note="read → risk + buddies + meetup places"),
+        row("PEAK MEMORY (highest resident mark over the pipeline)", None, None, peak,
+            target=f"≤ {PEAK_MB:,.0f} MB", ok=peak <= PEAK_MB, key="peak_memory",
+            note="MB = 10^6 bytes; the place index and the uploaded bytes are resident too"),
+    ]
