@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -54,9 +55,10 @@ def test_parse_size():
 
 
 def test_runner_times_every_stage_at_a_toy_size(bench_dir, tmp_path):
-    out = tmp_path / "RESULTS.md"
+    out, results = tmp_path / "RESULTS.md", tmp_path / "results.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--size", "200", "--no-area", "--repeat", "1", "--out", str(out)],
+        [sys.executable, "-m", "benchmarks", "--size", "200", "--no-area", "--repeat", "1", "--out", str(out),
+         "--json", str(results)],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
         env={**os.environ, "NEIGHBOURLY_BENCH_DIR": str(bench_dir)},
     )
@@ -64,9 +66,21 @@ def test_runner_times_every_stage_at_a_toy_size(bench_dir, tmp_path):
     table = out.read_text(encoding="utf-8")
     assert "skipped" not in table and "failed" not in table, table
     for stage in ("baseline", "read (read_table)", "load_community", "geocode", "engagement", "ties", "risk",
-                  "introductions", "WHOLE PIPELINE", "Machine:", "pandas 3"):
+                  "introductions", "READ → RISK", "WHOLE PIPELINE", "PEAK MEMORY", "Machine:", "pandas 3"):
         assert stage in table, f"{stage!r} missing from the results table"
-    assert "INCOMPLETE" not in table
+    figures = json.loads(results.read_text(encoding="utf-8"))
+    stages = figures["stages_s"]
+    for key in ("load_community", "geocode", "engagement", "ties", "tie_stats", "risk", "buddies", "meetups"):
+        assert stages[key] > 0, f"stage {key} was not timed: {stages}"
+    # the stages add up to the totals they make (the rest of analyse is derived, never negative)
+    read_to_risk = sum(stages[k] for k in ("load_community", "geocode", "engagement", "ties", "tie_stats", "risk"))
+    assert read_to_risk <= figures["read_to_risk_s"] + 0.01
+    assert figures["read_to_risk_s"] < figures["whole_pipeline_s"]
+    assert figures["whole_pipeline_s"] == pytest.approx(
+        figures["read_to_risk_s"] + stages["buddies"] + stages["meetups"], abs=0.01)
+    assert 0 < figures["baseline_read_s"] and 0 < figures["peak_mb"] < 100_000
+    assert set(figures["targets"]) == {"read_to_risk", "whole_pipeline", "peak_memory"}
+    assert figures["pipeline_measured"]["machine"]["pandas"].startswith("3")
 
 
 def test_page_timer_runs_every_page_on_a_synthetic_upload(bench_dir):
@@ -75,3 +89,39 @@ def test_page_timer_runs_every_page_on_a_synthetic_upload(bench_dir):
     steps = dict(app_pages.run(200, timeout=120))
     assert len(steps) == 1 + len(app_pages.PAGES)
     assert all(seconds > 0 for seconds in steps.values())
+
+
+def test_stage_clock_times_the_real_analyse_and_puts_the_functions_back():
+    from benchmarks.clock import StageClock
+    from dashboard import analysis, engagement, risk
+    from dashboard.settings import Settings
+    from tests.factories import AS_OF, make_community
+
+    community = make_community(
+        members=[{"member_id": "a", "joined_on": "2026-01-01"}, {"member_id": "b", "joined_on": "2026-02-01"}],
+        events=[{"event_id": "e1", "starts_at": "2026-06-01"}],
+        attendance=[("a", "e1"), ("b", "e1")],
+    )
+    original = engagement.member_metrics
+    clock = StageClock({"engagement": engagement.member_metrics, "risk": risk.connection_risk})
+    seconds, result = clock.timed(lambda: analysis.analyse(community, AS_OF, Settings()))
+    assert clock.stages["engagement"].calls == 1 and clock.stages["risk"].calls == 1
+    assert 0 < clock.seconds("engagement", "risk") <= seconds
+    assert clock.stages["engagement"].peak_mb > 0
+    assert len(result.members) == 2
+    assert engagement.member_metrics is original and analysis.engagement.member_metrics is original
+
+
+def test_stage_clock_counts_a_nested_watched_call_in_the_outer_stage_only():
+    from benchmarks.clock import StageClock
+    from dashboard import analysis, engagement
+    from dashboard.settings import Settings
+    from tests.factories import AS_OF, make_community
+
+    community = make_community(members=[{"member_id": "a"}], events=[{"event_id": "e1", "starts_at": "2026-06-01"}],
+                               attendance=[("a", "e1")])
+    clock = StageClock({"analyse": analysis.analyse, "engagement": engagement.member_metrics})
+    seconds, _ = clock.timed(lambda: analysis.analyse(community, AS_OF, Settings()))
+    assert clock.stages["analyse"].calls == 1
+    assert clock.stages["engagement"].calls == 0, "a call inside another watched stage was counted twice"
+    assert clock.stages["analyse"].seconds <= seconds
