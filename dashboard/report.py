@@ -70,11 +70,12 @@ def city_report(community: Community) -> pd.DataFrame:
     return geo[list(CITY_REPORT_COLUMNS)].sort_values("members", ascending=False, kind="stable")
 
 
-def build_report(community: Community, as_of: pd.Timestamp | None = None, settings: Settings | None = None) -> Report:
-    """Compute everything the report writes."""
+def build_report(community: Community, as_of: pd.Timestamp | None = None, settings: Settings | None = None,
+                 analysis: Analysis | None = None) -> Report:
+    """Compute everything the report writes (``analysis``, when given, is ``community``'s at ``as_of``)."""
     settings = settings or Settings()
     as_of = as_of if as_of is not None else default_as_of(community)
-    analysis = analyse(community, as_of, settings)
+    analysis = analysis if analysis is not None else analyse(community, as_of, settings)
     members = member_report(community, analysis)
     buddies = analysis.buddies
     ranked, _chosen = introductions.plan_meetups(analysis.members, community.events, settings)

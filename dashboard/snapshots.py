@@ -1,0 +1,62 @@
+"""Kept snapshots and the one load path: uploads + choices in, the same Community out, every time.
+
+``keep`` loads the uploads (so unusable files are refused before anything is written),
+then keeps them in the workspace; ``community`` rebuilds a kept snapshot through the same
+load, with the date it was kept as "today", so a snapshot gives the same numbers later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import pandas as pd
+from geopy.geocoders.base import Geocoder
+
+from dashboard import geo
+from dashboard.ingest import Upload, load_community
+from dashboard.model import Community
+from dashboard.store import Counts, Snapshot, SnapshotInfo, Store
+
+
+def load(uploads: Mapping[str, Upload | None], place_fixes: Mapping[str, str], country: str,
+         today: pd.Timestamp, geocoder: Geocoder | None = None) -> Community:
+    """Uploads + country + the organiser's place fixes + today -> a geocoded Community.
+
+    Raises ``InputError`` when nothing is usable.
+    """
+    # TODO(rules): replace with the project's one load function once it lands on main
+    community = load_community(uploads.get("members"), uploads.get("events"), uploads.get("attendance"),
+                               country=country, reference_date=pd.Timestamp(today).normalize())
+    gc = geocoder or geo.OfflineGeocoder()
+    community = geo.geocode_community(community, geocoder=gc, country=country)
+    for city_text, query in place_fixes.items():
+        community = community.with_(geocodes=geo.apply_manual_fix(community.geocodes, city_text, query, gc))
+    if place_fixes:
+        community = geo.geocode_community(community, geocoder=gc, country=community.country,
+                                          geocodes=community.geocodes)
+    return community
+
+
+def kept_on(info: SnapshotInfo) -> pd.Timestamp:
+    """The day a snapshot was kept (UTC), the "today" it is rebuilt with."""
+    return pd.Timestamp(info.created_at.astimezone(UTC).date())
+
+
+def community(snapshot: Snapshot, geocoder: Geocoder | None = None) -> Community:
+    """Rebuild a kept snapshot's community through the one load path."""
+    return load(snapshot.uploads, snapshot.place_fixes, snapshot.country, kept_on(snapshot.info), geocoder)
+
+
+def counts(com: Community) -> Counts:
+    """How many members, events and attendance rows a community has."""
+    return Counts(len(com.members), len(com.events), len(com.attendance))
+
+
+def keep(store: Store, uploads: Mapping[str, Upload | None], place_fixes: Mapping[str, str], country: str,
+         now: datetime | None = None, geocoder: Geocoder | None = None) -> tuple[SnapshotInfo, Community]:
+    """Load the uploads (refusing unusable ones with ``InputError``), then keep them as a new snapshot."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    com = load(uploads, place_fixes, country, pd.Timestamp(now.date()), geocoder)
+    info = store.keep(uploads, place_fixes, country, counts(com), now=now)
+    return info, com
