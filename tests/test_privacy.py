@@ -343,6 +343,39 @@ def test_the_check_in_page_keeps_uploaded_people_in_memory(disk_watch, no_networ
     assert not no_network.attempts, no_network.attempts
 
 
+def test_keeping_a_snapshot_writes_uploads_only_into_the_owner_only_workspace_db(tmp_path, disk_watch, no_network):
+    """The one place uploads may reach the disk: the workspace database (and its WAL), mode 0600."""
+    import stat
+
+    from dashboard import geo, snapshots
+    from dashboard.ingest import Upload
+    from dashboard.store import Store
+
+    db = (tmp_path / "workspace" / "workspace.db").resolve()
+    kept_files = {str(db), f"{db}-wal", f"{db}-shm"}
+    ups = {kind: Upload(name, data) for kind, (name, data) in _tokened(disk_watch.token).items()}
+    gc = geo.OfflineGeocoder()
+    store = Store.open(f"sqlite:///{db}")
+    snapshots.keep(store, ups, {"Leeds": "Leeds, GB"}, "GB", geocoder=gc)
+    for name in kept_files & {str(p) for p in db.parent.iterdir()}:
+        assert stat.S_IMODE(os.stat(name).st_mode) == 0o600, name
+    rebuilt = snapshots.community(store.latest(), geocoder=gc)
+    assert len(rebuilt.members) == 3
+    store.close()
+    token = disk_watch.token.encode()
+    assert any(_contains(p, token) for p in kept_files if os.path.exists(p)), "the snapshot isn't in the DB"
+    changed = disk_watch.changed()
+    leaked = [p for files in changed.values() for p in files
+              if str(Path(p).resolve()) not in kept_files and (disk_watch.token in p or _contains(p, token))]
+    assert not leaked, f"uploaded data reached the disk outside the workspace: {leaked}"
+    assert all(str(db) in w for w in disk_watch.writes), disk_watch.writes
+    gaz = _gazetteer_cache()
+    for label in ("cwd", "home cache"):
+        extra = [p for p in disk_watch.new()[label] if gaz is None or not Path(p).resolve().is_relative_to(gaz)]
+        assert not extra, f"new files in {label}: {extra}"
+    assert not no_network.attempts
+
+
 # --- exports ---------------------------------------------------------------------------------
 
 HOSTILE = [
