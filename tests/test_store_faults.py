@@ -47,10 +47,12 @@ def _counts(db_url: str) -> tuple[int, int, int]:
 
 
 def test_two_processes_keeping_snapshots_at_once_both_land(db_url, tmp_path):
-    # a brand-new workspace: both processes also race to create and migrate it
-    writers = [_import(_trio(tmp_path / name, people), db_url, hold=1.5)
-               for name, people in (("a", ["Ann", "Bo"]), ("b", ["Cy", "Di", "Ed"]))]
+    # a brand-new workspace: both processes also race to create and migrate it; the first holds its
+    # snapshot's transaction open for a while, so the second tries to write while it is open
+    writers = [_import(_trio(tmp_path / name, people), db_url, hold=hold)
+               for name, people, hold in (("a", ["Ann", "Bo"], 15), ("b", ["Cy", "Di", "Ed"], None))]
     results = [w.communicate(timeout=300) for w in writers]
+    assert HOLDING in results[0][1]
     for w, (out, err) in zip(writers, results, strict=True):
         assert w.returncode == 0, err
     store = Store.open(db_url)
