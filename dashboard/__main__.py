@@ -77,11 +77,13 @@ def _as_of(text: str | None) -> pd.Timestamp | None:
 
 
 def _report_files(args: argparse.Namespace) -> dict:
-    from dashboard.report import build_report, load_files, write_report
+    from dashboard import snapshots
+    from dashboard.report import build_report, write_report
 
-    _uploads(args)  # checks the flags and files
+    uploads = _uploads(args)
     as_of = _as_of(args.as_of)
-    community = load_files(args.members, args.events, args.attendance, country=args.country)
+    # the same load as the app and the workspace: today (the front end's clock) flags sign-ups in the future
+    community = snapshots.load(uploads, {}, args.country, pd.Timestamp.today().normalize())
     report = build_report(community, as_of=as_of)
     write_report(report, args.out)
     return report.summary
