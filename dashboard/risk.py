@@ -46,11 +46,10 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from dashboard import engagement as eng
 from dashboard import ties
-from dashboard.distance import EARTH_RADIUS_KM, chord_for_km, unit_vectors
+from dashboard.distance import distinct_points, nearest_other_place_km, nearest_within
 from dashboard.geo import junk_reason
 from dashboard.model import Community
 from dashboard.settings import Settings
@@ -357,12 +356,6 @@ def no_repeat_ties(metrics: pd.DataFrame, tie_stats: pd.DataFrame, settings: Set
 # --- geography ----------------------------------------------------------------------
 
 
-def _km(chord: np.ndarray) -> np.ndarray:
-    """Great-circle km for unit-sphere chord lengths (inf stays inf)."""
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isinf(chord), np.inf, 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)))
-
-
 def _coords(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """lat, lon as float arrays (NaN when missing)."""
     if "lat" not in frame.columns or "lon" not in frame.columns:
@@ -371,15 +364,6 @@ def _coords(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
         pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
     )
-
-
-def _distinct_points(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes into the distinct (lat, lon) pairs (to ~1 m) and those pairs, by hashing."""
-    key = np.rint((lat + 90.0) * 1e5).astype(np.int64) * 40_000_000 + np.rint((lon + 180.0) * 1e5).astype(np.int64)
-    codes, uniq = pd.factorize(key)
-    first = np.zeros(len(uniq), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes))[::-1]  # first row of each place
-    return codes.astype(np.int64), np.column_stack((lat[first], lon[first]))
 
 
 def far_from_group(members: pd.DataFrame, events: pd.DataFrame, settings: Settings) -> Signal:
@@ -393,15 +377,8 @@ def far_from_group(members: pd.DataFrame, events: pd.DataFrame, settings: Settin
     if not placed.any():
         return _signal(idx, fired)
     # most members share a few hundred places: work on distinct coordinates
-    inverse, pts = _distinct_points(lat[placed], lon[placed])
-    counts = np.bincount(inverse, minlength=len(pts))
-    xyz = unit_vectors(pts[:, 0], pts[:, 1])
-    if len(pts) > 1:
-        dist, _ = cKDTree(xyz).query(xyz, k=2)
-        nearest = _km(dist[:, 1])
-    else:
-        nearest = np.full(1, np.inf)
-    nearest = np.where(counts > 1, 0.0, nearest)
+    pts, inverse = distinct_points(lat[placed], lon[placed])
+    nearest = nearest_other_place_km(pts, np.bincount(inverse, minlength=len(pts)))
     alone = nearest > settings.member_radius_km
     event_checked = "lat" in events.columns and "lon" in events.columns
     no_event = np.ones(len(pts), bool)
@@ -410,11 +387,8 @@ def far_from_group(members: pd.DataFrame, events: pd.DataFrame, settings: Settin
         online = events["online"].fillna(False).astype(bool).to_numpy() if "online" in events.columns else False
         ok = np.isfinite(elat) & np.isfinite(elon) & ~online
         if ok.any():
-            _, epts = _distinct_points(elat[ok], elon[ok])
-            edist, _ = cKDTree(unit_vectors(epts[:, 0], epts[:, 1])).query(
-                xyz, k=1, distance_upper_bound=chord_for_km(settings.event_radius_km) * (1 + 1e-12)
-            )
-            no_event = np.isinf(edist) | (_km(edist) > settings.event_radius_km)
+            km, _ = nearest_within(pts[:, 0], pts[:, 1], elat[ok], elon[ok], settings.event_radius_km)
+            no_event = km > settings.event_radius_km
     far_pt = alone & no_event
     fired[placed] = far_pt[inverse]
     nearest_text = eng.format_by_value(
@@ -485,11 +459,8 @@ def next_event_for(
     todo = (choice < 0) & np.isfinite(lat) & np.isfinite(lon)
     if todo.any() and has_ev.any():
         ev_rows = np.flatnonzero(has_ev)
-        tree = cKDTree(unit_vectors(elat[ev_rows], elon[ev_rows]))
-        dist, nearest = tree.query(
-            unit_vectors(lat[todo], lon[todo]), k=1, distance_upper_bound=chord_for_km(radius_km) * (1 + 1e-12)
-        )
-        ok = np.isfinite(dist)
+        _, nearest = nearest_within(lat[todo], lon[todo], elat[ev_rows], elon[ev_rows], radius_km)
+        ok = nearest >= 0
         choice[np.flatnonzero(todo)[ok]] = ev_rows[nearest[ok]]
     # 3. the next online event
     if online.any():

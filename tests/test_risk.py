@@ -10,12 +10,13 @@ import pytest
 
 from dashboard import engagement as eng
 from dashboard import risk
+from dashboard.distance import EARTH_RADIUS_KM
 from dashboard.settings import Settings
 from tests.factories import AS_OF, days_before, make_community
 
 S = Settings()
 LEEDS = (53.80, -1.55)
-KM_PER_DEG_LAT = 2 * np.pi * risk.EARTH_RADIUS_KM / 360  # 111.195 km
+KM_PER_DEG_LAT = 2 * np.pi * EARTH_RADIUS_KM / 360  # 111.195 km
 
 
 def metrics_of(community, settings: Settings = S) -> pd.DataFrame:
