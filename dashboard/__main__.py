@@ -5,6 +5,8 @@
   when there is an earlier one.
 - ``import --members F ... [--db URL]`` keeps the files as a new snapshot (one JSON line).
 - ``history [--db URL]`` lists the snapshots, newest first (JSON lines).
+- ``users add EMAIL --role R`` (password on standard input), ``users list``, ``users remove EMAIL``,
+  ``users role EMAIL ROLE`` manage who may sign in (``dashboard/users_cli.py``).
 
 Exit 0 on success, 2 with a one-line reason on unusable input or an unusable database.
 Without ``--db``, ``import`` and ``history`` use ``$NEIGHBOURLY_DB`` or the default file.
@@ -18,6 +20,8 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+
+from dashboard import users_cli
 
 
 class Failure(Exception):
@@ -49,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     _db_flag(imp)
     hist = sub.add_parser("history", help="list the workspace's snapshots as JSON lines, newest first")
     _db_flag(hist)
+    users_cli.add_parser(sub, _db_flag)
     return parser
 
 
@@ -166,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from dashboard.ingest import InputError
     from dashboard.store import StoreError
+    from dashboard.store.users import UserError
 
     try:
         if args.command == "report":
@@ -173,10 +179,13 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(summary, indent=2))
         elif args.command == "import":
             print(json.dumps(_import(args)))
+        elif args.command == "users":
+            for line in users_cli.run(args):
+                print(json.dumps(line))
         else:
             for line in _history(args):
                 print(json.dumps(line))
-    except (Failure, InputError, StoreError) as exc:
+    except (Failure, InputError, StoreError, UserError, users_cli.UsersFailure) as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     return 0

@@ -46,3 +46,34 @@ settings = Table(
     Column("name", String(100), primary_key=True),
     Column("value", JSON, nullable=False),
 )
+
+users = Table(
+    "users", metadata,
+    Column("email", String(320), primary_key=True),  # trimmed, case-folded
+    Column("role", String(16), nullable=False),  # organiser | helper | viewer
+    Column("password_hash", String(255), nullable=False),  # argon2id, with its salt and parameters
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_sign_in_at", DateTime(timezone=True), nullable=True),
+    Column("failures", Integer, nullable=False),  # failed sign-ins in a row
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+)
+
+#: failed sign-ins with emails that have no account, counted and locked like an account's,
+#: so the lockout doesn't tell which emails have one; rows are pruned a day after the last failure
+sign_in_failures = Table(
+    "sign_in_failures", metadata,
+    Column("email", String(320), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False),
+)
+
+#: who did what when: sign-ins, sign-in failures, user changes, downloads and erasures; never member data
+audit = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(320), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("detail", String(400), nullable=False),
+)
