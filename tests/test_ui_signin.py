@@ -1,0 +1,124 @@
+"""The sign-in gate under AppTest: open on a laptop, setup message, form, lockout, sign out."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher, profiles
+from streamlit import config
+from streamlit.testing.v1 import AppTest
+
+from dashboard.auth.gate import SETUP_MESSAGE
+from dashboard.auth.signin import NO_MATCH
+from dashboard.store import Store
+from dashboard.store.users import Users
+from dashboard.ui import signin
+
+CHEAP = PasswordHasher.from_parameters(profiles.CHEAPEST)
+PASSWORD = "correct horse battery"
+SCRIPT = """
+import streamlit as st
+from dashboard.ui import signin
+policy = signin.require()
+st.write("DATA for " + policy.role)
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    monkeypatch.setenv("NEIGHBOURLY_DB", url)
+    signin.users.clear()
+    store = Store.open(url)
+    yield Users(store)
+    store.close()
+    signin.users.clear()
+
+
+@pytest.fixture
+def address():
+    before = config.get_option("server.address")
+
+    def set_to(value):
+        config.set_option("server.address", value)
+    yield set_to
+    config.set_option("server.address", before)
+
+
+def shown(at):
+    return " ".join([m.value for m in at.markdown] + [e.value for e in at.error] + [i.value for i in at.info]
+                    + [t.value for t in at.title])
+
+
+def app():
+    return AppTest.from_string(SCRIPT, default_timeout=60)
+
+
+def test_no_users_on_loopback_stays_open(workspace, address):
+    address("127.0.0.1")
+    at = app().run()
+    assert not at.exception and "DATA for organiser" in shown(at)
+
+
+def test_no_users_on_a_reachable_server_shows_the_setup_message_and_no_data(workspace, address):
+    address("0.0.0.0")
+    at = app().run()
+    assert not at.exception and "DATA" not in shown(at)
+    assert SETUP_MESSAGE.split(",")[0] in shown(at)
+
+
+def test_with_a_user_every_visit_asks_for_sign_in_first(workspace, address):
+    address("127.0.0.1")
+    workspace.add("ana@example.org", "viewer", PASSWORD, "test", hasher=CHEAP)
+    at = app().run()
+    assert not at.exception and "DATA" not in shown(at) and len(at.text_input) == 2
+
+
+def sign_in(at, email, password):
+    at.text_input[0].input(email)
+    at.text_input[1].input(password)
+    return at.button[0].click().run()
+
+
+def test_signing_in_lets_the_page_run_with_the_users_role(workspace, address):
+    address("127.0.0.1")
+    workspace.add("ana@example.org", "helper", PASSWORD, "test", hasher=CHEAP)
+    at = sign_in(app().run(), " Ana@example.org", PASSWORD)
+    assert not at.exception and "DATA for helper" in shown(at)
+    assert any("Signed in as ana@example.org (helper)" in t.value for t in at.sidebar.text)
+
+
+def test_a_wrong_password_and_an_unknown_email_show_the_same_message(workspace, address):
+    address("127.0.0.1")
+    workspace.add("ana@example.org", "viewer", PASSWORD, "test", hasher=CHEAP)
+    wrong = sign_in(app().run(), "ana@example.org", "not the password")
+    unknown = sign_in(app().run(), "zed@example.org", "not the password")
+    assert [e.value for e in wrong.error] == [e.value for e in unknown.error] == [NO_MATCH]
+    assert "DATA" not in shown(wrong) + shown(unknown)
+
+
+def test_sign_out_returns_to_the_form(workspace, address):
+    address("127.0.0.1")
+    workspace.add("ana@example.org", "viewer", PASSWORD, "test", hasher=CHEAP)
+    at = sign_in(app().run(), "ana@example.org", PASSWORD)
+    at = at.sidebar.button[0].click().run()
+    assert "DATA" not in shown(at) and "You are signed out." in shown(at)
+
+
+def test_a_role_change_applies_on_the_next_rerun(workspace, address):
+    address("127.0.0.1")
+    workspace.add("ana@example.org", "organiser", PASSWORD, "test", hasher=CHEAP)
+    workspace.add("bo@example.org", "organiser", PASSWORD, "test", hasher=CHEAP)
+    at = sign_in(app().run(), "bo@example.org", PASSWORD)
+    workspace.set_role("bo@example.org", "viewer", "test")
+    assert "DATA for viewer" in shown(at.run())
+
+
+def test_an_idle_session_must_sign_in_again(workspace, address):
+    from datetime import UTC, datetime, timedelta
+
+    address("127.0.0.1")
+    workspace.add("ana@example.org", "viewer", PASSWORD, "test", hasher=CHEAP)
+    at = sign_in(app().run(), "ana@example.org", PASSWORD)
+    at.session_state[signin.KEY_SIGNED_IN] = signin.SignedIn("ana@example.org", datetime.now(UTC) - timedelta(hours=1))
+    at = at.run()
+    assert "DATA" not in shown(at) and "without activity" in shown(at)
