@@ -215,3 +215,12 @@ def test_a_viewers_aggregates_match_the_organisers(demo):
     assert (headline(seen, r.community(community), seen_analysis.metrics, as_of, Settings())
             == headline(members, community, result.metrics, as_of, Settings()))
     pd.testing.assert_frame_equal(mapviz.city_summary(seen), mapviz.city_summary(members))
+
+
+def test_categorical_ids_keep_their_codes(small):
+    community, _ = small
+    r = redaction(VIEWER, community)
+    ends = pd.Series(pd.Categorical(["m3", "m1", "m3"], categories=["m1", "m3"], ordered=True))
+    assert list(r.ids(ends)) == ["P00003", "P00001", "P00003"]
+    strangers = pd.Series(pd.Categorical(["x", "y", "m2"]))  # two unknown ids would share "" as a category
+    assert list(r.ids(strangers)) == ["", "", "P00002"]

@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.analysis import Analysis
 from dashboard.model import (
@@ -135,14 +137,25 @@ def _blank(values: pd.Series) -> pd.Series:
     return pd.Series("", index=values.index, dtype=values.dtype if pd.api.types.is_string_dtype(values) else object)
 
 
-def _pseudonymise(values: pd.Series | pd.Index, real: pd.Index, fake: np.ndarray) -> np.ndarray:
-    """Each id's pseudonym; a missing id stays missing, "" stays "", an id of nobody becomes ""."""
-    codes = real.get_indexer(values)
-    raw = np.asarray(values, dtype=object)
-    out = np.where(codes >= 0, fake[np.maximum(codes, 0)], "").astype(object)
-    missing = np.asarray(pd.isna(values), dtype=bool)
-    out[missing] = raw[missing]
-    return out
+def _pseudonymise(values: pd.Series | pd.Index, real: pa.Array, fake: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Each id's pseudonym; a missing id stays missing, an id of nobody (or "") becomes "".
+
+    Through pyarrow's hash lookup: ten million tie ends take a second, not half a minute;
+    a categorical (the ties' ends) only has its categories looked up.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories if isinstance(values, pd.Series) else values.categories
+        renamed = pd.Index(_pseudonymise(cats, real, fake))
+        if renamed.is_unique:
+            return pd.Categorical(values).rename_categories(renamed)
+        values = values.astype(object)
+    try:
+        arr = pa.array(values.array, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array([None if pd.isna(v) else str(v) for v in values], type=pa.string())
+    at = pc.index_in(arr, value_set=real)
+    out = pc.if_else(pc.and_(pc.is_null(at), pc.is_valid(arr)), pa.scalar("", pa.string()), pc.take(fake, at))
+    return pd.array(out, dtype="str")
 
 
 @dataclass(frozen=True)
@@ -150,18 +163,18 @@ class Redaction:
     """One role's view of the data: apply it to every frame a page is given."""
 
     policy: Policy
-    real_ids: pd.Index | None = None  # the community's member ids, when they are to be hidden...
-    fake_ids: np.ndarray | None = None  # ...and their pseudonyms, position for position
+    real_ids: pa.Array | None = None  # the community's member ids, when they are to be hidden...
+    fake_ids: pa.Array | None = None  # ...and their pseudonyms, position for position
 
     @property
     def is_identity(self) -> bool:
         """Whether the role sees everything (frames pass through untouched)."""
         return self.policy.role == ORGANISER
 
-    def ids(self, values: pd.Series | pd.Index) -> np.ndarray:
+    def ids(self, values: pd.Series | pd.Index) -> pd.api.extensions.ExtensionArray:
         """Member ids as this role may see them."""
         if self.real_ids is None or self.fake_ids is None:
-            return np.asarray(values, dtype=object)
+            return values.array
         return _pseudonymise(values, self.real_ids, self.fake_ids)
 
     def frame(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -176,9 +189,9 @@ class Redaction:
             if col not in allowed:
                 out[col] = _blank(out[col])
             elif col in ID_COLUMNS and self.real_ids is not None:
-                out[col] = pd.Series(self.ids(out[col]), index=out.index, dtype=object)
+                out[col] = pd.Series(self.ids(out[col]), index=out.index)
         if out.index.name in ID_COLUMNS and self.real_ids is not None:
-            out.index = pd.Index(self.ids(out.index), name=out.index.name, dtype=object)
+            out.index = pd.Index(self.ids(out.index), name=out.index.name)
         return out
 
     def community(self, community: Community) -> Community:
@@ -209,7 +222,8 @@ def redaction(role: str, community: Community) -> Redaction:
     policy = policy_for(role)
     if policy.names:
         return Redaction(policy)
-    real = pd.Index(pd.unique(community.members["member_id"].astype(object)), dtype=object)
+    ids = community.members["member_id"].dropna().astype(str)
+    real = pc.unique(pa.array(ids.array, type=pa.string(), from_pandas=True))
     width = max(5, len(str(len(real))))
-    fake = np.array([f"P{i:0{width}d}" for i in range(1, len(real) + 1)], dtype=object)
+    fake = pa.array([f"P{i:0{width}d}" for i in range(1, len(real) + 1)], type=pa.string())
     return Redaction(policy, real, fake)
