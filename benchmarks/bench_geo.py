@@ -40,6 +40,7 @@ from dashboard.distance import (
     nearest_other_km,
     within_radius_mask,
 )
+from dashboard.geo.adapter import location_factory
 
 #: the accuracy set's seed offset: never used while tuning the resolver
 ACCURACY_SEED_OFFSET = 2026
@@ -133,9 +134,9 @@ def make_strings(n: int, seed: int, weight_power: float = 0.5) -> list[dict]:
             elif kind == "case":
                 text = str(rng.choice([name.upper(), name.lower(), f"  {name} ", name.swapcase()]))
             else:
-                base = geo.fold(name)
+                base = geo.name_key(name)
                 text = _typo(base.title(), rng) if len(base) >= 6 and base.isascii() else ""
-                if not text or geo.fold(text) == base:
+                if not text or geo.name_key(text) == base:
                     continue
             if text in seen:
                 continue
@@ -314,7 +315,7 @@ def run(n_strings: int = 10_000, seed: int = 0, cold_start: bool = True) -> list
             g.resolve(t)
 
     built = {t: (f"{t}, X", lat_lon[0], lat_lon[1], {"name": t}) for t, lat_lon in lookup.items()}
-    make = geo._location_factory()
+    make = location_factory()
 
     def dict_lookups_and_locations() -> None:
         for t in texts:

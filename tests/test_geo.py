@@ -15,8 +15,11 @@ from geopy.point import Point
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import geo, online_geo
+from dashboard import geo
 from dashboard.distance import haversine_km
+from dashboard.geo import adapter, batch, index
+from dashboard.geo import columns as geo_columns
+from dashboard.geo import online as online_geo
 from dashboard.model import GEOCODE_COLUMNS, MEMBER_GEO_COLUMNS, Community
 from tests.factories import make_community
 
@@ -152,10 +155,10 @@ def test_exactly_one_false_lists_candidates(gb: geo.OfflineGeocoder) -> None:
 
 
 def test_fast_location_matches_geopy_constructor() -> None:
-    fast = geo._fast_location("Leeds, GB", 53.8, -1.55, {"a": 1})
+    fast = adapter._fast_location("Leeds, GB", 53.8, -1.55, {"a": 1})
     slow = Location("Leeds, GB", Point(53.8, -1.55), {"a": 1})
     assert fast == slow and fast.point == slow.point and repr(fast) == repr(slow)
-    assert geo._location_factory() is geo._fast_location
+    assert adapter.location_factory() is adapter._fast_location
 
 
 @pytest.mark.parametrize(
@@ -204,7 +207,7 @@ def test_main_country_counts_unambiguous_hits_only() -> None:
     assert geo.main_country(["Online", "", "-"]) == ""
 
 
-class _ResolveCounter(geo.OfflineGeocoder):
+class _ResolveCounter(geo.Resolver):
     """Resolves as the offline geocoder does, and remembers what it was asked."""
 
     def __init__(self) -> None:
@@ -353,12 +356,12 @@ def test_disk_cache_round_trip_and_refuses_code(tmp_path) -> None:
     state = {k: [] for k in ("names", "lat", "lon", "pop", "cc", "admin1", "gid", "primary")}
     state.update(keys={}, buckets={}, qualifiers={}, region_names={})
     path = tmp_path / "places.pickle"
-    geo._write_cache(path, state)
-    assert geo._read_cache(path) == state
+    index._write_cache(path, state)
+    assert index._read_cache(path) == state
     path.write_bytes(pickle.dumps({"x": print}))  # any class/function reference is refused
-    assert geo._read_cache(path) is None
+    assert index._read_cache(path) is None
     path.write_bytes(b"not a pickle")
-    assert geo._read_cache(path) is None
+    assert index._read_cache(path) is None
 
 
 def test_cache_can_be_turned_off(monkeypatch) -> None:
@@ -376,8 +379,8 @@ def test_place_index_is_a_singleton() -> None:
 
 @pytest.mark.parametrize(("a", "b"), [("Zürich", "zurich"), ("St. Albans", "saint albans"),
                                       ("Stoke-on-Trent", "stoke on trent"), ("  MÜNCHEN ", "munchen")])
-def test_fold(a: str, b: str) -> None:
-    assert geo.fold(a) == geo.fold(b)
+def test_name_key(a: str, b: str) -> None:
+    assert geo.name_key(a) == geo.name_key(b)
 
 
 def test_geo_frames_use_float_coordinates(gb: geo.OfflineGeocoder) -> None:
@@ -563,12 +566,12 @@ def test_resolve_many_takes_the_fast_path_for_whole_names() -> None:
 def test_every_ascii_index_key_is_its_own_fold() -> None:
     # resolve_many reads an ASCII string's lower case as its fold when that is an index key:
     # fold(s) == fold(s.lower()) for ASCII s, so this holds if every ASCII key folds to itself
-    bad = [k for k in geo.get_place_index().keys if k.isascii() and geo.fold(k) != k]
+    bad = [k for k in geo.get_place_index().keys if k.isascii() and geo.name_key(k) != k]
     assert bad == []
 
 
 def test_resolve_many_defers_to_a_subclass_resolve() -> None:
-    class Everywhere(geo.OfflineGeocoder):
+    class Everywhere(geo.Resolver):
         def resolve(self, query, country_bias=None):
             return geo.Resolution(str(query), 0, 1.0, "everywhere")
 
@@ -584,8 +587,8 @@ def test_geocode_places_matches_one_string_at_a_time(country: str) -> None:
     distinct = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
     by_key: dict[str, dict] = {}
     for text in distinct:
-        by_key.setdefault(geo.city_key(text), geo._resolution_row(text, g, country))
-    expected = geo._geocode_frame([{**by_key[geo.city_key(t)], "city_text": t} for t in distinct])
+        by_key.setdefault(geo.city_key(text), geo_columns.resolution_row(text, g, country))
+    expected = geo_columns.geocode_frame([{**by_key[geo.city_key(t)], "city_text": t} for t in distinct])
     pd.testing.assert_frame_equal(frame, expected)
 
 
@@ -616,26 +619,26 @@ def _typo_heads(n: int, seed: int) -> list[str]:
 
 
 def test_typo_searches_worked_out_together_equal_one_at_a_time() -> None:
-    g = geo.OfflineGeocoder()
+    g = geo.Resolver()
     heads = _typo_heads(1500, seed=5)
-    batch = g._spellings_many(heads + heads[:10])  # repeats are looked up once
-    wider = {h for h in heads if max(g._near_spellings(h, h[0] + h[-1]).values(), default=0.0) < 0.85}
+    together = batch.spellings_many(g, heads + heads[:10])  # repeats are looked up once
+    wider = {h for h in heads if max(g.near_spellings(h, h[0] + h[-1]).values(), default=0.0) < 0.85}
     assert wider and len(wider) < len(set(heads))  # both kinds of search are covered
-    assert set(batch) == {(h, h[0] + h[-1]) for h in heads} | {(h, h[0]) for h in wider}
-    for (head, prefix), near in batch.items():
+    assert set(together) == {(h, h[0] + h[-1]) for h in heads} | {(h, h[0]) for h in wider}
+    for (head, prefix), near in together.items():
         # the same names, similarities and order (the order settles ties later)
-        assert list(near.items()) == list(g._near_spellings(head, prefix).items()), (head, prefix)
+        assert list(near.items()) == list(g.near_spellings(head, prefix).items()), (head, prefix)
 
 
 def test_resolve_many_typos_equal_resolve() -> None:
     g = geo.OfflineGeocoder(country_bias="GB")
     texts = [h.title() for h in _typo_heads(400, seed=8)] + ["Leeds, UK", "Huddersfeild", "Manchestr, England"]
     assert list(g.resolve_many(texts)) == [g.resolve(t) for t in texts]
-    assert geo._SPELLINGS.get() is None  # nothing is kept after the batch
+    assert batch.KNOWN_SPELLINGS.get() is None  # nothing is kept after the batch
 
 
 def _labels_by_rows(geocodes: pd.DataFrame) -> dict[str, str]:
-    """``geo._labels`` as it was first written: pandas groups and rows."""
+    """``geo_columns._labels`` as it was first written: pandas groups and rows."""
     placed = geocodes[geocodes["status"].isin(["resolved", "low_confidence", "manual"]) & (geocodes["place"] != "")]
     if placed.empty:
         return {}
@@ -685,19 +688,19 @@ def _hand_made_geocodes() -> pd.DataFrame:
 
 def test_labels_equal_the_row_by_row_labels() -> None:
     geocodes = _hand_made_geocodes()
-    assert geo._labels(geocodes) == _labels_by_rows(geocodes)
-    assert geo._labels(geocodes.drop(columns="address")) == _labels_by_rows(geocodes.drop(columns="address"))
-    assert geo._labels(geocodes.iloc[8:]) == _labels_by_rows(geocodes.iloc[8:]) == {"leeds": "Leeds", "leeds town": "Leeds"}
+    assert geo_columns._labels(geocodes) == _labels_by_rows(geocodes)
+    assert geo_columns._labels(geocodes.drop(columns="address")) == _labels_by_rows(geocodes.drop(columns="address"))
+    assert geo_columns._labels(geocodes.iloc[8:]) == _labels_by_rows(geocodes.iloc[8:]) == {"leeds": "Leeds", "leeds town": "Leeds"}
 
 
 def test_place_columns_equal_the_object_column_spelling() -> None:
     geocodes = _hand_made_geocodes()
-    lookup = geo._geo_lookup(geocodes)
+    lookup = geo_columns.geo_lookup(geocodes)
     events = pd.DataFrame({"city": ["Portland, OR", " Newport ", None, "Nowhere", "Leeds", "Leeds", "  "],
                            "online": [False, True, False, True, False, True, True]}, index=[5, 3, 9, 1, 0, 2, 7])
     online = events["online"].to_numpy()
-    columns = geo._place_columns(events, lookup, online)
-    codes, distinct = geo._text_codes(events["city"])
+    columns = geo_columns.place_columns(events, lookup, online)
+    codes, distinct = geo_columns.text_codes(events["city"])
     hits = [lookup.get(geo.city_key(t)) for t in distinct]
     labels = [h[4] if h else (" ".join(t.split()) or geo.NO_CITY_LABEL) for h, t in zip(hits, distinct)]
     expected = {
@@ -708,7 +711,7 @@ def test_place_columns_equal_the_object_column_spelling() -> None:
     for name, column in expected.items():
         pd.testing.assert_series_equal(columns[name], column.set_axis(events.index), check_names=False)
     assert list(columns["city_label"]) == ["Portland, Oregon", "Online", "(no city)", "Online", "Leeds", "Online", "Online"]
-    empty = geo._place_columns(events.iloc[:0], lookup, online[:0])
+    empty = geo_columns.place_columns(events.iloc[:0], lookup, online[:0])
     assert all(len(c) == 0 for c in empty.values()) and empty["place"].dtype == "str"
 
 

@@ -67,13 +67,7 @@ def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country
         country=country,
         reference_date=pd.Timestamp.today().normalize(),
     )
-    gc = geocoder()
-    community = geo.geocode_community(community, geocoder=gc, country=country)
-    for city_text, query in _manual.items():
-        community = community.with_(geocodes=geo.apply_manual_fix(community.geocodes, city_text, query, gc))
-    if _manual:
-        community = geo.geocode_community(community, geocoder=gc, country=community.country, geocodes=community.geocodes)
-    return community
+    return geo.geocode_community(community, geocoder=geocoder(), country=country, fixes=_manual)
 
 
 @st.cache_data(show_spinner="Scoring engagement and connection risk…", max_entries=16)

@@ -30,7 +30,9 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 from geopy.geocoders.base import Geocoder
 
-from dashboard.geo import NON_PLACE_REASONS, cache_dir, city_key, valid_point
+from dashboard.geo.columns import valid_point
+from dashboard.geo.index import cache_dir
+from dashboard.geo.keys import NON_PLACE_REASONS, city_key
 
 USER_AGENT = "neighbourly-community-dashboard/1.0 (offline-first organiser tool; city names only)"
 OSM_ATTRIBUTION = "Online places: © OpenStreetMap contributors, via Nominatim (ODbL)"

@@ -1,0 +1,99 @@
+"""Geocoding a whole community: members' and in-person events' cities, the country
+the community mostly lives in, and the organiser's hand fixes, in one pass."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from itertools import repeat
+
+import numpy as np
+import pandas as pd
+
+from dashboard.geo.columns import (
+    AnyGeocoder,
+    add_coordinates,
+    add_event_coordinates,
+    geo_lookup,
+    geocode_frame,
+    geocode_places,
+    key_counts,
+    main_country_of_counts,
+    place_columns,
+    text_codes,
+    texts_of,
+)
+from dashboard.geo.fixes import apply_manual_fix
+from dashboard.geo.index import get_place_index
+from dashboard.geo.keys import name_key
+from dashboard.geo.resolver import Resolver
+from dashboard.model import Community
+
+
+def _country_hint(members: pd.DataFrame) -> str:
+    """The country most members typed in a country column, if any ("" otherwise)."""
+    if "country" not in members or members.empty:
+        return ""
+    index = get_place_index()
+    votes: Counter[str] = Counter()
+    folded: Counter[str] = Counter()
+    for text, n in members["country"].fillna("").astype(str).value_counts().items():
+        folded[name_key(text)] += int(n)
+    for text, n in folded.items():
+        regions = index.qualifiers.get(text) if text else None
+        if regions and len({cc for cc, _ in regions}) == 1:
+            votes[regions[0][0]] += int(n)
+    if not votes or votes.most_common(1)[0][1] * 2 < len(members):
+        return ""
+    return votes.most_common(1)[0][0]
+
+
+def _community_texts(community: Community) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The members' city codes and distinct texts, and the in-person events' distinct texts."""
+    members, events = community.members, community.events
+    if "city" in members:
+        member_codes, member_texts = text_codes(members["city"])
+    else:
+        member_codes, member_texts = np.zeros(0, dtype=np.intp), np.array([], dtype=object)
+    if "city" in events and len(events):
+        online = events["online"].fillna(False).astype(bool) if "online" in events else False
+        event_texts = texts_of(events.loc[~online, "city"].unique())
+    else:
+        event_texts = []
+    return member_codes, member_texts, event_texts
+
+
+def geocode_community(community: Community, geocoder: AnyGeocoder | None = None, country: str = "",
+                      geocodes: pd.DataFrame | None = None, *, fixes: Mapping[str, str] | None = None) -> Community:
+    """Geocode members' and in-person events' cities; fill geocodes, geo columns and country.
+
+    ``fixes`` (city text as typed -> the place the organiser chose, as ``resolve_manual``
+    reads it) are applied in the same pass, to every case/space variant of the text.
+    ``geocodes`` (e.g. from an earlier pass) are kept as they are; only strings they
+    don't cover are geocoded.
+    """
+    members, events = community.members, community.events
+    member_codes, member_texts, event_texts = _community_texts(community)
+    country = (country or community.country or "").upper()
+    geocoder = geocoder if geocoder is not None else Resolver(country)
+    if not country:  # ``main_country`` of the members' and events' texts, counted from their codes
+        country = _country_hint(members) or main_country_of_counts(key_counts(
+            [*member_texts, *event_texts],
+            [*np.bincount(member_codes, minlength=len(member_texts)).tolist(), *repeat(1, len(event_texts))]), geocoder)
+    known = geocodes if geocodes is not None else None
+    if known is not None and "address" not in known:
+        known = known.assign(address="")
+    covered = set(known["city_text"]) if known is not None else set()
+    fresh = geocode_places([t for t in [*member_texts, *event_texts] if t not in covered], geocoder, country)
+    frames = [f for f in (known, fresh) if f is not None and len(f)]
+    all_geo = pd.concat(frames, ignore_index=True) if frames else geocode_frame([])
+    for city_text, query in (fixes or {}).items():
+        all_geo = apply_manual_fix(all_geo, city_text, query, geocoder)
+    lookup = geo_lookup(all_geo)
+    return community.with_(
+        members=members.assign(**place_columns(members, lookup, coded=(member_codes, member_texts))) if "city" in members
+        else add_coordinates(members, all_geo, lookup),
+        events=add_event_coordinates(events, all_geo, lookup),
+        geocodes=all_geo,
+        country=country,
+    )
