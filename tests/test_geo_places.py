@@ -5,7 +5,6 @@ community's members live."""
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from geopy.geocoders import Nominatim
 
 from dashboard import geo
