@@ -5,7 +5,7 @@ into a ``Location``). It never touches the network, so any other geopy geocoder
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from geopy.geocoders.base import Geocoder
@@ -76,9 +76,10 @@ class OfflineGeocoder(Geocoder):
         """``Resolver.resolve``."""
         return self.resolver.resolve(query, country_bias)
 
-    def resolve_many(self, texts: Iterable[object], country_bias: str | None = None) -> ResolvedBatch:
+    def resolve_many(self, texts: Iterable[object], country_bias: str | None = None,
+                     weights: Sequence[int] | None = None) -> ResolvedBatch:
         """``Resolver.resolve_many``."""
-        return self.resolver.resolve_many(texts, country_bias)
+        return self.resolver.resolve_many(texts, country_bias, weights)
 
     def prepare(self, country_bias: str | None = None) -> None:
         """``Resolver.prepare``."""

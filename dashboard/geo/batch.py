@@ -40,6 +40,8 @@ from dashboard.geo.resolution import (
     REASON_ALT,
     REASON_ALT_HEAD,
     REASON_EXACT,
+    REASON_RULE_BIGGEST,
+    REASON_RULE_COUNTRY,
     REASON_SEVERAL,
     REASON_SEVERAL_HEAD,
     REASON_SEVERAL_TAIL,
@@ -273,6 +275,9 @@ def _picks_table(resolver: Resolver, bias: str, blocked: frozenset[str]) -> dict
     ix = resolver.index
     table: dict[str, Pick | None] = {}
     ccs, names = ix.cc, ix.names
+    # the reasons that don't quote the query: the name, then the rule that picked it
+    rules = ("", "; " + REASON_RULE_BIGGEST, "; " + REASON_RULE_COUNTRY.format(ix.region_names.get((bias, ""), bias)))
+    exact_reasons = {REASON_EXACT + rule for rule in rules}
     for key, hit in ix.keys.items():
         if hit.__class__ is int or key in blocked:
             continue
@@ -282,7 +287,7 @@ def _picks_table(resolver: Resolver, bias: str, blocked: frozenset[str]) -> dict
         best: Any = res.place_id
         if res.reason == REASON_SEVERAL.format(key):
             reason = None  # quotes the query: filled in per query
-        elif res.reason == REASON_EXACT or res.reason == REASON_ALT.format(names[best]):
+        elif res.reason in exact_reasons or res.reason in {REASON_ALT.format(names[best]) + rule for rule in rules}:
             reason = res.reason
         else:
             table[key] = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import compress
 from operator import not_
 
@@ -116,9 +116,13 @@ def text_codes(values: Iterable[object]) -> tuple[np.ndarray, np.ndarray]:
     return final[codes], np.asarray(distinct, dtype=object)
 
 
-def geocode_places(texts: Iterable[object], geocoder: AnyGeocoder | None = None, country: str = "") -> pd.DataFrame:
+def geocode_places(texts: Iterable[object], geocoder: AnyGeocoder | None = None, country: str = "",
+                   members: Mapping[str, int] | None = None) -> pd.DataFrame:
     """One row per distinct stripped city text (GEOCODE_COLUMNS + ``address``); each
-    case/space variant is geocoded once. Empty texts get no row."""
+    case/space variant is geocoded once. Empty texts get no row.
+
+    ``members``: how many members typed each city key; given, a name several places
+    share goes to the one near where the members are (offline geocoding only)."""
     geocoder = geocoder if geocoder is not None else Resolver(country)
     stripped = texts_of(texts)
     distinct = list(dict.fromkeys(t for t in stripped if t))
@@ -126,7 +130,8 @@ def geocode_places(texts: Iterable[object], geocoder: AnyGeocoder | None = None,
     first = dict(zip(reversed(keys), reversed(distinct)))  # city key -> its first spelling, geocoded
     if isinstance(geocoder, PlaceLookup):  # all at once: whole names take the batch fast path
         ix = geocoder.index
-        batch = geocoder.resolve_many(list(first.values()), country.upper() or None)
+        weights = None if members is None else [members.get(key, 0) for key in first]
+        batch = geocoder.resolve_many(list(first.values()), country.upper() or None, weights)
         by_key = {key: _offline_row(text, batch[i], ix) for i, (key, text) in enumerate(first.items())}
     else:
         by_key = {key: _foreign_row(text, geocoder) for key, text in first.items()}

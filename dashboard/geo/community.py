@@ -76,15 +76,16 @@ def geocode_community(community: Community, geocoder: AnyGeocoder | None = None,
     member_codes, member_texts, event_texts = _community_texts(community)
     country = (country or community.country or "").upper()
     geocoder = geocoder if geocoder is not None else Resolver(country)
+    typed = np.bincount(member_codes, minlength=len(member_texts)).tolist()
     if not country:  # ``main_country`` of the members' and events' texts, counted from their codes
         country = _country_hint(members) or main_country_of_counts(key_counts(
-            [*member_texts, *event_texts],
-            [*np.bincount(member_codes, minlength=len(member_texts)).tolist(), *repeat(1, len(event_texts))]), geocoder)
+            [*member_texts, *event_texts], [*typed, *repeat(1, len(event_texts))]), geocoder)
     known = geocodes if geocodes is not None else None
     if known is not None and "address" not in known:
         known = known.assign(address="")
     covered = set(known["city_text"]) if known is not None else set()
-    fresh = geocode_places([t for t in [*member_texts, *event_texts] if t not in covered], geocoder, country)
+    fresh = geocode_places([t for t in [*member_texts, *event_texts] if t not in covered], geocoder, country,
+                           members=key_counts(member_texts, typed))
     frames = [f for f in (known, fresh) if f is not None and len(f)]
     all_geo = pd.concat(frames, ignore_index=True) if frames else geocode_frame([])
     for city_text, query in (fixes or {}).items():

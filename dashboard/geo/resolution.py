@@ -4,7 +4,7 @@ the small interface the column code calls, whatever resolves behind it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -23,6 +23,11 @@ REASON_EXACT = "exact name"
 REASON_ALT = "alternative name of {}"
 REASON_SEVERAL = "several places are called '{}'; picked the likeliest"
 REASON_ABROAD = "{}; a small place outside {}"
+#: how a pick among places sharing a name says which rule decided it
+REASON_RULE_NEAR = "of the places with this name, the one near the community's members"
+REASON_RULE_COUNTRY = "of the places with this name, the one in {}"
+REASON_RULE_BIGGEST = "of the places with this name, the biggest"
+REASON_FAR = "a small place far from where the members live"
 # the same as prefix and suffix: concatenating is three times faster than str.format
 REASON_ALT_HEAD = REASON_ALT.split("{}")[0]
 REASON_SEVERAL_HEAD, REASON_SEVERAL_TAIL = REASON_SEVERAL.split("{}")
@@ -99,6 +104,8 @@ class PlaceLookup(Protocol):
         """One string resolved."""
         ...
 
-    def resolve_many(self, texts: Iterable[object], country_bias: str | None = None) -> ResolvedBatch:
-        """Many strings resolved, each as ``resolve`` would."""
+    def resolve_many(self, texts: Iterable[object], country_bias: str | None = None,
+                     weights: Sequence[int] | None = None) -> ResolvedBatch:
+        """Many strings resolved, each as ``resolve`` would; with ``weights`` (how many
+        members typed each), names several places share settled by where members are."""
         ...

@@ -7,7 +7,8 @@ No geopy here: ``OfflineGeocoder`` (``dashboard.geo.adapter``) speaks geopy over
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -27,6 +28,7 @@ from dashboard.geo.keys import (
     junk_reason,
     name_key,
 )
+from dashboard.geo.local import LOCAL_MIN_SHARE, MembersArea, settle_near_members
 from dashboard.geo.regions import Region
 from dashboard.geo.resolution import (
     ABROAD_MID,
@@ -36,6 +38,10 @@ from dashboard.geo.resolution import (
     REASON_ABROAD,
     REASON_ALT,
     REASON_EXACT,
+    REASON_FAR,
+    REASON_RULE_BIGGEST,
+    REASON_RULE_COUNTRY,
+    REASON_RULE_NEAR,
     REASON_SEVERAL,
     RESOLVED_MIN,
     Resolution,
@@ -51,6 +57,16 @@ _PREFIXES = ("greater ", "central ", "city of ", "downtown ", "inner ", "outer "
 _SUFFIXES = (" city centre", " city center", " town centre", " centre", " center", " city", " area",
              " region", " metro", " metropolitan area", " district", " suburbs", " and surrounds",
              " and surrounding area", " town", " village", " borough")
+
+
+#: two-letter country/region codes that are also English words: read as codes in capitals only
+_WORDLIKE_CODES = frozenset({"am", "an", "as", "at", "be", "by", "do", "go", "he", "hi", "id", "if", "in", "is",
+                             "it", "la", "me", "my", "no", "of", "oh", "ok", "on", "or", "so", "to", "up", "us",
+                             "we"})
+_WORDS = re.compile(r"[^\W_]+")
+#: points for a place near the community's members: more than the country bias and any
+#: size difference between namesakes can give, plus a little more the more members are near
+_LOCAL_POINTS, _LOCAL_PER_SHARE = 8.0, 4.0
 
 
 def _first(pair: tuple[float, int]) -> float:
@@ -71,6 +87,8 @@ class Resolver:
         """``country_bias``: ISO alpha-2 the community mostly lives in ("" for none)."""
         self.country_bias = (country_bias or "").upper()
         self._index = index
+        #: where the community's members are (set by ``resolve_many`` given weights)
+        self.area: MembersArea | None = None
 
     @property
     def index(self) -> PlaceIndex:
@@ -119,17 +137,23 @@ class Resolver:
         return self._resolve_parts(text, head, quals, bias)
 
 
-    def resolve_many(self, texts: Iterable[object], country_bias: str | None = None) -> ResolvedBatch:
+    def resolve_many(self, texts: Iterable[object], country_bias: str | None = None,
+                     weights: Sequence[int] | None = None) -> ResolvedBatch:
         """Every text resolved as ``resolve`` resolves it (``list(...)`` of the answer equals
         ``[self.resolve(t, country_bias) for t in texts]``), faster for whole names (see
-        ``dashboard.geo.batch``)."""
+        ``dashboard.geo.batch``).
+
+        ``weights``: how many members typed each text. Given, names several places share
+        are then picked again knowing where those members are (``dashboard.geo.local``)."""
         bias = self._bias(country_bias)
         items = texts if isinstance(texts, list) else list(texts)
         cls = type(self)
         if cls.resolve is not Resolver.resolve or cls.pick is not Resolver.pick \
-                or cls.abroad_factor is not Resolver.abroad_factor:
-            return ResolvedBatch.of([self.resolve(t, bias) for t in items])  # a subclass resolves its own way
-        return batch.resolve_many(self, items, bias)
+                or cls.abroad_factor is not Resolver.abroad_factor or self.area is not None:
+            resolved = ResolvedBatch.of([self.resolve(t, bias) for t in items])  # a subclass resolves its own way
+        else:
+            resolved = batch.resolve_many(self, items, bias)
+        return resolved if weights is None else settle_near_members(self, resolved, weights, bias)
 
     def prepare(self, country_bias: str | None = None) -> None:
         """Build ``resolve_many``'s tables now (about 0.3 s once per process, a little more for
@@ -139,15 +163,16 @@ class Resolver:
     def _split_trailing_qualifier(self, text: str, head: str) -> tuple[str, list[str]]:
         """"Portland OR" / "Leeds England" -> ("portland", ["or"]) when the tail is a region."""
         tokens = head.split()
-        raw_tokens = text.split()
+        raw_tokens = _WORDS.findall(text)  # "Leeds-UK", "leeds uk.": the words as typed
         for n in (3, 2, 1):
             if len(tokens) <= n:
                 continue
             tail = " ".join(tokens[-n:])
             if tail not in self.index.qualifiers:
                 continue
-            # two-letter codes only when typed in capitals ("Portland OR", not "sutton or")
-            if len(tail) <= 2 and not (raw_tokens and raw_tokens[-1].isupper()):
+            # a two-letter code that is also a word counts only in capitals ("Portland OR",
+            # not "sutton or"); the others in any case ("leeds uk", "LEEDS Uk")
+            if tail in _WORDLIKE_CODES and not (raw_tokens and raw_tokens[-1].isupper()):
                 continue
             return " ".join(tokens[:-n]), [tail]
         return head, []
@@ -257,12 +282,12 @@ class Resolver:
         scored = self._scored(cands, key, bias, country_given, near, sim)
         best_s, best = scored[0]
         lat, lon = ix.lat, ix.lon
-        rival = None
+        rival = rival_s = None
         for sc, c in scored[1:]:
             if abs(lat[c] - lat[best]) > 0.28 or _haversine1(lat[c], lon[c], lat[best], lon[best]) > SAME_PLACE_KM:
-                rival = sc
+                rival, rival_s = c, sc
                 break
-        gap = math.inf if rival is None else best_s - rival
+        gap = math.inf if rival_s is None else best_s - rival_s
         conf = min(1.0, 0.55 + 0.3 * gap)
         ambiguous = gap < 1.0  # within a factor of ten in size: a real toss-up
         primary = ix.primary[best] == key
@@ -272,13 +297,43 @@ class Resolver:
             else:
                 reason = REASON_EXACT if primary else REASON_ALT.format(ix.names[best])
                 conf = conf if primary else conf * 0.97
+                rule = self._deciding_rule(best, rival, bias, country_given)
+                reason = f"{reason}; {rule}" if rule else reason
         else:
             reason = f"closest spelling: '{ix.names[best]}'"
         if note:
             conf, reason = min(conf, 0.6), f"{reason}; {note}"
         conf *= self.abroad_factor(best, bias, country_given)
+        if self._far_from_members(best):
+            conf, reason = conf * ABROAD_SMALL, f"{reason}; {REASON_FAR}"
         top = tuple(c for _s, c in scored[:5])
         return Resolution(text, best, conf, reason, top, ambiguous)
+
+    def _local_points(self, i: int) -> float:
+        """Points for place ``i`` being near the community's members (0 without an area)."""
+        if self.area is None:
+            return 0.0
+        share = self.area.share_near(self.index.lat[i], self.index.lon[i])
+        return _LOCAL_POINTS + _LOCAL_PER_SHARE * share if share >= LOCAL_MIN_SHARE else 0.0
+
+    def _far_from_members(self, i: int) -> bool:
+        """A small place with no members near it, in a community that lives in one area:
+        more likely a place of that name GeoNames lacks ("Clapham" typed in London)."""
+        area = self.area
+        return (area is not None and area.concentrated and self.index.pop[i] < ABROAD_SMALL_POP
+                and self._local_points(i) == 0.0)
+
+    def _deciding_rule(self, best: int, rival: int | None, bias: str, country_given: bool) -> str:
+        """Which rule put ``best`` ahead of the first namesake elsewhere: near the members,
+        then the community's country, then size ("" when only the spelling did)."""
+        if rival is None:
+            return ""
+        ix = self.index
+        if self._local_points(best) > self._local_points(rival):
+            return REASON_RULE_NEAR
+        if bias and not country_given and ix.cc[best] == bias != ix.cc[rival]:
+            return REASON_RULE_COUNTRY.format(ix.region_names.get((bias, ""), bias))
+        return REASON_RULE_BIGGEST if ix.pop[best] > ix.pop[rival] else ""
 
     def _within_regions(self, cands: tuple[int, ...], regions: list[tuple[Region, ...]]) -> tuple[tuple[int, ...], str]:
         """The candidates in every region given (else in any), and a note when none is."""
@@ -316,17 +371,20 @@ class Resolver:
         scored: list[tuple[float, int]] = []
         lpop, primary, ccs = ix.lpop, ix.primary, ix.cc
         if sim is None and not near:
+            local = [0.0] * len(cands[:200]) if self.area is None else [self._local_points(c) for c in cands[:200]]
+            most_local = max(local, default=0.0)
             # index order is population order: stop once nobody left can win or come close
             bias_on = bool(bias) and not country_given
             top_s = -math.inf
-            for c in cands[:200]:
+            for c, near_members in zip(cands[:200], local, strict=True):
                 lp = lpop[c]
-                if len(scored) >= 5 and lp + 2.5 < top_s - 1.5:
+                if len(scored) >= 5 and lp + 2.5 + most_local < top_s - 1.5:
                     break
                 is_primary = primary[c] == key
                 sc = lp + 0.5 if is_primary else lp
                 if bias_on and ccs[c] == bias:
                     sc += 2.0 if is_primary else 1.0  # a historic alias at home shouldn't beat a real name abroad
+                sc += near_members
                 top_s = max(top_s, sc)
                 scored.append((sc, c))
         else:
@@ -337,7 +395,7 @@ class Resolver:
                 if near:
                     d = min(_haversine1(ix.lat[c], ix.lon[c], ix.lat[n], ix.lon[n]) for n in near)
                     sc += 3.0 if d <= 60 else 0.0
-                scored.append((sc, c))
+                scored.append((sc + self._local_points(c), c))
         scored.sort(key=_first, reverse=True)
         return scored
 
