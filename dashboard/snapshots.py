@@ -28,14 +28,8 @@ def load(uploads: Mapping[str, Upload | None], place_fixes: Mapping[str, str], c
     # TODO(rules): replace with the project's one load function once it lands on main
     community = load_community(uploads.get("members"), uploads.get("events"), uploads.get("attendance"),
                                country=country, reference_date=pd.Timestamp(today).normalize())
-    gc = geocoder or geo.OfflineGeocoder()
-    community = geo.geocode_community(community, geocoder=gc, country=country)
-    for city_text, query in place_fixes.items():
-        community = community.with_(geocodes=geo.apply_manual_fix(community.geocodes, city_text, query, gc))
-    if place_fixes:
-        community = geo.geocode_community(community, geocoder=gc, country=community.country,
-                                          geocodes=community.geocodes)
-    return community
+    return geo.geocode_community(community, geocoder=geocoder or geo.OfflineGeocoder(), country=country,
+                                 fixes=place_fixes)
 
 
 def kept_on(info: SnapshotInfo) -> pd.Timestamp:
