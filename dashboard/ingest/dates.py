@@ -33,6 +33,12 @@ _YEAR_FIRST = (
 )
 _SERIAL = r"^\s*(\d{5})(\.\d+)?\s*$"
 _YEAR = r"^\s*(19|20)\d{2}\s*$"
+#: the years a date column holds: a date outside them is a typo (1650, 9999), left empty and
+#: listed as a date that can't be read is; the margin to pandas' nanosecond limits (1677 and
+#: 2262) lets the indicators count months and years either side of any date that is kept
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+_EARLIEST = pd.Timestamp(f"{FIRST_YEAR}-01-01")
+_LATEST = pd.Timestamp(f"{LAST_YEAR + 1}-01-01") - pd.Timedelta(microseconds=1)
 #: answers that say "no date" on purpose (a move question answered "born here")
 NO_DATE_ANSWERS = frozenset({
     "born here", "always lived here", "always", "never moved", "all my life", "n/a", "na", "none",
@@ -90,6 +96,12 @@ def _assemble(parts: pd.DataFrame, day: str, month: str) -> pd.Series:
     return pd.Series(out, index=index, dtype="datetime64[ns]")
 
 
+def outside_years(values: pd.Series) -> pd.Series:
+    """True where a value holds a four-digit year outside FIRST_YEAR..LAST_YEAR (1650, 9999)."""
+    years = pd.to_numeric(values.astype(str).str.extract(r"(?<!\d)(\d{4})(?!\d)", expand=False), errors="coerce")
+    return (years < FIRST_YEAR) | (years > LAST_YEAR)
+
+
 def _parse_text(values: pd.Series, dayfirst: bool) -> pd.Series:
     default = pd.Timestamp("2000-01-01").to_pydatetime()
 
@@ -97,9 +109,12 @@ def _parse_text(values: pd.Series, dayfirst: bool) -> pd.Series:
         if not any(ch.isalpha() for ch in v) or len(v) > 60:
             return pd.NaT
         try:
-            return pd.Timestamp(du_parser.parse(v, dayfirst=dayfirst, default=default.replace(day=1)))
+            when = pd.Timestamp(du_parser.parse(v, dayfirst=dayfirst, default=default.replace(day=1)))
         except (ValueError, OverflowError, TypeError):
             return pd.NaT
+        if when.tzinfo is not None:  # "10:00 UTC": the wall time, as the ISO path keeps it
+            when = when.tz_localize(None)
+        return when if _EARLIEST <= when <= _LATEST else pd.NaT
 
     uniques = values.drop_duplicates()
     mapping = {v: one(v) for v in uniques}
@@ -139,7 +154,8 @@ def _parse_distinct(text: pd.Series, order: str, country: str) -> tuple[pd.Serie
         slow = fast.isna()
         if slow.any():  # odd shapes (single-digit months, time zone names): field by field
             fast[slow] = _assemble(extract(text[iso][slow], _YEAR_FIRST), "d", "m")
-        out[iso] = fast.astype("datetime64[ns]")
+        # pandas reads 1650 or 9999 at a coarser unit than the column's nanoseconds: out of range is empty
+        out[iso] = fast.where(fast.between(_EARLIEST, _LATEST)).astype("datetime64[ns]")
 
     serial = match(text, _SERIAL) & ~iso
     if serial.any():
@@ -186,6 +202,7 @@ def _parse_distinct(text: pd.Series, order: str, country: str) -> tuple[pd.Serie
     if rest.any():
         out[rest] = _parse_text(text[rest], dayfirst_text)
 
+    out = out.where(out.between(_EARLIEST, _LATEST))  # 1650, 9999: a typo, however it was written
     unparsed = tuple(int(i) for i in np.flatnonzero((filled & out.isna()).to_numpy()))
     kinds = []
     if iso.any():

@@ -16,7 +16,16 @@ import numpy as np
 import pandas as pd
 
 from dashboard.frames import isin
-from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST, DateReport, parse_dates
+from dashboard.ingest.dates import (
+    AUTO,
+    DAY_FIRST,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MONTH_FIRST,
+    DateReport,
+    outside_years,
+    parse_dates,
+)
 from dashboard.ingest.errors import InputError
 from dashboard.ingest.mapping import (
     DATE_FIELDS,
@@ -56,6 +65,7 @@ _MEMBER_TEXT = ("member_id", "name", "email", "city", "country", "role",
                 "ucla_companionship", "ucla_left_out", "ucla_isolated", "ons_lonely")
 #: something@somewhere.tld with no spaces (any Unicode space), in RE2
 EMAIL_PATTERN = rf"^[^@{RE2_SPACE}]+@[^@{RE2_SPACE}]+\.[^@{RE2_SPACE}]+$"
+_OUTSIDE_YEARS = f"a year before {FIRST_YEAR} or after {LAST_YEAR} (a typo?): left empty, check the year"
 _INTEREST_SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+and\s+")
 
 
@@ -148,7 +158,9 @@ def _parse_date_field(
                             report.note + " Every value fits both orders; read like this file's other date column.")
     if report.unparsed_rows:
         bad = mapped.iloc[list(report.unparsed_rows)]
-        problems.add_many(upload.name, bad, column, bad[fieldname], "not a date this app can read: left empty")
+        why = pd.Series("not a date this app can read: left empty", index=bad.index)
+        why[outside_years(bad[fieldname])] = _OUTSIDE_YEARS
+        problems.add_many(upload.name, bad, column, bad[fieldname], why)
     return parsed, report
 
 
