@@ -13,15 +13,30 @@ import csv
 import io
 import itertools
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import pandas as pd
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from dashboard.ingest import strings
 from dashboard.ingest.errors import InputError
 
-MAX_BYTES = 200 * 1024 * 1024  # a million-row Eventbrite export is ~115 MB
+MB = 1024 * 1024  # a megabyte as Streamlit's uploader counts it (server.maxUploadSize)
+#: the one upload limit: .streamlit/config.toml's server.maxUploadSize says the same (a test checks);
+#: a million-row Eventbrite export is ~115 MB
+MAX_UPLOAD_MB = 200
+MAX_BYTES = MAX_UPLOAD_MB * MB
+#: the most rows read from one sheet of a workbook (Excel's own limit is 1,048,576): bigger
+#: sheets read faster as CSV, which has no such limit here
+MAX_SHEET_ROWS = 500_000
+#: the most cells (rows x columns) of one sheet: a cell far to the right can't make every row that wide
+MAX_CELLS = 50_000_000
+_BOMB_RATIO = 100  # spreadsheet XML compresses 5-20 times; repeated bytes 1000 times
+_BOMB_MIN_BYTES = MB  # small parts (styles, themes) may compress as they like
+_SMALLER = ("Export a smaller file: only the sheet and columns you need, fewer rows (a date range), "
+            "or save it as CSV (File > Save As > CSV UTF-8).")
 ROW_COLUMN = "__row__"  # the spreadsheet row number each record came from
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -64,7 +79,7 @@ def read_table(
     """Read bytes into a frame of strings; raise InputError with a clear reason."""
     if len(data) > max_bytes:
         raise InputError(
-            f"{filename} is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+            f"{filename} is {len(data) / MB:,.1f} MB; the limit is {max_bytes / MB:,.0f} MB. "
             "Split it, or export only the columns you need.",
             file=filename,
         )
@@ -72,7 +87,7 @@ def read_table(
     if not data[:4096].strip(blank) and not data.strip(blank):  # the head settles it without copying the rest
         raise InputError(f"{filename} is empty: there is nothing to read.", file=filename)
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data, filename, sheet)
+        return _read_xlsx(data, filename, sheet, max_bytes)
     for magic, what in _MAGIC:
         if data.startswith(magic):
             advice = (
@@ -265,8 +280,9 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> ReadResult:
+def _read_xlsx(data: bytes, filename: str, sheet: str | None, max_bytes: int = MAX_BYTES) -> ReadResult:
     try:
+        _check_unzipped_sizes(data, filename, max_bytes)
         return _parse_xlsx(data, filename, sheet)
     except InputError:
         raise
@@ -278,45 +294,97 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> ReadResult:
         ) from exc
 
 
+def _check_unzipped_sizes(data: bytes, filename: str, max_bytes: int) -> None:
+    """Refuse a workbook whose parts unzip past the upload limit, or unzip as no spreadsheet
+    does (a "zip bomb"), from the sizes in the zip's directory, before anything is parsed.
+    The sizes can be trusted: Python's zipfile never inflates a part past its listed size."""
+    parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    unzipped = sum(p.file_size for p in parts)
+    if unzipped > max_bytes:
+        raise InputError(
+            f"{filename} holds {unzipped / MB:,.1f} MB of spreadsheet data once unzipped; the limit is "
+            f"{max_bytes / MB:,.0f} MB. {_SMALLER}",
+            file=filename,
+        )
+    for part in parts:
+        if part.file_size > _BOMB_MIN_BYTES and part.file_size > _BOMB_RATIO * max(part.compress_size, 1):
+            raise InputError(
+                f"{filename} can't be read safely: its part {part.filename!r} unzips to "
+                f"{part.file_size / max(part.compress_size, 1):,.0f} times its size, which no spreadsheet does. "
+                "Open it in Excel and save it again, or save it as CSV (File > Save As > CSV UTF-8).",
+                file=filename,
+            )
+
+
+class _ValuesAndFormulas(WorkSheetParser):
+    """openpyxl's sheet parser, reading saved results (``data_only``) and noting each formula
+    in the same pass, so a sheet is parsed once."""
+
+    def parse_cell(self, element):  # noqa: ANN001, ANN201 - openpyxl's own signature
+        cell = super().parse_cell(element)
+        if element.find(FORMULA_TAG) is not None:
+            formula = self.parse_formula(element)
+            cell["formula"] = formula if isinstance(formula, str) else (getattr(formula, "text", None) or "=")
+        return cell
+
+
+def _sheet_rows(wb: object, name: str, filename: str) -> tuple[list[list[str]], list[tuple[int, int, str]]]:
+    """A sheet's cells as text, row by row from row 1 (missing rows blank), and its formulas
+    as (row, column, formula), 1-based; refuses a sheet over MAX_SHEET_ROWS rows."""
+    ws = wb[name]
+    rows: list[list[str]] = []
+    formulas: list[tuple[int, int, str]] = []
+    with ws._get_source() as src:  # what ReadOnlyWorksheet._cells_by_row parses, with our parser
+        parser = _ValuesAndFormulas(
+            src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+            date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if number > MAX_SHEET_ROWS:
+                raise InputError(
+                    f"{filename}: sheet {name!r} has more than {MAX_SHEET_ROWS:,} rows, the most this app reads "
+                    f"from a workbook. {_SMALLER}",
+                    file=filename,
+                )
+            rows.extend([] for _ in range(number - 1 - len(rows)))
+            row = [""] * max((c["column"] for c in cells), default=0)
+            for c in cells:
+                row[c["column"] - 1] = _cell_text(c["value"])
+                if "formula" in c:
+                    formulas.append((number, c["column"], c["formula"]))
+            rows.append(row)
+    return rows, formulas
+
+
 def _parse_xlsx(data: bytes, filename: str, sheet: str | None) -> ReadResult:
     from openpyxl import load_workbook
 
-    values_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    names = tuple(values_wb.sheetnames)
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    names = tuple(wb.sheetnames)
     if sheet is not None and sheet not in names:
         raise InputError(f"{filename} has no sheet called {sheet!r}; its sheets are {', '.join(names)}.", file=filename)
-    chosen, rows, formula_rows = "", [], []
-    for name in [sheet] if sheet else names:
-        rows = [[_cell_text(v) for v in r] for r in values_wb[name].iter_rows(values_only=True)]
-        if any(any(c.strip() for c in r) for r in rows):
-            chosen = name
-            formula_rows = [list(r) for r in formulas_wb[name].iter_rows(values_only=True)]
-            break
-    values_wb.close()
-    formulas_wb.close()
+    chosen, rows, formulas = "", [], []
+    try:
+        for name in [sheet] if sheet else names:
+            rows, formulas = _sheet_rows(wb, name, filename)
+            if any(any(c.strip() for c in r) for r in rows):
+                chosen = name
+                break
+    finally:
+        wb.close()
     if not chosen:
         raise InputError(f"{filename}: every sheet is empty.", file=filename)
+    width = max((len(r) for r in rows), default=0)
+    if width * len(rows) > MAX_CELLS:
+        raise InputError(
+            f"{filename}: sheet {chosen!r} spans {len(rows):,} rows by {width:,} columns, more cells than this "
+            f"app reads ({MAX_CELLS:,}). {_SMALLER}",
+            file=filename,
+        )
     frame, header_row, notes = _frame_from_rows(rows, filename)
-    problems: list[dict] = []
-    # formula cells with no saved result come back empty: say so rather than guess
-    n_formula = 0
-    for i, frow in enumerate(formula_rows):
-        for j, v in enumerate(frow):
-            if isinstance(v, str) and v.startswith("="):
-                n_formula += 1
-                if i < len(rows) and j < len(rows[i]) and not rows[i][j].strip() and i + 1 > header_row:
-                    problems.append(
-                        {
-                            "file": filename,
-                            "row": i + 1,
-                            "column": frame.columns[j] if j < len(frame.columns) - 1 else f"column {j + 1}",
-                            "value": v,
-                            "problem": "formula with no saved result: open the file in Excel, save it, upload again",
-                        }
-                    )
-    if n_formula:
-        notes = (*notes, f"{n_formula} formula cell(s): their saved results were used, never the formulas.")
+    problems = _unsaved_formulas(formulas, rows, frame, header_row, filename)
+    if formulas:
+        notes = (*notes, f"{len(formulas)} formula cell(s): their saved results were used, never the formulas.")
     return ReadResult(
         frame=frame,
         format="xlsx",
@@ -326,6 +394,27 @@ def _parse_xlsx(data: bytes, filename: str, sheet: str | None) -> ReadResult:
         notes=(f"Read Excel sheet {chosen!r} ({len(names)} sheet(s) in the workbook).", *notes),
         problems=tuple(problems),
     )
+
+
+def _unsaved_formulas(
+    formulas: list[tuple[int, int, str]], rows: list[list[str]], frame: pd.DataFrame, header_row: int, filename: str
+) -> list[dict]:
+    """Formula cells below the header with no saved result: they come back empty, so say so
+    rather than guess."""
+    problems = []
+    for number, col, formula in formulas:
+        i, j = number - 1, col - 1
+        if number > header_row and j < len(rows[i]) and not rows[i][j].strip():
+            problems.append(
+                {
+                    "file": filename,
+                    "row": number,
+                    "column": frame.columns[j] if j < len(frame.columns) - 1 else f"column {j + 1}",
+                    "value": formula,
+                    "problem": "formula with no saved result: open the file in Excel, save it, upload again",
+                }
+            )
+    return problems
 
 
 def _looks_like_header(cells: list[str]) -> bool:
