@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -191,7 +192,7 @@ def plural(n: float, word: str, words: str | None = None) -> str:
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-def format_by_value(values: np.ndarray, fmt: Callable[[object], str]) -> np.ndarray:
+def format_by_value(values: np.ndarray, fmt: Callable[[Any], str]) -> np.ndarray:
     """``fmt`` applied once per distinct value, broadcast back (object array)."""
     if len(values) == 0:
         return np.empty(0, dtype=object)
@@ -322,7 +323,7 @@ def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings
     has_last = last != _NAT
     since_last = np.where(has_last, np.maximum(today - last, 0), -1).astype(np.float64)
     since_last[~has_last] = np.nan
-    score = score_from_raw(raw)
+    score = np.asarray(score_from_raw(raw), dtype=float)  # an array in, an array out
 
     joined = _date_days(members, "joined_on")
     since_joined = np.where(joined != _NAT, today - joined, np.iinfo(np.int64).max)

@@ -17,14 +17,17 @@ def isin(values: pd.Series | pd.Index, pool: Iterable[object]) -> np.ndarray:
     a pool of a million attendance ids. pyarrow's hash set takes milliseconds. Values or
     pools that aren't all text go to pandas as before.
     """
+    given: pd.Series | pd.Index
     if isinstance(pool, np.ndarray):
-        pool = pd.Series(pool)
-    elif not isinstance(pool, (pd.Series, pd.Index)):
-        pool = pd.Series(list(pool), dtype=object)
+        given = pd.Series(pool)
+    elif isinstance(pool, (pd.Series, pd.Index)):
+        given = pool
+    else:
+        given = pd.Series(list(pool), dtype=object)
     try:
         left = pa.array(values.array, type=pa.string(), from_pandas=True)
-        right = pc.unique(pa.array(pool.array, type=pa.string(), from_pandas=True))
+        right = pc.unique(pa.array(given.array, type=pa.string(), from_pandas=True))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        mask = values.isin(pool)
+        mask = values.isin(given)
         return np.asarray(mask, dtype=bool) & np.asarray(pd.notna(values), dtype=bool)
     return pc.is_in(left, value_set=right, skip_nulls=True).to_numpy(zero_copy_only=False)

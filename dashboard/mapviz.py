@@ -182,7 +182,7 @@ def city_map_figure(summary: pd.DataFrame, color_by: str = "share_at_risk", topo
     customdata is its city_label (for click / box selection). ``focus`` (e.g.
     ``main_area(summary)``) sets the outline map's view; every city is still drawn."""
     color_by, marker_color = _color_spec(summary, color_by) if len(summary) else ("members", {})
-    sizes = _bubble_sizes(summary["members"]) if len(summary) else []
+    sizes: np.ndarray | list[float] = _bubble_sizes(summary["members"]) if len(summary) else []
     common = {
         "lat": summary["lat"].tolist() if len(summary) else [],
         "lon": summary["lon"].tolist() if len(summary) else [],
@@ -252,7 +252,7 @@ def selected_cities(selection: object) -> list[str]:
         points = selection["selection"]["points"]  # type: ignore[index]
     except (KeyError, TypeError, IndexError):
         try:
-            points = selection.selection.points  # type: ignore[union-attr]
+            points = selection.selection.points  # type: ignore[attr-defined]
         except AttributeError:
             return []
     out: list[str] = []

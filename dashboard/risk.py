@@ -209,7 +209,15 @@ def _ucla_item_scores(members: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def ucla_totals(members: pd.DataFrame) -> np.ndarray:
     """UCLA-3 total 3–9 per member; NaN unless all three items are answered and known."""
-    return sum(_ucla_item_scores(members).values())
+    return _items_total(_ucla_item_scores(members), len(members))
+
+
+def _items_total(item: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """The items' scores added up per member (NaN where any is NaN)."""
+    total = np.zeros(n)
+    for scores in item.values():
+        total = total + scores
+    return total
 
 
 def self_reported(members: pd.DataFrame, settings: Settings) -> Signal:
@@ -217,7 +225,7 @@ def self_reported(members: pd.DataFrame, settings: Settings) -> Signal:
     idx = _ids(members)
     n = len(members)
     item = _ucla_item_scores(members)
-    total = sum(item.values())
+    total = _items_total(item, n)
     with np.errstate(invalid="ignore"):
         ucla = total >= settings.ucla_lonely_min
     ons = (_scores(members[ONS_ITEM]) == 3) if ONS_ITEM in members.columns else np.zeros(n, bool)

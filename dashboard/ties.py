@@ -17,8 +17,10 @@ Python loop over rows (the only loop is over distinct event sizes, at most
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 #: mean length of a month in days (Gregorian year / 12); months ago are fractional
@@ -228,7 +230,7 @@ def _reduce_packed(
     """
     packed.sort()
     n = len(packed)
-    ev = (packed & ((1 << e_bits) - 1)).astype(np.int32 if e_bits < 31 else np.int64)
+    ev = cast("npt.NDArray[np.signedinteger]", (packed & ((1 << e_bits) - 1)).astype(np.int32 if e_bits < 31 else np.int64))
     packed >>= e_bits  # in place: now the pair codes
     brk = np.empty(n, bool)
     brk[0] = True

@@ -9,7 +9,7 @@ and a test lists any the demo community produces that is missing here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -121,7 +121,7 @@ def _known() -> frozenset[str]:
     return PUBLIC_COLUMNS | ID_COLUMNS | NAME_COLUMNS | EMAIL_COLUMNS | REASON_COLUMNS | SURVEY_COLUMNS | IMPORT_COLUMNS
 
 
-def unclassified(columns: object) -> list[str]:
+def unclassified(columns: Iterable[object]) -> list[str]:
     """The columns this module does not know (each must be added to one class above)."""
     known = _known()
     return [str(c) for c in columns if c not in known]

@@ -116,11 +116,12 @@ def sign_in(
     locked = lock.locked_at(now)
     target = account.password_hash if account is not None and not locked else dummy_hash(hasher)
     matched = verify_password(target, password, hasher)
-    if locked:
+    if locked and lock.locked_until is not None:  # locked always has an end
         return Attempt(False, locked_message(lock.locked_until), lock)
     if account is None or not matched:
         after = lock.after_failure(now)
-        message = locked_message(after.locked_until) if after.locked_at(now) else NO_MATCH
+        until = after.locked_until
+        message = locked_message(until) if until is not None and after.locked_at(now) else NO_MATCH
         return Attempt(False, message, after)
     fresh = Lock()
     new_hash = hasher.hash(password) if needs_rehash(account.password_hash, hasher) else None

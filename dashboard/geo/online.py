@@ -131,7 +131,8 @@ def _found(loc) -> Found | None:
     if loc is None or not valid_point(getattr(loc, "latitude", None), getattr(loc, "longitude", None)):
         return None
     raw = loc.raw if isinstance(getattr(loc, "raw", None), dict) else {}
-    address = raw.get("address") if isinstance(raw.get("address"), dict) else {}
+    given = raw.get("address")
+    address = given if isinstance(given, dict) else {}
     cc = str(address.get("country_code") or raw.get("country_code") or "").upper()[:2]
     name = str(raw.get("name") or str(loc.address).split(",")[0]).strip()
     return (name or str(loc.address), float(loc.latitude), float(loc.longitude), cc)

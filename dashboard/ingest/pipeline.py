@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from dashboard.frames import isin
@@ -493,7 +494,7 @@ class _Linked:
         found by email on one row and by name on another is one person)."""
         return pd.factorize(self.ids)[0][self.codes[rows]]
 
-    def of(self, by_id: pd.Series, fill: object) -> np.ndarray:
+    def of(self, by_id: pd.Series, fill: npt.ArrayLike) -> np.ndarray:
         """Each row's value in ``by_id`` (indexed by id; the last of repeated ids counts),
         looked up once per distinct id; ``fill`` where there is none."""
         at = find(pd.Series(self.ids, dtype=object), by_id.index.to_series())

@@ -8,8 +8,10 @@ spread back over the rows by their codes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -49,6 +51,7 @@ def _edge_whitespace(chunk: pa.Array) -> bool:
     copied), then the first and last two bytes of what passes, and checks the few values
     left with ``str.strip``. An empty value reads a neighbour's bytes: the check clears it.
     """
+    width: type[np.signedinteger]
     if chunk.type == pa.string():
         width = np.int32
     elif chunk.type == pa.large_string():
@@ -58,7 +61,10 @@ def _edge_whitespace(chunk: pa.Array) -> bool:
     if chunk.null_count or not len(chunk):
         return bool(chunk.null_count)
     _, offset_buffer, data_buffer = chunk.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=width, count=len(chunk) + 1, offset=chunk.offset * width().itemsize)
+    offsets = cast(
+        "npt.NDArray[np.signedinteger]",
+        np.frombuffer(offset_buffer, dtype=width, count=len(chunk) + 1, offset=chunk.offset * width().itemsize),
+    )
     end = int(offsets[-1])
     if data_buffer is None or end == int(offsets[0]):
         return False  # every value is empty

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.engine import URL
@@ -209,8 +210,10 @@ class Store:
         if self.path is not None:
             raw = self._engine.raw_connection()  # outside any transaction: VACUUM can't run inside one
             try:
-                raw.driver_connection.execute("VACUUM")
-                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                driver = raw.driver_connection
+                assert driver is not None  # a checked-out raw connection always has its driver's
+                driver.execute("VACUUM")
+                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 raw.close()
 
@@ -264,8 +267,8 @@ def settings_from(saved: Mapping[str, object]) -> Settings:
     """Settings from flat pairs; unknown names and values of the wrong type keep the default."""
     base, weights = Settings(), RiskWeights()
 
-    def pick(obj, prefix: str) -> dict[str, object]:
-        chosen = {}
+    def pick(obj: Settings | RiskWeights, prefix: str) -> dict[str, Any]:
+        chosen: dict[str, Any] = {}
         for f in dataclasses.fields(obj):
             if dataclasses.is_dataclass(getattr(obj, f.name)) or f"{prefix}{f.name}" not in saved:
                 continue

@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -153,7 +154,7 @@ def _settings_form(default: pd.Timestamp) -> tuple[Settings, pd.Timestamp]:
             help="Defaults to the latest event with attendance, so a saved spreadsheet gives the same answers later.",
         )
         with st.form("settings"):
-            values = {}
+            values: dict[str, Any] = {}  # each field's own type: bool, int or float
             for f in dataclasses.fields(Settings):
                 if f.name == "weights":
                     continue
