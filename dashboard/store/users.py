@@ -229,8 +229,7 @@ class Users:
                                .where(table.c.email == email).with_for_update()).first()
             if row is None:
                 conn.execute(insert(table).values(email=email, failures=0, locked_until=None, last_failed_at=at))
-                row = (0, None)
-        current = Lock(int(row[0]), _when(row[1]))
+        current = Lock(int(row[0]), _when(row[1])) if row is not None else Lock(0, None)
         after = current if current.locked_at(at) else current.after_failure(at)
         values: dict[str, object] = {"failures": after.failures, "locked_until": after.locked_until}
         if table is t.sign_in_failures:
@@ -239,4 +238,6 @@ class Users:
         locked = after.locked_at(at)
         detail = f"locked until {after.locked_until:%Y-%m-%d %H:%M} UTC" if locked else f"failure {after.failures}"
         self._record(conn, email, "sign_in_failed", detail, at)
-        return replace(attempt, lock=after, message=locked_message(after.locked_until) if locked else attempt.message)
+        until = after.locked_until
+        message = locked_message(until) if locked and until is not None else attempt.message
+        return replace(attempt, lock=after, message=message)

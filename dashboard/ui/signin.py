@@ -48,7 +48,7 @@ def _form(workspace: Users) -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         attempt = workspace.sign_in(email, password)
-        if attempt.ok:
+        if attempt.ok and attempt.account is not None:
             st.session_state[KEY_SIGNED_IN] = SignedIn(attempt.account.email, datetime.now(UTC))
             st.rerun()
         st.error(attempt.message, icon=":material/lock:")
