@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 import pandas as pd
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from dashboard.ingest import strings
@@ -328,7 +329,7 @@ class _ValuesAndFormulas(WorkSheetParser):
         return cell
 
 
-def _sheet_rows(wb: object, name: str, filename: str) -> tuple[list[list[str]], list[tuple[int, int, str]]]:
+def _sheet_rows(wb: Workbook, name: str, filename: str) -> tuple[list[list[str]], list[tuple[int, int, str]]]:
     """A sheet's cells as text, row by row from row 1 (missing rows blank), and its formulas
     as (row, column, formula), 1-based; refuses a sheet over MAX_SHEET_ROWS rows."""
     ws = wb[name]
@@ -363,7 +364,9 @@ def _parse_xlsx(data: bytes, filename: str, sheet: str | None) -> ReadResult:
     names = tuple(wb.sheetnames)
     if sheet is not None and sheet not in names:
         raise InputError(f"{filename} has no sheet called {sheet!r}; its sheets are {', '.join(names)}.", file=filename)
-    chosen, rows, formulas = "", [], []
+    chosen = ""
+    rows: list[list[str]] = []
+    formulas: list[tuple[int, int, str]] = []
     try:
         for name in [sheet] if sheet else names:
             rows, formulas = _sheet_rows(wb, name, filename)
