@@ -9,12 +9,12 @@ shared names with it."""
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dashboard.distance import haversine1_km, haversine_km
 from dashboard.geo.keys import PART_SEPARATORS, city_key, name_key
 from dashboard.geo.resolution import ABROAD_SMALL_POP, RESOLVED_MIN, Resolution, ResolvedBatch
 
@@ -29,12 +29,6 @@ LOCAL_MIN_SHARE = 0.02
 CONCENTRATED_SHARE = 0.5
 _KM_PER_DEGREE = 111.2
 
-
-
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
 class MembersArea:
@@ -81,7 +75,7 @@ class MembersArea:
         if not share:
             return 0.0
         left_out = self._keys.get(self.exclude)
-        if left_out is not None and _km(lat, lon, left_out[0], left_out[1]) <= LOCAL_KM:
+        if left_out is not None and haversine1_km(lat, lon, left_out[0], left_out[1]) <= LOCAL_KM:
             share -= left_out[2]
         return max(share, 0.0)
 
@@ -102,9 +96,7 @@ class MembersArea:
         lo, hi = np.searchsorted(self._lat, lat - band), np.searchsorted(self._lat, lat + band, side="right")
         if lo == hi:
             return 0.0
-        p1, p2 = math.radians(lat), np.radians(self._lat[lo:hi])
-        a = np.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(np.radians(self._lon[lo:hi] - lon) / 2) ** 2
-        km = 12742.0 * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+        km = haversine_km(lat, lon, self._lat[lo:hi], self._lon[lo:hi])
         return float(self._share_of[lo:hi][km <= LOCAL_KM].sum())
 
 

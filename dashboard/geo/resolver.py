@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from dashboard.distance import haversine1_km
 from dashboard.geo import batch
 from dashboard.geo.index import PlaceIndex, get_place_index
 from dashboard.geo.keys import (
@@ -71,12 +72,6 @@ _LOCAL_POINTS, _LOCAL_PER_SHARE = 8.0, 4.0
 
 def _first(pair: tuple[float, int]) -> float:
     return pair[0]
-
-
-def _haversine1(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
 class Resolver:
@@ -284,7 +279,7 @@ class Resolver:
         lat, lon = ix.lat, ix.lon
         rival = rival_s = None
         for sc, c in scored[1:]:
-            if abs(lat[c] - lat[best]) > 0.28 or _haversine1(lat[c], lon[c], lat[best], lon[best]) > SAME_PLACE_KM:
+            if abs(lat[c] - lat[best]) > 0.28 or haversine1_km(lat[c], lon[c], lat[best], lon[best]) > SAME_PLACE_KM:
                 rival, rival_s = c, sc
                 break
         gap = math.inf if rival_s is None else best_s - rival_s
@@ -393,7 +388,7 @@ class Resolver:
                 if sim is not None:
                     sc += (sim[c] - 1.0) * 30.0  # 0.033 similarity is worth one order of magnitude of size
                 if near:
-                    d = min(_haversine1(ix.lat[c], ix.lon[c], ix.lat[n], ix.lon[n]) for n in near)
+                    d = min(haversine1_km(ix.lat[c], ix.lon[c], ix.lat[n], ix.lon[n]) for n in near)
                     sc += 3.0 if d <= 60 else 0.0
                 scored.append((sc + self._local_points(c), c))
         scored.sort(key=_first, reverse=True)
