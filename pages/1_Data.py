@@ -10,6 +10,7 @@ from dashboard.ingest import Upload
 from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST
 from dashboard.ingest.describe import example_value, field_choices, field_label, problem_kinds
 from dashboard.ingest.mapping import DATE_FIELDS, IGNORE
+from dashboard.ingest.read import MAX_UPLOAD_MB
 from dashboard.ui import loaders, shell
 from dashboard.ui.state import KEY_COUNTRY, KEY_UPLOADS
 
@@ -22,6 +23,8 @@ KINDS = {
 shell.page_config("Data")
 st.title("Your data")
 st.caption("Files stay in this browser session's memory; nothing is saved to disk.")
+st.caption(f"Up to {MAX_UPLOAD_MB} MB a file. A bigger one is refused in its box: export fewer rows or columns, "
+           "or save a workbook as CSV.")
 
 
 def _file_removed(kind: str) -> None:

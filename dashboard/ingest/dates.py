@@ -148,89 +148,97 @@ def _parse_distinct(text: pd.Series, order: str, country: str) -> tuple[pd.Serie
 
     iso = match(text, _YEAR_FIRST)
     if iso.any():
-        # pandas' ISO parser is vectorised; the regex above already vouched for the shape
-        unified = text[iso].str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
-        fast = pd.to_datetime(unified, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
-        slow = fast.isna()
-        if slow.any():  # odd shapes (single-digit months, time zone names): field by field
-            fast[slow] = _assemble(extract(text[iso][slow], _YEAR_FIRST), "d", "m")
-        # pandas reads 1650 or 9999 at a coarser unit than the column's nanoseconds: out of range is empty
-        out[iso] = fast.where(fast.between(_EARLIEST, _LATEST)).astype("datetime64[ns]")
-
+        out[iso] = _parse_iso(text[iso])
     serial = match(text, _SERIAL) & ~iso
     if serial.any():
         days = pd.to_numeric(text[serial], errors="coerce")
         plausible = days.between(20000, 80000)  # 1954..2119: anything else is not a date
         conv = pd.to_datetime(days[plausible], unit="D", origin="1899-12-30").dt.round("s")
         out[conv.index] = conv
-
     year_only = match(text, _YEAR)
     if year_only.any():
         out[year_only] = pd.to_datetime(text[year_only].str.strip() + "-01-01")
-
     numeric = match(text, _NUMERIC) & ~iso & ~serial
-    day_evidence = month_evidence = 0
-    chosen = order
+    read = _NumericRead(order, 0, 0)
     if numeric.any():
-        parts = extract(text[numeric], _NUMERIC)
-        a, b = _number(parts["a"], parts.index), _number(parts["b"], parts.index)
-        day_evidence = int(((a > 12) & (b <= 12)).sum())
-        month_evidence = int(((b > 12) & (a <= 12)).sum())
-        if order == AUTO:
-            if day_evidence and month_evidence:
-                chosen = "mixed"
-            elif month_evidence:
-                chosen = MONTH_FIRST
-            elif day_evidence:
-                chosen = DAY_FIRST
-            else:
-                chosen = MONTH_FIRST if country.upper() in {"US", "PH", "CA"} else DAY_FIRST
-        if chosen == "mixed":
-            # two formats in one column: each value by its own evidence, the rest by the majority
-            majority_day = day_evidence >= month_evidence
-            as_day = (a > 12) | ((b <= 12) & (a <= 12) & majority_day)
-            day_first = _assemble(parts, "a", "b")
-            month_first = _assemble(parts, "b", "a")
-            out[numeric] = day_first.where(as_day, month_first)
-        elif chosen == MONTH_FIRST:
-            out[numeric] = _assemble(parts, "b", "a")
-        else:
-            out[numeric] = _assemble(parts, "a", "b")
-
+        out[numeric], read = _parse_numeric(text[numeric], order, country)
     rest = filled & out.isna() & ~iso & ~numeric & ~year_only
-    dayfirst_text = (chosen if chosen in (DAY_FIRST, MONTH_FIRST) else DAY_FIRST) == DAY_FIRST
     if rest.any():
-        out[rest] = _parse_text(text[rest], dayfirst_text)
+        out[rest] = _parse_text(text[rest], read.chosen != MONTH_FIRST)
 
     out = out.where(out.between(_EARLIEST, _LATEST))  # 1650, 9999: a typo, however it was written
     unparsed = tuple(int(i) for i in np.flatnonzero((filled & out.isna()).to_numpy()))
-    kinds = []
-    if iso.any():
-        kinds.append("ISO")
-    if numeric.any():
-        kinds.append(chosen if chosen != AUTO else DAY_FIRST)
-    if serial.any():
-        kinds.append("Excel serial numbers")
-    if year_only.any():
-        kinds.append("years alone (read as 1 January)")
-    if (rest & out.notna()).any():
-        kinds.append("text months")
-    ambiguous = bool(numeric.any() and order == AUTO and not day_evidence and not month_evidence)
+    kinds = [kind for kind, present in (
+        ("ISO", iso.any()), (read.chosen if read.chosen != AUTO else DAY_FIRST, numeric.any()),
+        ("Excel serial numbers", serial.any()), ("years alone (read as 1 January)", year_only.any()),
+        ("text months", (rest & out.notna()).any()),
+    ) if present]
+    ambiguous = bool(numeric.any() and order == AUTO and not read.day_evidence and not read.month_evidence)
+    main, note = _describe(kinds, read, bool(numeric.any()), bool(iso.any()), ambiguous)
+    if unparsed:
+        note += f" {len(unparsed)} value(s) could not be read as dates."
+    return out, DateReport(main, ambiguous, int(out.notna().sum()), unparsed, note)
+
+
+def _parse_iso(text: pd.Series) -> pd.Series:
+    """Year-first values (the regex already vouched for the shape), NaT outside the years held."""
+    # pandas' ISO parser is vectorised
+    unified = text.str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
+    fast = pd.to_datetime(unified, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
+    slow = fast.isna()
+    if slow.any():  # odd shapes (single-digit months, time zone names): field by field
+        fast[slow] = _assemble(extract(text[slow], _YEAR_FIRST), "d", "m")
+    # pandas reads 1650 or 9999 at a coarser unit than the column's nanoseconds: out of range is empty
+    return fast.where(fast.between(_EARLIEST, _LATEST)).astype("datetime64[ns]")
+
+
+@dataclass(frozen=True)
+class _NumericRead:
+    """How the day/month/year values of a column were read."""
+
+    chosen: str  # day-first | month-first | mixed | auto (no such values)
+    day_evidence: int  # values that can only be day-first
+    month_evidence: int  # values that can only be month-first
+
+
+def _parse_numeric(text: pd.Series, order: str, country: str) -> tuple[pd.Series, _NumericRead]:
+    """Day/month/year values, in ``order`` or the order the values settle."""
+    parts = extract(text, _NUMERIC)
+    a, b = _number(parts["a"], parts.index), _number(parts["b"], parts.index)
+    day_evidence = int(((a > 12) & (b <= 12)).sum())
+    month_evidence = int(((b > 12) & (a <= 12)).sum())
+    chosen = order
+    if order == AUTO:
+        if day_evidence and month_evidence:
+            chosen = "mixed"
+        elif month_evidence:
+            chosen = MONTH_FIRST
+        elif day_evidence:
+            chosen = DAY_FIRST
+        else:
+            chosen = MONTH_FIRST if country.upper() in {"US", "PH", "CA"} else DAY_FIRST
+    read = _NumericRead(chosen, day_evidence, month_evidence)
     if chosen == "mixed":
-        note = (
-            f"Two date formats in one column: {day_evidence} value(s) can only be day-first and "
-            f"{month_evidence} only month-first; the rest were read as the majority."
+        # two formats in one column: each value by its own evidence, the rest by the majority
+        majority_day = day_evidence >= month_evidence
+        as_day = (a > 12) | ((b <= 12) & (a <= 12) & majority_day)
+        return _assemble(parts, "a", "b").where(as_day, _assemble(parts, "b", "a")), read
+    if chosen == MONTH_FIRST:
+        return _assemble(parts, "b", "a"), read
+    return _assemble(parts, "a", "b"), read
+
+
+def _describe(kinds: list[str], read: _NumericRead, numeric: bool, iso: bool, ambiguous: bool) -> tuple[str, str]:
+    """The report's order and note for a column read as ``kinds``."""
+    if read.chosen == "mixed":
+        return "mixed", (
+            f"Two date formats in one column: {read.day_evidence} value(s) can only be day-first and "
+            f"{read.month_evidence} only month-first; the rest were read as the majority."
         )
-        main = "mixed"
-    elif numeric.any():
-        main = chosen
+    if numeric:
         note = f"Read as {' + '.join(kinds)}."
         if ambiguous:
             note += " Every value fits both orders: check a few, and flip the order if they are wrong."
-    else:
-        main = kinds[0] if len(kinds) == 1 else ("ISO" if iso.any() else "text")
-        note = f"Read as {'/'.join(kinds) or 'nothing recognisable'}."
-    if unparsed:
-        note += f" {len(unparsed)} value(s) could not be read as dates."
-    parsed = int(out.notna().sum())
-    return out, DateReport(main, ambiguous, parsed, unparsed, note)
+        return read.chosen, note
+    main = kinds[0] if len(kinds) == 1 else ("ISO" if iso else "text")
+    return main, f"Read as {'/'.join(kinds) or 'nothing recognisable'}."

@@ -9,8 +9,8 @@ import pandas as pd
 
 from dashboard.ingest.errors import InputError
 from dashboard.ingest.mapping import FIELD_LABELS, IGNORE, ColumnMatch, fields_for, suggest_mapping
-from dashboard.ingest.pipeline import Upload
-from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
+from dashboard.ingest.pipeline import Reader, Upload, read_upload
+from dashboard.ingest.read import ROW_COLUMN, ReadResult
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,11 @@ class UploadPreview:
     matches: tuple[ColumnMatch, ...]
 
 
-def preview_upload(upload: Upload, kind: str) -> UploadPreview:
-    """Read an upload and suggest its mapping; never raises for bad input."""
+def preview_upload(upload: Upload, kind: str, reader: Reader | None = None) -> UploadPreview:
+    """Read an upload (with ``reader``, ``read_upload`` by default) and suggest its mapping;
+    never raises for bad input."""
     try:
-        result = read_table(upload.data, upload.name, sheet=upload.sheet)
+        result = (reader or read_upload)(upload)
     except InputError as exc:
         return UploadPreview(None, str(exc), (), ())
     columns = tuple(c for c in result.frame.columns if c != ROW_COLUMN)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -202,11 +202,19 @@ _MISSING_IDENTITY = {
 }
 
 
+def read_upload(upload: Upload) -> ReadResult:
+    """Read one upload (its chosen sheet, for a workbook)."""
+    return read_table(upload.data, upload.name, sheet=upload.sheet)
+
+
+Reader = Callable[[Upload], ReadResult]
+
+
 def _read(
-    upload: Upload, kind: str, problems: _Problems
+    upload: Upload, kind: str, problems: _Problems, reader: Reader = read_upload
 ) -> tuple[ReadResult, list[ColumnMatch], pd.DataFrame, list[str]]:
     """Read and map one upload, list the reader's problems, and refuse a file nobody can be found in."""
-    result = read_table(upload.data, upload.name, sheet=upload.sheet)
+    result = reader(upload)
     columns = [c for c in result.frame.columns if c != ROW_COLUMN]
     matches = suggest_mapping(columns, kind, dict(upload.overrides))
     for p in result.problems:
@@ -227,9 +235,9 @@ def _read(
 
 
 def _canonical_members(
-    upload: Upload, country: str, problems: _Problems, reference_date: pd.Timestamp | None
+    upload: Upload, country: str, problems: _Problems, reference_date: pd.Timestamp | None, reader: Reader
 ) -> tuple[pd.DataFrame, SourceReport]:
-    result, matches, mapped, columns = _read(upload, "members", problems)
+    result, matches, mapped, columns = _read(upload, "members", problems, reader)
     n = len(mapped)
     idx = mapped.index
     out = pd.DataFrame(index=idx)
@@ -346,8 +354,10 @@ def _assign_member_ids(members: pd.DataFrame, prefix: str) -> pd.DataFrame:
 # --- events ----------------------------------------------------------------------
 
 
-def _canonical_events(upload: Upload, country: str, problems: _Problems) -> tuple[pd.DataFrame, SourceReport]:
-    result, matches, mapped, columns = _read(upload, "events", problems)
+def _canonical_events(
+    upload: Upload, country: str, problems: _Problems, reader: Reader
+) -> tuple[pd.DataFrame, SourceReport]:
+    result, matches, mapped, columns = _read(upload, "events", problems, reader)
     n, idx = len(mapped), mapped.index
     out = pd.DataFrame(index=idx)
     out["event_id"] = _field(mapped, "event_id")
@@ -398,9 +408,9 @@ def _grid_to_long(result: ReadResult, matches: list[ColumnMatch], mapped: pd.Dat
 
 
 def _canonical_attendance(
-    upload: Upload, country: str, problems: _Problems
+    upload: Upload, country: str, problems: _Problems, reader: Reader
 ) -> tuple[pd.DataFrame, SourceReport, bool]:
-    result, matches, mapped, columns = _read(upload, "attendance", problems)
+    result, matches, mapped, columns = _read(upload, "attendance", problems, reader)
     notes = list(result.notes)
     grid = None
     if not {"event_id", "event_title", "status"}.intersection({m.field for m in matches}):
@@ -701,73 +711,39 @@ def load_community(
     attendance: Upload | None = None,
     country: str = "",
     reference_date: pd.Timestamp | None = None,
+    reader: Reader | None = None,
 ) -> Community:
     """Build a Community from up to three uploads; raise InputError when nothing is usable.
 
     ``reference_date`` (today, passed in by the front end) only flags join dates
-    in the future; the core never reads the clock.
+    in the future; the core never reads the clock. ``reader`` reads an upload
+    (``read_upload`` by default); the app passes one that remembers what its
+    Data page already read, so each file is read once.
     """
     if members is None and attendance is None:
         raise InputError("Upload a members file or an attendance export: one of them says who your members are.")
+    reader = reader or read_upload
     problems = _Problems()
     sources: list[SourceReport] = []
-    member_frame = None
     if members is not None:
-        member_frame, rep = _canonical_members(members, country, problems, reference_date)
+        member_frame, rep = _canonical_members(members, country, problems, reference_date, reader)
         sources.append(rep)
         member_frame = _assign_member_ids(member_frame, "M")
     else:
         member_frame = _fill_member_defaults(pd.DataFrame({ROW_COLUMN: pd.Series(dtype="int64")}))
     event_frame = None
     if events is not None:
-        event_frame, rep = _canonical_events(events, country, problems)
+        event_frame, rep = _canonical_events(events, country, problems, reader)
         sources.append(rep)
-
     attendance_frame = pd.DataFrame({c: pd.Series(dtype="object") for c in ATTENDANCE_COLUMNS})
     if attendance is not None:
-        long, rep, has_checkin = _canonical_attendance(attendance, country, problems)
-        events_of, event_frame = _link_events(long, event_frame, attendance.name, problems)
-        members_of, added = _link_members(long, member_frame, attendance.name, problems, members is not None)
-        starts_by_id = pd.Series(event_frame["starts_at"].astype("datetime64[ns]").to_numpy(), index=event_frame["event_id"])
-        starts = events_of.of(starts_by_id, np.datetime64("NaT", "ns")).astype("datetime64[ns]")
-        if not added.empty:
-            added = _fill_member_defaults(added)
-            newcomer = members_of.of(pd.Series(True, index=added["member_id"]), False).astype(bool)
-            first_seen = pd.Series(starts[newcomer]).groupby(members_of.ids[members_of.codes[newcomer]]).min()
-            added["joined_on"] = added["member_id"].map(first_seen).astype("datetime64[ns]")
-            member_frame = pd.concat([member_frame, added[member_frame.columns]], ignore_index=True)
-        linked = np.flatnonzero(events_of.found() & members_of.found())
-        # a status's code among _STATUS_BY_RANK is its rank
-        rank = pd.Categorical(long["status"], categories=_STATUS_BY_RANK).codes[linked]
-        starts = starts[linked]
-        held = starts[(rank == _STATUS_RANK["attended"]) & ~np.isnat(starts)]
-        last_held = pd.Timestamp(held.max()) if len(held) else pd.NaT
-        if pd.isna(last_held):
-            last_held = reference_date if reference_date is not None else event_frame["starts_at"].max()
-        past = (starts <= np.datetime64(last_held, "ns")) if pd.notna(last_held) else np.zeros(len(linked), dtype=bool)
-        # Eventbrite: "Attending" at a past event without a check-in is a no-show;
-        # with no check-in data at all, a registration is the best record we have.
-        rank[past & (rank == _STATUS_RANK["registered"])] = _STATUS_RANK["no_show" if has_checkin else "attended"]
-        # one row per person and event: the most telling status, the earliest row among equals
-        pair = members_of.keys(linked)
-        pair *= len(events_of.ids) + 1
-        pair += events_of.keys(linked)
-        keep = _best_of_each(pair, rank)
-        dropped = len(linked) - len(keep)
-        notes = rep.notes + ((f"{dropped} repeated row(s) for the same person and event were counted once.",) if dropped else ())
-        rows = linked[keep]
-        attendance_frame = pd.DataFrame({
-            "member_id": spread(members_of.ids, members_of.codes[rows]),
-            "event_id": spread(events_of.ids, events_of.codes[rows]),
-            "status": spread(np.array(_STATUS_BY_RANK, dtype=object), rank[keep]),
-        })
-        rep = replace(rep, rows_used=len(linked), notes=notes)
+        attendance_frame, member_frame, event_frame, rep = _attendance_of(
+            attendance, member_frame, event_frame, members is not None, country, reference_date, problems, reader)
         sources.append(rep)
     if event_frame is None:
         event_frame = pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS})
         event_frame["starts_at"] = pd.Series(dtype="datetime64[ns]")
         event_frame["online"] = pd.Series(dtype="bool")
-
     if member_frame.empty:
         raise InputError("No usable members were found: every row was missing a name, email and id. See the problems list.")
     member_frame = _fill_member_defaults(member_frame)
@@ -786,3 +762,48 @@ def load_community(
         country=country.upper(),
         sources=tuple(sources),
     )
+
+
+def _attendance_of(
+    attendance: Upload, member_frame: pd.DataFrame, event_frame: pd.DataFrame | None, has_members_file: bool,
+    country: str, reference_date: pd.Timestamp | None, problems: _Problems, reader: Reader,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, SourceReport]:
+    """The attendance rows linked to members and events, the members with those found only in
+    attendance added, the events (built from attendance when there is no events file), and the report."""
+    long, rep, has_checkin = _canonical_attendance(attendance, country, problems, reader)
+    events_of, event_frame = _link_events(long, event_frame, attendance.name, problems)
+    members_of, added = _link_members(long, member_frame, attendance.name, problems, has_members_file)
+    starts_by_id = pd.Series(event_frame["starts_at"].astype("datetime64[ns]").to_numpy(), index=event_frame["event_id"])
+    starts = events_of.of(starts_by_id, np.datetime64("NaT", "ns")).astype("datetime64[ns]")
+    if not added.empty:
+        added = _fill_member_defaults(added)
+        newcomer = members_of.of(pd.Series(True, index=added["member_id"]), False).astype(bool)
+        first_seen = pd.Series(starts[newcomer]).groupby(members_of.ids[members_of.codes[newcomer]]).min()
+        added["joined_on"] = added["member_id"].map(first_seen).astype("datetime64[ns]")
+        member_frame = pd.concat([member_frame, added[member_frame.columns]], ignore_index=True)
+    linked = np.flatnonzero(events_of.found() & members_of.found())
+    # a status's code among _STATUS_BY_RANK is its rank
+    rank = pd.Categorical(long["status"], categories=_STATUS_BY_RANK).codes[linked]
+    starts = starts[linked]
+    held = starts[(rank == _STATUS_RANK["attended"]) & ~np.isnat(starts)]
+    last_held = pd.Timestamp(held.max()) if len(held) else pd.NaT
+    if pd.isna(last_held):
+        last_held = reference_date if reference_date is not None else event_frame["starts_at"].max()
+    past = (starts <= np.datetime64(last_held, "ns")) if pd.notna(last_held) else np.zeros(len(linked), dtype=bool)
+    # Eventbrite: "Attending" at a past event without a check-in is a no-show;
+    # with no check-in data at all, a registration is the best record we have.
+    rank[past & (rank == _STATUS_RANK["registered"])] = _STATUS_RANK["no_show" if has_checkin else "attended"]
+    # one row per person and event: the most telling status, the earliest row among equals
+    pair = members_of.keys(linked)
+    pair *= len(events_of.ids) + 1
+    pair += events_of.keys(linked)
+    keep = _best_of_each(pair, rank)
+    dropped = len(linked) - len(keep)
+    notes = rep.notes + ((f"{dropped} repeated row(s) for the same person and event were counted once.",) if dropped else ())
+    rows = linked[keep]
+    attendance_frame = pd.DataFrame({
+        "member_id": spread(members_of.ids, members_of.codes[rows]),
+        "event_id": spread(events_of.ids, events_of.codes[rows]),
+        "status": spread(np.array(_STATUS_BY_RANK, dtype=object), rank[keep]),
+    })
+    return attendance_frame, member_frame, event_frame, replace(rep, rows_used=len(linked), notes=notes)

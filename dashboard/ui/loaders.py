@@ -14,8 +14,9 @@ import streamlit as st
 
 from dashboard import geo
 from dashboard.analysis import Analysis, analyse
-from dashboard.ingest import Upload, load_community
+from dashboard.ingest import InputError, ReadResult, Upload, load_community
 from dashboard.ingest.describe import UploadPreview, preview_upload
+from dashboard.ingest.pipeline import read_upload
 from dashboard.model import Community
 from dashboard.settings import Settings
 
@@ -51,10 +52,29 @@ def content_key(uploads: dict[str, Upload], manual: dict[str, str], country: str
     return h.hexdigest()[:16]
 
 
+@st.cache_data(show_spinner="Reading your spreadsheets…", max_entries=8)
+def _read(key: str, _upload: Upload) -> tuple[ReadResult | None, str]:
+    """One upload read, or why it can't be (a refusal is remembered too, so it isn't re-read)."""
+    try:
+        return read_upload(_upload), ""
+    except InputError as exc:
+        return None, str(exc)
+
+
+def read(upload: Upload) -> ReadResult:
+    """Read an upload once for the Data page's preview and the load alike (cached by its bytes,
+    name and sheet: a mapping or date-order change reads nothing again)."""
+    key = hashlib.sha256(upload.data).hexdigest()[:16] + repr((upload.name, upload.sheet))
+    result, error = _read(key, upload)
+    if result is None:
+        raise InputError(error, file=upload.name)
+    return result
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def preview(key: str, _upload: Upload, kind: str) -> UploadPreview:
     """What the Data page shows about one upload (cached by ``key``, its content hash)."""
-    return preview_upload(_upload, kind)
+    return preview_upload(_upload, kind, reader=read)
 
 
 @st.cache_data(show_spinner="Reading your spreadsheets…", max_entries=8)
@@ -66,6 +86,7 @@ def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country
         _uploads.get("attendance"),
         country=country,
         reference_date=pd.Timestamp.today().normalize(),
+        reader=read,
     )
     return geo.geocode_community(community, geocoder=geocoder(), country=country, fixes=_manual)
 
