@@ -24,7 +24,7 @@ from dashboard.filters import Filters, apply_filters, city_options
 from dashboard.ingest import InputError, Upload
 from dashboard.model import Community, default_as_of
 from dashboard.settings import LIMITS, RiskWeights, Settings
-from dashboard.ui import loaders
+from dashboard.ui import loaders, server
 from dashboard.ui.state import (
     KEY_AS_OF,
     KEY_CITIES,
@@ -37,6 +37,9 @@ from dashboard.ui.state import (
     KEY_TO,
     KEY_UPLOADS,
 )
+
+# every page imports this module before it draws an uploader, so no upload arrives before this
+server.keep_uploads_in_memory()
 
 FAVICON = "🤝"
 PAGES = (
