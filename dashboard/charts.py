@@ -2,15 +2,16 @@
 
 Pure functions: a frame from ``dashboard.engagement`` / ``dashboard.risk`` in,
 a ``plotly.graph_objects.Figure`` out. No Streamlit here, so the figures are
-tested like any other function. Text from the organiser's data (city names,
-event titles) only ever reaches plotly as data values, which plotly renders as
-text, not as HTML we build ourselves; the network picture's hover text, the one
-place that builds a little HTML (line breaks), escapes every name in it.
+tested like any other function. Plotly reads a subset of HTML (``<a href>``,
+``<span style>``, ``<b>``, ``<br>``) in tick labels, legends, titles and hover text,
+data values included, so every string from the organiser's files (city names,
+event titles, names) goes through ``label`` / ``labels`` on its way into any
+figure: these, the map's (``mapviz``) and the network's (issue 17, defect 6).
 """
 
 from __future__ import annotations
 
-import html
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,23 @@ TIER_COLOURS: dict[str, str] = {"low": "#b0b7c3", "medium": "#f0ad4e", "high": "
 STATUS_COLOURS: dict[str, str] = {
     "attended": "#1b7a3a", "registered": "#4c9be8", "no_show": "#d9534f", "cancelled": "#b0b7c3",
 }
+
+
+def label(value: object) -> str:
+    """Text from an upload as plotly shows it literally: ``&``, ``<`` and ``>`` as entities.
+
+    Quotes stay as they are: plotly knows no ``&quot;`` and would show it. Missing is "".
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return ""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def labels(values: Iterable[object]) -> list[str]:
+    """``label`` of each value (a column of cities, titles or names)."""
+    return [label(v) for v in values]
+
+
 _LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "legend": {"orientation": "h", "y": -0.15}}
 
 
@@ -40,7 +58,7 @@ def _empty(title: str, message: str) -> go.Figure:
     """A blank figure that says why it is blank."""
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
-    fig.update_layout(title=title, xaxis_visible=False, yaxis_visible=False, **_LAYOUT)
+    fig.update_layout(title=label(title), xaxis_visible=False, yaxis_visible=False, **_LAYOUT)
     return fig
 
 
@@ -69,11 +87,11 @@ def attendance_over_time(by_month: pd.DataFrame, title: str = "Attendance per mo
         for city in [c for c in order if c != OTHER_CITIES] + [c for c in order if c == OTHER_CITIES]:
             part = by_month.loc[by_month["city"] == city]
             grey = {"marker_color": "#b0b7bf"} if city == OTHER_CITIES else {}
-            fig.add_bar(x=part["month"], y=part["attended"], name=str(city), **grey)
+            fig.add_bar(x=part["month"], y=part["attended"], name=label(city), **grey)
         fig.update_layout(barmode="stack")
     else:
         fig.add_bar(x=by_month["month"], y=by_month["attended"], name="attended", marker_color="#1b7a3a")
-    fig.update_layout(title=title, xaxis_title=None, yaxis_title="attendances", **_LAYOUT)
+    fig.update_layout(title=label(title), xaxis_title=None, yaxis_title="attendances", **_LAYOUT)
     return _monthly(fig, by_month["month"])
 
 
@@ -84,7 +102,7 @@ def new_vs_returning(by_month: pd.DataFrame, title: str = "First-timers and retu
     fig = go.Figure()
     fig.add_bar(x=by_month["month"], y=by_month["first_timers"], name="first time", marker_color="#4c9be8")
     fig.add_bar(x=by_month["month"], y=by_month["returning"], name="returning", marker_color="#1b7a3a")
-    fig.update_layout(barmode="stack", title=title, yaxis_title="attendances", **_LAYOUT)
+    fig.update_layout(barmode="stack", title=label(title), yaxis_title="attendances", **_LAYOUT)
     return _monthly(fig, by_month["month"])
 
 
@@ -107,7 +125,7 @@ def cohort_heatmap(
             hovertemplate="joined %{y}<br>month %{x}: %{z:.0f}%<extra></extra>",
         )
     )
-    fig.update_layout(title=title, xaxis_title="months since joining", yaxis_autorange="reversed", **_LAYOUT)
+    fig.update_layout(title=label(title), xaxis_title="months since joining", yaxis_autorange="reversed", **_LAYOUT)
     return fig
 
 
@@ -122,9 +140,10 @@ def _stacked_city_bars(mix: pd.DataFrame, group: str, groups: list[str], colours
         part = mix.loc[(mix[group] == value) & mix["city"].isin(cities)]
         if part.empty:
             continue
-        fig.add_bar(y=part["city"], x=part["members"], name=value, orientation="h", marker_color=colours[value])
-    fig.update_layout(barmode="stack", title=title, xaxis_title="members",
-                      yaxis={"categoryorder": "array", "categoryarray": cities[::-1]}, **_LAYOUT)
+        fig.add_bar(y=labels(part["city"]), x=part["members"], name=value, orientation="h",
+                    marker_color=colours[value])
+    fig.update_layout(barmode="stack", title=label(title), xaxis_title="members",
+                      yaxis={"categoryorder": "array", "categoryarray": labels(cities[::-1])}, **_LAYOUT)
     return fig
 
 
@@ -144,10 +163,10 @@ def member_timeline(timeline: pd.DataFrame, title: str = "Events over time") -> 
             continue
         fig.add_scatter(
             x=part["date"], y=[status] * len(part), mode="markers", name=status.replace("_", "-"),
-            marker={"color": colour, "size": 12}, customdata=part[["title"]].to_numpy(),
+            marker={"color": colour, "size": 12}, customdata=np.array(labels(part["title"]), dtype=object)[:, None],
             hovertemplate="%{customdata[0]}<br>%{x|%d %b %Y}<extra></extra>",
         )
-    fig.update_layout(title=title, showlegend=False, **_LAYOUT)
+    fig.update_layout(title=label(title), showlegend=False, **_LAYOUT)
     return fig
 
 
@@ -159,11 +178,11 @@ def score_breakdown(parts: pd.DataFrame, title: str = "What makes up the score")
     fig = go.Figure(
         go.Bar(
             x=ordered["date"], y=ordered["points"], marker_color="#1b7a3a",
-            customdata=np.column_stack((ordered["title"].astype(str), ordered["decay"])),
+            customdata=np.column_stack((labels(ordered["title"]), ordered["decay"])),
             hovertemplate="%{customdata[0]}<br>%{x|%d %b %Y}: %{y:.2f} points<extra></extra>",
         )
     )
-    fig.update_layout(title=title, yaxis_title="points", **_LAYOUT)
+    fig.update_layout(title=label(title), yaxis_title="points", **_LAYOUT)
     return fig
 
 
@@ -173,7 +192,7 @@ def tier_bars(counts: dict[str, int], title: str = "Members by connection risk")
     fig = go.Figure(
         go.Bar(x=tiers, y=[counts.get(t, 0) for t in tiers], marker_color=[TIER_COLOURS[t] for t in tiers])
     )
-    fig.update_layout(title=title, yaxis_title="members", **_LAYOUT)
+    fig.update_layout(title=label(title), yaxis_title="members", **_LAYOUT)
     return fig
 
 
@@ -188,9 +207,9 @@ def signal_bars(counts: pd.DataFrame, title: str = "Which signals fire most") ->
     if shown.empty:
         return _empty(title, "No signal fires for anyone here")
     fig = go.Figure(
-        go.Bar(y=shown["label"], x=shown["members"], orientation="h", marker_color="#f0ad4e")
+        go.Bar(y=labels(shown["label"]), x=shown["members"], orientation="h", marker_color="#f0ad4e")
     )
-    fig.update_layout(title=title, xaxis_title="members", yaxis_autorange="reversed", **_LAYOUT)
+    fig.update_layout(title=label(title), xaxis_title="members", yaxis_autorange="reversed", **_LAYOUT)
     return fig
 
 
@@ -248,7 +267,7 @@ def network_figure(
     """
     m = prepared(members)
     people = m[m["city_label"].eq(city_label)].reset_index(drop=True)
-    title = html.escape(str(city_label))
+    title = label(city_label)
     fig = go.Figure()
     fig.update_layout(
         showlegend=True,
@@ -331,14 +350,14 @@ def _node_positions(member_ids: np.ndarray, src: np.ndarray, dst: np.ndarray, wg
 
 def _add_tie_lines(fig: go.Figure, pos: np.ndarray, src: np.ndarray, dst: np.ndarray, met: np.ndarray) -> None:
     """One line trace for ties met once, one for ties met twice or more."""
-    for label, mask, width, colour in (
+    for legend, mask, width, colour in (
         ("met once", met < 2, 0.8, "rgba(160, 170, 180, 0.35)"),
         ("met 2+ times", met >= 2, 1.6, "rgba(70, 90, 110, 0.45)"),
     ):
         xs = np.column_stack([pos[src[mask], 0], pos[dst[mask], 0], np.full(int(mask.sum()), np.nan)]).ravel()
         ys = np.column_stack([pos[src[mask], 1], pos[dst[mask], 1], np.full(int(mask.sum()), np.nan)]).ravel()
         fig.add_trace(
-            go.Scatter(x=xs, y=ys, mode="lines", line={"width": width, "color": colour}, hoverinfo="skip", name=label)
+            go.Scatter(x=xs, y=ys, mode="lines", line={"width": width, "color": colour}, hoverinfo="skip", name=legend)
         )
 
 
@@ -349,7 +368,7 @@ def _add_people(fig: go.Figure, sub: pd.DataFrame, pos: np.ndarray, ties_here: n
         if not mask.any():
             continue
         text = [
-            f"{html.escape(nm or mid)}<br>{plural(int(t), 'tie')} here · {tier} risk"
+            f"{label(nm or mid)}<br>{plural(int(t), 'tie')} here · {tier} risk"
             for nm, mid, t in zip(sub["name"][mask], sub["member_id"][mask], ties_here[mask])
         ]
         fig.add_trace(

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts import label
 from dashboard.geo import GEONAMES_ATTRIBUTION
 
 __all__ = [
@@ -141,7 +142,7 @@ def _color_spec(summary: pd.DataFrame, color_by: str) -> tuple[str, dict]:
 def _hover(summary: pd.DataFrame) -> list[str]:
     rows = []
     for r in summary.itertuples(index=False):
-        parts = [f"<b>{_escape(r.city_label)}</b>", f"{int(r.members)} members"]
+        parts = [f"<b>{label(r.city_label)}</b>", f"{int(r.members)} members"]
         share = getattr(r, "share_at_risk", np.nan)
         if isinstance(share, float) and math.isfinite(share):
             parts.append(f"{share:.0%} at medium/high connection risk")
@@ -150,11 +151,6 @@ def _hover(summary: pd.DataFrame) -> list[str]:
             parts.append(f"mean engagement {eng:.0f}")
         rows.append("<br>".join(parts))
     return rows
-
-
-def _escape(text: str) -> str:
-    """City names come from uploads: show them literally in plotly's HTML-ish hover."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _extent(summary: pd.DataFrame) -> tuple[float, float, float, float]:
