@@ -2,11 +2,18 @@
 
 Caching sits at the data boundary: the parsed upload and the analysis are keyed
 by file content and choices, so changing a filter never re-reads or re-scores.
+
+What these caches hold is personal data, shared by every session of the server,
+so each has a lifetime and a bound (issue 17, defect 7): an entry is dropped
+``PERSONAL_TTL`` after it was made (the next page that needs it rebuilds it in a
+few seconds), at most ``*_ENTRIES`` live at once, and ``clear_personal_caches``
+drops them all at once (for erasure).
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +33,15 @@ DEMO_FILES = {
     "events": ROOT / "data" / "demo_events.csv",
     "attendance": ROOT / "data" / "demo_attendance.csv",
 }
+#: how long a parsed upload or its analysis stays in the shared cache after it was made
+PERSONAL_TTL = timedelta(minutes=30)
+READ_ENTRIES = 8  # uploads read, one per file (the preview and the load share them)
+PREVIEW_ENTRIES = 8  # the Data page's previews, one per file
+# one community per organiser at work plus the demo: fewer, and organisers on one server evict
+# each other's data and every page reloads (seconds on 10k members)
+LOAD_ENTRIES = 8  # loaded communities (the largest: hundreds of MB for 100k members)
+ANALYSIS_ENTRIES = 16  # indicators per community, as-of date and settings
+REVIEW_ENTRIES = 8  # the Map page's places to check
 
 
 @st.cache_resource(show_spinner="Loading the offline gazetteer (once per server)…")
@@ -52,7 +68,7 @@ def content_key(uploads: dict[str, Upload], manual: dict[str, str], country: str
     return h.hexdigest()[:16]
 
 
-@st.cache_data(show_spinner="Reading your spreadsheets…", max_entries=8)
+@st.cache_data(show_spinner="Reading your spreadsheets…", ttl=PERSONAL_TTL, max_entries=READ_ENTRIES)
 def _read(key: str, _upload: Upload) -> tuple[ReadResult | None, str]:
     """One upload read, or why it can't be (a refusal is remembered too, so it isn't re-read)."""
     try:
@@ -71,13 +87,13 @@ def read(upload: Upload) -> ReadResult:
     return result
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, ttl=PERSONAL_TTL, max_entries=PREVIEW_ENTRIES)
 def preview(key: str, _upload: Upload, kind: str) -> UploadPreview:
     """What the Data page shows about one upload (cached by ``key``, its content hash)."""
     return preview_upload(_upload, kind, reader=read)
 
 
-@st.cache_data(show_spinner="Reading your spreadsheets…", max_entries=8)
+@st.cache_data(show_spinner="Reading your spreadsheets…", ttl=PERSONAL_TTL, max_entries=LOAD_ENTRIES)
 def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country: str) -> Community:
     """Parse, merge and geocode the uploads (cached by ``key``, their content hash)."""
     community = load_community(
@@ -91,13 +107,24 @@ def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country
     return geo.geocode_community(community, geocoder=geocoder(), country=country, fixes=_manual)
 
 
-@st.cache_data(show_spinner="Scoring engagement and connection risk…", max_entries=16)
+@st.cache_data(show_spinner="Scoring engagement and connection risk…", ttl=PERSONAL_TTL, max_entries=ANALYSIS_ENTRIES)
 def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings) -> Analysis:
     """Every indicator for the whole community (cached by data key, date and settings)."""
     return analyse(_community, as_of, _settings)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, ttl=PERSONAL_TTL, max_entries=REVIEW_ENTRIES)
 def places_to_review(key: str, _community: Community) -> pd.DataFrame:
     """The Map page's place names to fix (cached by ``key``, the community's content hash)."""
     return geo.places_to_review(_community)
+
+
+#: every cache above that holds data from an upload (the gazetteer and the demo files do not)
+PERSONAL_CACHES = (_read, preview, load, analysis, places_to_review)
+
+
+def clear_personal_caches() -> None:
+    """Drop every parsed upload, community and analysis from the shared caches, for every
+    session (erasure; each session's own uploads live in its session state, not here)."""
+    for cached in PERSONAL_CACHES:
+        cached.clear()
