@@ -70,8 +70,8 @@ for kind, upload in uploads.items():
         if len(read.sheets) > 1:
             sheet = st.selectbox("Sheet", read.sheets, index=read.sheets.index(read.sheet), key=f"sheet_{kind}")
             changed = replace(changed, sheet=sheet)
-        for note in read.notes:
-            st.caption(note)
+        for note in read.notes:  # notes quote headers and sheet names from the file
+            st.caption(shell.literal(note))
         st.text(f"{len(read.frame)} rows, header on row {read.header_row}.")
         mapped = {m.column: m for m in preview.matches}
         table = pd.DataFrame(
@@ -118,14 +118,14 @@ for source in community.sources:
         st.markdown(f"**{KINDS[source.kind][0]}** · {source.rows_used} of {source.rows_read} rows used")
         st.text(source.filename)
         for note in source.notes:
-            st.caption(note)
+            st.caption(shell.literal(note))
         if ctx.is_demo:  # an upload's mapping is in its editor above
             st.dataframe(
                 pd.DataFrame([{"column": m.column, "becomes": field_label(m.field), "how": m.how} for m in source.matches]),
                 hide_index=True, width="stretch",
             )
         for f, rep in source.dates.items():
-            st.caption(f"{field_label(f)}: {rep.note}" + (" (ambiguous)" if rep.ambiguous else ""))
+            st.caption(f"{field_label(f)}: {shell.literal(rep.note)}" + (" (ambiguous)" if rep.ambiguous else ""))
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Members", f"{len(community.members):,}")
