@@ -131,14 +131,22 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+SLOW_STREAMLIT = Path(__file__).with_name("slow_streamlit.py")
+
+
 @contextlib.contextmanager
-def start_server(log_dir: Path) -> Iterator[Server]:
-    """Start a fresh ``streamlit run app.py`` from the repo root; stop it on exit."""
+def start_server(log_dir: Path, upload_delay: float = 0.0, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Start a fresh ``streamlit run app.py`` from the repo root; stop it on exit.
+
+    ``upload_delay`` (s): the server holds each upload that long before handing it on, as a
+    busy server does (``slow_streamlit.py``); ``env``: extra environment (e.g. its own TMPDIR).
+    """
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"streamlit-{port}.log"
+    launcher = [str(SLOW_STREAMLIT)] if upload_delay else ["-m", "streamlit"]
     cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, *launcher, "run", "app.py",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
@@ -147,7 +155,8 @@ def start_server(log_dir: Path) -> Iterator[Server]:
         "--server.fileWatcherType", "none",
         "--server.runOnSave", "false",
     ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", **(env or {}),
+           "NEIGHBOURLY_TEST_UPLOAD_DELAY": str(upload_delay)}
     with open(log, "wb") as out:
         process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     server = Server(f"http://127.0.0.1:{port}", process, log)
@@ -174,8 +183,9 @@ def server(server_logs: Path) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def fresh_server(server_logs: Path):
-    """A factory: ``with fresh_server() as s:`` starts a second, brand-new server."""
-    return lambda: start_server(server_logs)
+    """A factory: ``with fresh_server() as s:`` starts a second, brand-new server (same
+    keyword arguments as ``start_server``)."""
+    return lambda **kwargs: start_server(server_logs, **kwargs)
 
 
 @pytest.fixture(scope="session")
