@@ -41,6 +41,7 @@ for (kind, (label, help_text)), col in zip(KINDS.items(), cols, strict=True):
         file = st.file_uploader(label, type=["csv", "tsv", "txt", "xlsx", "xls"], key=f"upload_{kind}", help=help_text,
                                 on_change=_file_removed, args=(kind,))
         if file is not None:
+            shell.took_upload(file.file_id)
             data = file.getvalue()
             old = uploads.get(kind)
             if old is None or old.data != data or old.name != file.name:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.analysis import Analysis, restrict
 from dashboard.engagement import exclude_staff
@@ -30,16 +32,24 @@ from dashboard.ui.state import (
     KEY_CITIES,
     KEY_COUNTRY,
     KEY_FROM,
+    KEY_LOST_UPLOADS,
     KEY_MANUAL_PLACES,
     KEY_NEAR,
     KEY_RADIUS,
     KEY_SETTINGS,
+    KEY_TAKEN_UPLOADS,
     KEY_TO,
     KEY_UPLOADS,
 )
 
 # every page imports this module before it draws an uploader, so no upload arrives before this
 server.keep_uploads_in_memory()
+server.track_uploads()
+
+#: an upload that arrived this long ago and is in no box was dropped just before a page switch
+UNCLAIMED_AFTER = 10.0  # s; the Data page takes a file within a second of its arrival
+#: an upload still on its way this long after it was announced has stopped (the tab moved on)
+STALLED_AFTER = 600.0  # s
 
 FAVICON = "🤝"
 PAGES = (
@@ -99,6 +109,69 @@ def load_community() -> tuple[Community, bool, str]:
     country = st.session_state.get(KEY_COUNTRY, "")
     key = loaders.content_key(ups, manual, country)
     return loaders.load(key, ups, manual, country), is_demo, key
+
+
+def took_upload(file_id: str) -> None:
+    """The Data page put this upload in its box (so it is neither waiting nor lost)."""
+    taken = set(st.session_state.get(KEY_TAKEN_UPLOADS) or ())
+    taken.add(file_id)
+    st.session_state[KEY_TAKEN_UPLOADS] = taken
+
+
+def _session_id() -> str | None:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
+def _pending_uploads() -> list[server.UploadState]:
+    """This session's uploads not in any box yet; those that will never be are forgotten (their
+    bytes freed) and remembered under KEY_LOST_UPLOADS with the reason, to tell the organiser."""
+    sid = _session_id()
+    if sid is None:
+        return []
+    taken = st.session_state.get(KEY_TAKEN_UPLOADS) or set()
+    now = time.monotonic()
+    waiting = []
+    for up in server.uploads_of(sid):
+        if up.file_id in taken:
+            continue
+        if up.arrived_at is not None and now - up.arrived_at >= UNCLAIMED_AFTER:
+            why = "it finished arriving after you had left the Data page, so it never reached its box"
+        elif up.arrived_at is None and now - up.asked_at >= STALLED_AFTER:
+            why = "it stopped arriving after you left the Data page"
+        else:
+            waiting.append(up)
+            continue
+        server.forget_upload(sid, up.file_id)
+        st.session_state[KEY_LOST_UPLOADS] = [*(st.session_state.get(KEY_LOST_UPLOADS) or []), (up.name, why)]
+    return waiting
+
+
+@st.fragment(run_every=timedelta(seconds=1))
+def _watch_uploads(names: tuple[str, ...]) -> None:
+    """While files are on their way, say so in the sidebar; once that changes, redraw the page."""
+    now = tuple(u.name for u in _pending_uploads())
+    if now != names or st.session_state.get(KEY_LOST_UPLOADS):
+        st.rerun(scope="app")
+    st.caption("Still receiving: " + literal(", ".join(names)) + "…")
+
+
+def _uploads_notice() -> None:
+    """Tell the organiser, in words, about uploads that were not used, and show those on their way."""
+    waiting = _pending_uploads()
+    lost = st.session_state.get(KEY_LOST_UPLOADS) or []
+    for name, why in lost:
+        st.warning(
+            f"**{literal(name)}** was not used: {why}. Your data is as it was. Drop the file on the Data page "
+            "again and wait until its name shows under the box before you switch pages.",
+            icon=":material/upload_file:",
+        )
+    if lost and st.button("OK", key="lost_uploads_ok"):
+        st.session_state.pop(KEY_LOST_UPLOADS, None)
+        st.rerun()
+    if waiting:
+        with st.sidebar:
+            _watch_uploads(tuple(u.name for u in waiting))
 
 
 def _nav() -> None:
@@ -202,6 +275,7 @@ def page(title: str) -> PageContext:
     """Draw the shared frame and return what the page needs; stops the page on unusable data."""
     page_config(title)
     _nav()
+    _uploads_notice()
     try:
         community, is_demo, key = load_community()
     except InputError as exc:

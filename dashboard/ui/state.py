@@ -17,3 +17,5 @@ KEY_SHOW_CONTACTS = "show_contacts"
 KEY_CONTACTED = "_contacted"  # list of dicts: member_id, name, on, until, note
 KEY_DECISIONS = "_intro_decisions"  # (member_id, buddy_id) -> approve | decline | undecided
 KEY_TEMPLATE = "_intro_template"  # the introduction message as the organiser last wrote it
+KEY_TAKEN_UPLOADS = "_taken_uploads"  # set of upload file ids the Data page put in a box
+KEY_LOST_UPLOADS = "_lost_uploads"  # list of (file name, why it was not used) still to tell the organiser

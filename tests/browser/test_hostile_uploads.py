@@ -140,3 +140,42 @@ def test_markup_in_headers_and_cities_is_shown_as_text(page: Page, server, guard
         assert_no_errors(page, path)
     assert not guard.dialogs, guard.dialogs
     guard.assert_offline()
+
+
+# --- defect 2: an upload cut short by a page switch is not lost silently -------------------------
+
+
+def test_an_upload_left_behind_by_a_page_switch_is_reported(page: Page, fresh_server, guard, tmp_path):
+    """On a busy server (each upload held 3 s), drop an attendance file and click Map at once:
+    the file never reaches its box, and the organiser is told so, in words, on the Map page."""
+    members, attendance = tmp_path / "my_members.csv", tmp_path / "late_attendance.csv"
+    members.write_text("Name,Email,City\nAnn Lee,ann@example.org,Leeds\nBo Chen,bo@example.org,York\n")
+    attendance.write_text("Event ID,Email,Status\nE1,ann@example.org,attended\n" * 2000)
+    page.set_default_timeout(LOAD_TIMEOUT)
+    with fresh_server(upload_delay=3.0) as server:
+        open_page(page, server.url, "/Data")
+        upload(page, 0, members)
+        expect(page.get_by_text("my_members.csv").first).to_be_visible()
+        settle(page)
+        expect(metric(page, "Members")).to_have_text("2", timeout=60_000)
+        upload(page, 2, attendance)
+        page.locator('[data-testid="stSidebar"] a').filter(has_text="Map").first.click()
+        expect(page.locator("h1").first).to_have_text("Where members live")
+        notice = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text="late_attendance.csv")
+        expect(notice).to_contain_text("was not used", timeout=60_000)
+        expect(notice).to_contain_text("Drop the file on the Data page again")
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        expect(sidebar).to_contain_text("my_members.csv")
+        expect(sidebar).not_to_contain_text("late_attendance.csv")  # not in use, and not claimed to be
+        page.get_by_role("button", name="OK").click()
+        settle(page)
+        expect(notice).to_have_count(0)
+        # the same file dropped and waited for is used
+        page.locator('[data-testid="stSidebar"] a').filter(has_text="Data").first.click()
+        settle(page, "Your data")
+        upload(page, 2, attendance)
+        expect(page.get_by_text("late_attendance.csv").first).to_be_visible(timeout=60_000)
+        settle(page)
+        expect(metric(page, "Attendance rows")).not_to_have_text("0", timeout=60_000)
+        expect(page.locator('[data-testid="stAlertContentWarning"]')).to_have_count(0)
+    guard.assert_offline()
