@@ -128,12 +128,14 @@ def test_markup_in_headers_and_cities_is_shown_as_text(page: Page, server, guard
     assert page.locator('img[src*="198.51.100.7"]').count() == 0, "a header became an image"
     assert main.locator("strong, b").filter(has_text="Dup").count() == 0, "a header became bold"
     assert_no_errors(page, "/Data with hostile headers")
-    for path in ("/Engagement", "/Connection_risk"):
-        page.locator('[data-testid="stSidebar"] a').filter(has_text=path.strip("/").replace("_", " ")).first.click()
+    for path, title in (("/Engagement", "Engagement"), ("/Connection_risk", "Connection risk")):
+        page.locator('[data-testid="stSidebar"] a').filter(has_text=title).first.click()
+        expect(page.locator("h1").first).to_have_text(title, timeout=LOAD_TIMEOUT)
         settle(page)
         charts = page.locator('[data-testid="stPlotlyChart"]')
-        expect(charts.first).to_be_visible()
-        expect(page.locator('[data-testid="stPlotlyChart"] text').filter(has_text="Leeds").first).to_be_visible()
+        expect(charts.first).to_be_visible(timeout=LOAD_TIMEOUT)
+        city_ticks = page.locator('[data-testid="stPlotlyChart"] text').filter(has_text="Leeds")
+        expect(city_ticks.first).to_be_visible(timeout=LOAD_TIMEOUT)
         assert page.locator('[data-testid="stPlotlyChart"] a[href*="phish"]').count() == 0, f"{path}: a city became a link"
         styled = page.locator('[data-testid="stPlotlyChart"] tspan[style*="font-size:40px"]')
         assert styled.count() == 0, f"{path}: a city's <span style> was applied"
