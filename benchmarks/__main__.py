@@ -24,8 +24,9 @@ counts numpy and arrow buffers.
 Writes ``benchmarks/RESULTS.md`` (the table, with the per-area benchmarks
 ``benchmarks/bench_*.py`` unless ``--no-area``) and ``benchmarks/results.json``
 (see ``benchmarks/results.py``). ``--scale`` runs 1k, 10k, 100k and the largest
-size that fits in memory (at least 300k) and adds the curve to both, with a
-plotly chart in ``benchmarks/scale.html``.
+size that fits in memory (at least 300k) and writes the curve to
+``benchmarks/SCALE.md`` and results.json's ``scale``, with a plotly chart in
+``benchmarks/scale.html`` (not committed: it carries plotly.js, 4 MB).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from benchmarks.pipeline import baseline_rows, pipeline_rows, row
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "RESULTS.md"
+SCALE_OUT = ROOT / "benchmarks" / "SCALE.md"
 SCALE_HTML = ROOT / "benchmarks" / "scale.html"
 AREA_MODULES = ("bench_geo", "bench_indicators", "bench_introductions")
 SCALE_SIZES = ("1k", "10k", "100k")
@@ -223,18 +225,18 @@ def scale_chart(points: list[dict], path: Path) -> Path:
 
 
 def run_scale(args: argparse.Namespace, results: dict, files: dict) -> dict:
-    """1k, 10k, 100k and the largest size that fits: one pipeline run each."""
+    """1k, 10k, 100k (or ``--size``'s sizes) and then the largest size that fits: one pipeline run each."""
+    sizes = [s.strip() for s in args.size.split(",") if s.strip()] if args.size else list(SCALE_SIZES)
     points: list[dict] = []
-    sizes = list(SCALE_SIZES)
-    while sizes:
-        size = sizes.pop(0)
+    summary: dict = {}
+    for size in [*sizes, None]:
+        if size is None:  # after the last given size: the largest that fits, judged from the one before
+            size = args.largest or largest_size((summary.get("peak_mb") or 2_000.0) * 100_000 /
+                                                max(points[-1]["members"], 1))
         made, rows, summary = run_size(size, args.seed, args.repeat, args.timeout)
-        label = f"pipeline {size}"
-        results[label], files[label] = rows, made
-        print_table(label, rows)
+        results[f"pipeline {size}"], files[f"pipeline {size}"] = rows, made
+        print_table(f"pipeline {size}", rows)
         points.append(scale_point(size, summary))
-        if size == "100k" and not sizes:
-            sizes.append(args.largest or largest_size(summary.get("peak_mb") or 2_000.0))
     verdict = scale_verdict(points)
     chart = scale_chart(points, args.chart)
     print(f"\n{verdict['verdict']}\nchart: {chart}")
@@ -260,13 +262,15 @@ def _worker_main(args: argparse.Namespace) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", default="100k",
+    parser.add_argument("--size",
                         help="1k, 10k, 100k or a number of members (ten attendance rows each); "
-                             "comma-separate several; results.json gets the last (default 100k)")
+                             "comma-separate several; results.json gets the last (default 100k; "
+                             "with --scale: 1k,10k,100k)")
     parser.add_argument("--scale", action="store_true",
                         help="1k, 10k, 100k and the largest size that fits (at least 300k): the growth curve")
     parser.add_argument("--largest", help="with --scale: this largest size instead of the one chosen by memory")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="markdown file to write (default %(default)s)")
+    parser.add_argument("--out", type=Path, help=f"markdown file to write (default {DEFAULT_OUT.relative_to(ROOT)}, "
+                                                 f"with --scale {SCALE_OUT.relative_to(ROOT)})")
     parser.add_argument("--json", type=Path, default=results_file.RESULTS_JSON,
                         help="results file to add to (default %(default)s)")
     parser.add_argument("--chart", type=Path, default=SCALE_HTML, help="--scale's chart (default %(default)s)")
@@ -285,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         return _worker_main(args)
+    args.out = args.out or (SCALE_OUT if args.scale else DEFAULT_OUT)
     started = results_file.now()
     t0 = time.perf_counter()
     info = results_file.machine()
@@ -297,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         results_file.update(args.json, "scale", {"scale": scale})
     else:
         summary: dict = {}
-        for size in [s.strip() for s in args.size.split(",") if s.strip()]:
+        for size in [s.strip() for s in (args.size or "100k").split(",") if s.strip()]:
             made, rows, summary = run_size(size, args.seed, args.repeat, args.timeout)
             results[f"pipeline {size}"], files[f"pipeline {size}"] = rows, made
             print_table(f"pipeline {size}", rows)
