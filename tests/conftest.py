@@ -14,6 +14,32 @@ from collections.abc import Iterator
 import pytest
 
 PG_ENV = "NEIGHBOURLY_TEST_PG"
+_SAVED_DB: list[str | None] = []
+_FOLDERS: list[str] = []
+
+
+def pytest_configure(config) -> None:
+    """Tests never touch the organiser's real workspace: ``NEIGHBOURLY_DB`` points at a throwaway
+    SQLite file for the whole run (servers the tests start inherit it)."""
+    import tempfile
+
+    _SAVED_DB.append(os.environ.get("NEIGHBOURLY_DB"))
+    folder = tempfile.mkdtemp(prefix="neighbourly-test-workspace-")
+    _FOLDERS.append(folder)
+    os.environ["NEIGHBOURLY_DB"] = f"sqlite:///{folder}/workspace.db"
+
+
+def pytest_unconfigure(config) -> None:
+    import shutil
+
+    for folder in _FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)
+    if _SAVED_DB:
+        saved = _SAVED_DB.pop()
+        if saved is None:
+            os.environ.pop("NEIGHBOURLY_DB", None)
+        else:
+            os.environ["NEIGHBOURLY_DB"] = saved
 PG_HOW = (f"PostgreSQL store tests need {PG_ENV} (a postgresql+psycopg:// URL of a server where tests may "
           "create databases): run .ci/run, or `eval \"$(.ci/pg start)\"` before pytest")
 

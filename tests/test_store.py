@@ -178,6 +178,10 @@ def test_the_default_workspace_is_a_file_in_the_user_data_dir(tmp_path, monkeypa
     s.close()
 
 
+def test_the_tests_never_use_the_real_workspace():
+    assert "neighbourly-test-workspace-" in os.environ["NEIGHBOURLY_DB"]  # set by conftest for the whole run
+
+
 def test_neighbourly_db_moves_the_workspace(tmp_path, monkeypatch):
     monkeypatch.setenv("NEIGHBOURLY_DB", f"sqlite:///{tmp_path / 'elsewhere.db'}")
     s = Store.open()
