@@ -11,7 +11,7 @@ from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST
 from dashboard.ingest.describe import example_value, field_choices, field_label, problem_kinds
 from dashboard.ingest.mapping import DATE_FIELDS, IGNORE
 from dashboard.ingest.read import MAX_UPLOAD_MB
-from dashboard.ui import loaders, shell
+from dashboard.ui import loaders, shell, workspace
 from dashboard.ui.state import KEY_COUNTRY, KEY_UPLOADS
 
 KINDS = {
@@ -22,7 +22,7 @@ KINDS = {
 
 shell.page_config("Data")
 st.title("Your data")
-st.caption("Files stay in this browser session's memory; nothing is saved to disk.")
+st.caption("Files stay in this browser session until you keep them as a snapshot in the workspace (below).")
 st.caption(f"Up to {MAX_UPLOAD_MB} MB a file. A bigger one is refused in its box: export fewer rows or columns, "
            "or save a workbook as CSV.")
 
@@ -34,6 +34,7 @@ def _file_removed(kind: str) -> None:
         st.session_state[KEY_UPLOADS] = {k: u for k, u in (st.session_state.get(KEY_UPLOADS) or {}).items() if k != kind}
 
 
+workspace.follow_latest()  # a fresh session starts from the workspace's latest snapshot
 uploads: dict[str, Upload] = dict(st.session_state.get(KEY_UPLOADS) or {})
 cols = st.columns(3)
 for (kind, (label, help_text)), col in zip(KINDS.items(), cols, strict=True):
@@ -149,3 +150,30 @@ else:
     st.dataframe(community.problems, hide_index=True, width="stretch")
     st.download_button("Download problems (CSV)", lambda: to_csv_bytes(community.problems), "problems.csv", "text/csv",
                        on_click="ignore", icon=":material/download:")  # built when asked for
+
+st.subheader("Workspace")
+st.text(workspace.where())
+if not ctx.is_demo and workspace.shown_snapshot() is None and workspace.store() is not None:
+    if st.button("Keep these uploads as a snapshot", icon=":material/save:", type="primary"):
+        workspace.keep(community)
+        st.rerun()
+kept = workspace.store().snapshots() if workspace.store() is not None else []
+if kept:
+    st.dataframe(workspace.table(kept, workspace.shown_snapshot()), hide_index=True, width="stretch")
+    pick = st.selectbox("Snapshot", [k.id for k in kept], key="snapshot_pick",
+                        format_func=lambda i: f"{i}: " + next(k.created_at.strftime("%Y-%m-%d %H:%M") for k in kept if k.id == i))
+    b1, b2 = st.columns(2)
+    if b1.button("Go back to this snapshot", icon=":material/history:"):
+        workspace.go_back(pick)
+        st.rerun()
+    if b2.button("Delete this snapshot", icon=":material/delete:"):
+        workspace.delete(pick)
+        st.rerun()
+    with st.expander("Erase the whole workspace"):
+        st.caption("Deletes every kept snapshot, place fix and setting from the workspace. This can't be undone.")
+        sure = st.checkbox("Yes, erase everything", key="erase_sure")
+        if st.button("Erase the whole workspace", icon=":material/delete_forever:", disabled=not sure):
+            workspace.erase()
+            st.rerun()
+else:
+    st.caption("No snapshots kept yet.")

@@ -26,7 +26,7 @@ from dashboard.filters import Filters, apply_filters, city_options
 from dashboard.ingest import InputError, Upload
 from dashboard.model import Community, default_as_of
 from dashboard.settings import LIMITS, RiskWeights, Settings
-from dashboard.ui import loaders, server
+from dashboard.ui import loaders, server, workspace
 from dashboard.ui.state import (
     KEY_AS_OF,
     KEY_CITIES,
@@ -84,6 +84,7 @@ def literal(text: object) -> str:
 
 def uploads() -> tuple[dict[str, Upload], bool]:
     """The organiser's uploads, or the demo community's files when there are none."""
+    workspace.follow_latest()  # the workspace's latest snapshot, unless the session has its own uploads
     mine = st.session_state.get(KEY_UPLOADS) or {}
     if mine:
         return dict(mine), False
@@ -185,7 +186,8 @@ def _nav() -> None:
 def _data_source(community: Community, is_demo: bool) -> None:
     with st.sidebar:
         if is_demo:
-            st.caption("Showing the **demo community**. Upload your own spreadsheets on the Data page.")
+            st.caption("Showing the **demo community**: the workspace has no kept snapshot yet. "
+                       "Upload your own spreadsheets on the Data page.")
         else:
             st.caption("Your data:")
             st.text("\n".join(s.filename for s in community.sources))  # file names shown literally
