@@ -279,3 +279,45 @@ def test_hostile_member_names_are_shown_literally(page: Page, server, guard):
     page.wait_for_timeout(500)  # an injected onerror would fire by now
     assert not guard.dialogs, f"a member's name ran as script: {guard.dialogs}"
     guard.assert_offline()
+
+
+def test_kept_uploads_survive_a_server_restart_and_open_on_a_deep_link(
+        page: Page, browser, fresh_server, guard, tmp_path, monkeypatch):
+    # a workspace of this test's own, so the other tests' servers keep showing the demo
+    monkeypatch.setenv("NEIGHBOURLY_DB", f"sqlite:///{tmp_path / 'workspace.db'}")
+    files = {
+        "members": "Name,Email,City,Joined\nAnn Kept,ann@example.org,Leeds,2026-01-10\n"
+                   "Bo Kept,bo@example.org,York,2026-02-01\n",
+        "events": "Event ID,Event name,Date,City\nE1,Leeds Coffee,2026-03-01 10:00,Leeds\n",
+        "attendance": "Event ID,Email,Status\nE1,ann@example.org,attended\n",
+    }
+    page.set_default_timeout(LOAD_TIMEOUT)
+    with fresh_server() as first:
+        open_page(page, first.url, "/Data")
+        expect(metric(page, "Members")).to_have_text(DEMO_MEMBERS)
+        for i, (kind, text) in enumerate(files.items()):
+            path = tmp_path / f"kept_{kind}.csv"
+            path.write_text(text, encoding="utf-8")
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(i).set_input_files(str(path))
+            expect(page.get_by_text(f"kept_{kind}.csv").first).to_be_visible()
+            settle(page)
+        expect(metric(page, "Members")).to_have_text("2")
+        page.get_by_role("button", name="Keep these uploads as a snapshot").click()
+        settle(page)
+        expect(page.get_by_role("button", name="Go back to this snapshot")).to_be_visible()
+        expect(page.get_by_role("button", name="Keep these uploads as a snapshot")).to_have_count(0)
+        assert_no_errors(page, "/Data after keeping")
+    with fresh_server() as restarted:  # the server was stopped; a new one starts on the same workspace
+        other = browser.new_context()
+        try:
+            deep = other.new_page()
+            deep.set_default_timeout(LOAD_TIMEOUT)
+            open_page(deep, restarted.url, "/Map")
+            sidebar = deep.locator('[data-testid="stSidebar"]')
+            expect(sidebar.get_by_text("kept_members.csv", exact=False).first).to_be_visible()
+            expect(sidebar.get_by_text("demo community", exact=False)).to_have_count(0)
+            open_page(deep, restarted.url, "/Data")
+            expect(metric(deep, "Members")).to_have_text("2")
+        finally:
+            other.close()
+    guard.assert_offline()
