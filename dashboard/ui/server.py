@@ -101,9 +101,11 @@ def track_uploads() -> None:
         remove_session(self, session_id)
         _dropped(session_id)
 
-    cls.get_upload_urls, cls.add_file, cls.remove_file, cls.remove_session_files = (
-        get_upload_urls, add, remove, remove_all)
-    cls._neighbourly_tracked = True
+    # patched onto streamlit's class at run time: setattr says so to the type checker too
+    patches = {"get_upload_urls": get_upload_urls, "add_file": add, "remove_file": remove,
+               "remove_session_files": remove_all, "_neighbourly_tracked": True}
+    for name, value in patches.items():
+        setattr(cls, name, value)
 
 
 def uploads_of(session_id: str) -> list[UploadState]:
@@ -117,5 +119,6 @@ def forget_upload(session_id: str, file_id: str) -> None:
     from streamlit import runtime
 
     if runtime.exists():
-        runtime.get_instance().uploaded_file_mgr.remove_file(session_id, file_id)
+        # the memory manager streamlit runs has remove_file; its UploadedFileManager protocol doesn't list it
+        runtime.get_instance().uploaded_file_mgr.remove_file(session_id, file_id)  # type: ignore[attr-defined]
     _dropped(session_id, file_id)
