@@ -11,8 +11,7 @@ import pandas as pd
 from dashboard import introductions
 from dashboard.analysis import Analysis, analyse
 from dashboard.export import neutralise_formulas
-from dashboard.geo import geocode_community
-from dashboard.ingest import Upload, load_community
+from dashboard.load import load, uploads_from_paths
 from dashboard.model import Community, default_as_of
 from dashboard.settings import Settings
 
@@ -37,15 +36,12 @@ class Report:
 
 
 def load_files(
-    members: Path | None, events: Path | None, attendance: Path | None, country: str = ""
+    members: Path | None, events: Path | None, attendance: Path | None, today: pd.Timestamp | None,
+    country: str = "",
 ) -> Community:
-    """Read files from disk into a geocoded Community."""
-
-    def up(path: Path | None) -> Upload | None:
-        return None if path is None else Upload(path.name, Path(path).read_bytes())
-
-    community = load_community(up(members), up(events), up(attendance), country=country)
-    return geocode_community(community, country=country)
+    """Read files from disk into a geocoded Community, as the app does (``dashboard.load``)."""
+    uploads = uploads_from_paths({"members": members, "events": events, "attendance": attendance})
+    return load(uploads, today=today, country=country)
 
 
 def member_report(community: Community, analysis: Analysis) -> pd.DataFrame:

@@ -20,8 +20,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import geo
+from dashboard import load as load_path
 from dashboard.analysis import Analysis, analyse
-from dashboard.ingest import InputError, ReadResult, Upload, load_community
+from dashboard.ingest import InputError, ReadResult, Upload
 from dashboard.ingest.describe import UploadPreview, preview_upload
 from dashboard.ingest.pipeline import read_upload
 from dashboard.model import Community
@@ -95,16 +96,12 @@ def preview(key: str, _upload: Upload, kind: str) -> UploadPreview:
 
 @st.cache_data(show_spinner="Reading your spreadsheets…", ttl=PERSONAL_TTL, max_entries=LOAD_ENTRIES)
 def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country: str) -> Community:
-    """Parse, merge and geocode the uploads (cached by ``key``, their content hash)."""
-    community = load_community(
-        _uploads.get("members"),
-        _uploads.get("events"),
-        _uploads.get("attendance"),
-        country=country,
-        reference_date=pd.Timestamp.today().normalize(),
-        reader=read,
+    """``dashboard.load.load`` with today's date, the shared geocoder and the cached reader
+    (cached by ``key``, the uploads' content hash)."""
+    return load_path.load(
+        _uploads, today=pd.Timestamp.today().normalize(), country=country, manual_places=_manual,
+        geocoder=geocoder(), reader=read,
     )
-    return geo.geocode_community(community, geocoder=geocoder(), country=country, fixes=_manual)
 
 
 @st.cache_data(show_spinner="Scoring engagement and connection risk…", ttl=PERSONAL_TTL, max_entries=ANALYSIS_ENTRIES)
