@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard import engagement, introductions, risk, ties
-from dashboard.frames import isin
 from dashboard.model import Community
 from dashboard.settings import Settings
 
@@ -40,9 +39,3 @@ def analyse(community: Community, as_of: pd.Timestamp, settings: Settings) -> An
     members = base.join([metrics, tie_stats, risk_frame]).reset_index(drop=True)
     buddies = introductions.suggest_buddies(members, edges, settings, settings.buddies_per_member)
     return Analysis(as_of, metrics, edges, tie_stats, risk_frame, members, buddies)
-
-
-def restrict(analysis_members: pd.DataFrame, view: Community) -> pd.DataFrame:
-    """The analysed member rows for the members in a filtered view."""
-    keep = isin(analysis_members["member_id"], view.members["member_id"])
-    return analysis_members[keep].reset_index(drop=True)

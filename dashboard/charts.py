@@ -18,8 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.engagement import OTHER_CITIES, SEGMENTS, plural
-from dashboard.introductions.members import AT_RISK_TIERS, prepared
-from dashboard.risk import TIERS
+from dashboard.introductions.members import prepared
+from dashboard.risk import AT_RISK_TIERS, TIERS
 from dashboard.ties import edge_codes
 
 SEGMENT_COLOURS: dict[str, str] = {
@@ -363,7 +363,7 @@ def _add_tie_lines(fig: go.Figure, pos: np.ndarray, src: np.ndarray, dst: np.nda
 
 def _add_people(fig: go.Figure, sub: pd.DataFrame, pos: np.ndarray, ties_here: np.ndarray) -> None:
     """One marker trace per risk tier, names escaped in the hover text."""
-    for tier in ("low", "medium", "high"):
+    for tier in TIERS:
         mask = sub["risk_tier"].eq(tier).to_numpy() if tier != "low" else ~sub["risk_tier"].isin(AT_RISK_TIERS).to_numpy()
         if not mask.any():
             continue

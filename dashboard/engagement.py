@@ -65,10 +65,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from dashboard.frames import isin
+from dashboard.days import DAYS_PER_MONTH, NAT_DAY, as_of_day, date_days, day_numbers, days_to_datetime
+from dashboard.filters import city_labels
+from dashboard.frames import isin, positions
 from dashboard.model import STATUSES, Community, default_as_of
 from dashboard.settings import Settings
 
@@ -78,7 +78,6 @@ WEIGHTED_ROLES: tuple[str, ...] = ("host", "volunteer", "organiser")
 #: roles left out of statistics when ``settings.exclude_organisers`` is on
 STAFF_ROLES: tuple[str, ...] = ("organiser", "host")
 SCORE_SCALE: float = 4.0
-DAYS_PER_MONTH: float = 365.25 / 12
 #: "six months" for the core rule
 CORE_WINDOW_DAYS: int = 182
 
@@ -119,50 +118,12 @@ SCORE_EXPLANATION: str = (
     "more, or with 6+ events in the last six months, are 'core'."
 )
 
-_NAT = np.iinfo(np.int64).min
 _ATTENDED, _NO_SHOW = STATUSES.index("attended"), STATUSES.index("no_show")
 #: per status code (and a trailing entry for unknown, code -1): does the row count as an RSVP?
 _IS_RSVP = np.array([s in ("registered", "attended", "no_show") for s in STATUSES] + [False])
 
 
 # --- small vectorised helpers -------------------------------------------------
-
-
-def _arrow_strings(values: pd.Series | pd.Index) -> pa.Array:
-    """Values as one Arrow large_string array (no Python loop for str dtype)."""
-    if not isinstance(values.dtype, pd.StringDtype):
-        values = pd.Series(values, copy=False).astype("str")
-    arr = pa.array(values)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string())
-
-
-def positions(values: pd.Series, universe: pd.Series | pd.Index) -> np.ndarray:
-    """Position of each value in ``universe`` (int64, -1 when absent), by hash lookup."""
-    if len(values) == 0:
-        return np.empty(0, dtype=np.int64)
-    idx = pc.index_in(_arrow_strings(values), value_set=_arrow_strings(universe))
-    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-
-
-def day_numbers(values: pd.Series) -> np.ndarray:
-    """Calendar days since 1970-01-01 (int64); NaT becomes a large negative sentinel."""
-    if len(values) == 0:
-        return np.empty(0, dtype=np.int64)
-    return pd.to_datetime(values).to_numpy().astype("datetime64[D]").astype(np.int64)
-
-
-def as_of_day(as_of: pd.Timestamp) -> int:
-    """``as_of`` as a day number."""
-    return int(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
-
-
-def days_to_datetime(days: np.ndarray) -> np.ndarray:
-    """Day numbers back to datetime64[ns] (the NaT sentinel stays NaT)."""
-    out = days.astype("datetime64[D]").astype("datetime64[ns]")
-    out[days == _NAT] = np.datetime64("NaT")
-    return out
 
 
 def _column(frame: pd.DataFrame, name: str, default: object) -> pd.Series:
@@ -177,13 +138,6 @@ def _float_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame.columns:
         return np.full(len(frame), np.nan)
     return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _date_days(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """A date column as day numbers (sentinel when missing)."""
-    if name not in frame.columns:
-        return np.full(len(frame), _NAT, dtype=np.int64)
-    return day_numbers(frame[name])
 
 
 def plural(n: float, word: str, words: str | None = None) -> str:
@@ -236,7 +190,7 @@ def coded_attendance(community: Community) -> tuple[np.ndarray, np.ndarray, np.n
     member_pos = positions(att["member_id"], community.members["member_id"])
     event_pos = positions(att["event_id"], ev["event_id"])
     status = positions(att["status"], pd.Series(STATUSES, dtype="str"))
-    ev_day = np.append(day_numbers(ev["starts_at"]) if len(ev) else np.empty(0, np.int64), _NAT)
+    ev_day = np.append(day_numbers(ev["starts_at"]) if len(ev) else np.empty(0, np.int64), NAT_DAY)
     day = ev_day[event_pos]  # position -1 picks the appended sentinel
     return member_pos, event_pos, status, day
 
@@ -260,7 +214,7 @@ def sorted_attended(
     member_pos, _, status, day = coded_attendance(community)
     today = as_of_day(as_of)
     known = member_pos >= 0
-    past = known & (day != _NAT) & (day <= today)
+    past = known & (day != NAT_DAY) & (day <= today)
     no_shows = np.bincount(member_pos[past & (status == _NO_SHOW)], minlength=n)
     rsvps = np.bincount(member_pos[past & _IS_RSVP[status]], minlength=n)
     has_rows = np.bincount(member_pos[known], minlength=n) > 0
@@ -287,8 +241,8 @@ def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings
     m, d, no_shows, rsvps, has_rows = sorted_attended(community, as_of)
 
     count = np.bincount(m, minlength=n).astype(np.float64)
-    first = np.full(n, _NAT, dtype=np.int64)
-    last = np.full(n, _NAT, dtype=np.int64)
+    first = np.full(n, NAT_DAY, dtype=np.int64)
+    last = np.full(n, NAT_DAY, dtype=np.int64)
     starts, ends = _group_bounds(m)
     if len(starts):
         first[m[starts]] = d[starts]
@@ -303,8 +257,8 @@ def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings
 
     # members known only from Meetup totals
     agg_events = _float_column(members, "agg_events_attended")
-    agg_last = _date_days(members, "agg_last_attended")
-    use_agg = ~has_rows & (~np.isnan(agg_events) | (agg_last != _NAT))
+    agg_last = date_days(members, "agg_last_attended")
+    use_agg = ~has_rows & (~np.isnan(agg_events) | (agg_last != NAT_DAY))
     community_has_log = len(community.attendance) > 0
     none = ~has_rows & ~use_agg & (not community_has_log)
     source_code = np.where(use_agg, 1, np.where(none, 2, 0)).astype(np.int8)
@@ -319,15 +273,15 @@ def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings
     computable = ~use_agg & ~none
     for arr in (last90, prev90, raw):
         arr[~computable] = np.nan
-    first[~computable] = _NAT
-    has_last = last != _NAT
+    first[~computable] = NAT_DAY
+    has_last = last != NAT_DAY
     since_last = np.where(has_last, np.maximum(today - last, 0), -1).astype(np.float64)
     since_last[~has_last] = np.nan
     score = np.asarray(score_from_raw(raw), dtype=float)  # an array in, an array out
 
-    joined = _date_days(members, "joined_on")
-    since_joined = np.where(joined != _NAT, today - joined, np.iinfo(np.int64).max)
-    join_known = joined != _NAT
+    joined = date_days(members, "joined_on")
+    since_joined = np.where(joined != NAT_DAY, today - joined, np.iinfo(np.int64).max)
+    join_known = joined != NAT_DAY
     frame = pd.DataFrame(
         {
             "events_attended": count,
@@ -518,11 +472,8 @@ def _attended_events(community: Community, as_of: pd.Timestamp | None = None) ->
 
 
 def _event_city(events: pd.DataFrame) -> pd.Series:
-    """What an event's city reads as: Online, its resolved label, its text, or (no city)."""
-    base = events["city_label"] if "city_label" in events.columns else events["city"]
-    base = base.astype("str").str.strip()
-    base = base.where(base != "", "(no city)")
-    return base.where(~events["online"].astype(bool), "Online")
+    """What an event's city reads as: "Online", else its city label (``filters.city_labels``)."""
+    return city_labels(events, events["online"].fillna(False).astype(bool))
 
 
 def is_active(metrics: pd.DataFrame, settings: Settings) -> pd.Series:
@@ -573,12 +524,6 @@ def summary(community: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, se
         "avg_turnout": avg_turnout,
         "no_show_rate": no_show_rate,
     }
-
-
-def metrics_for(metrics: pd.DataFrame, community: Community) -> pd.DataFrame:
-    """The rows of a frame indexed by member_id (metrics, risk) for the community's members, in order."""
-    ids = community.members["member_id"].astype("str")
-    return metrics.loc[ids[isin(ids, metrics.index)].to_numpy()]
 
 
 def active_card(numbers: dict) -> tuple[str, str, str]:
@@ -734,7 +679,7 @@ def _month_number(periods: pd.Series) -> pd.Series:
 def segment_mix_by_city(members_with_city_label: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """Members per (city, segment), long form: city, segment, members; busiest cities first."""
     members = members_with_city_label
-    city = _column(members, "city_label", "(no city)").astype("str")
+    city = city_labels(members)
     seg = metrics["segment"].reindex(members["member_id"].astype("str")).to_numpy()
     frame = pd.DataFrame({"city": city.to_numpy(), "segment": pd.Categorical(seg, categories=list(SEGMENTS))})
     counts = frame.groupby(["city", "segment"], observed=True).size().rename("members").reset_index()

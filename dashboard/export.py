@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
 from zipfile import ZIP_DEFLATED, ZipFile
 
 import numpy as np
@@ -26,27 +25,10 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from dashboard.frames import isin
-
 #: first characters that make a spreadsheet treat text as a formula
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-#: columns of the outreach list, in order (email only when contacts are shown)
-OUTREACH_COLUMNS: tuple[str, ...] = (
-    "member_id",
-    "name",
-    "email",
-    "city",
-    "risk_tier",
-    "risk_score",
-    "risk_reasons",
-    "segment",
-    "next_event",
-    "buddy",
-)
-
 
 def _neutral_cell(value: object) -> object:
     """One text cell with a leading quote when it could run as a formula."""
@@ -55,14 +37,14 @@ def _neutral_cell(value: object) -> object:
     return value
 
 
-def _flatten(value: object) -> object:
+def list_as_text(value: object) -> object:
     """Lists and tuples as '; '-joined text (spreadsheets have no list cells)."""
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value)
     return value
 
 
-_neutral_cells = np.frompyfunc(lambda v: _neutral_cell(_flatten(v)), 1, 1)
+_neutral_cells = np.frompyfunc(lambda v: _neutral_cell(list_as_text(v)), 1, 1)
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
@@ -157,104 +139,3 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Sheet1") -> bytes:
     with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
         _InMemoryExcelWriter(book, archive).write_data()
     return buffer.getvalue()
-
-
-def _first_buddy(buddies: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:
-    """'Name (City)' of each member's rank-1 buddy suggestion, "" when none."""
-    if buddies is None or buddies.empty:
-        return np.full(len(ids), "", dtype=object)
-    first = buddies.sort_values("rank").drop_duplicates("member_id")
-    text = first["buddy_name"].astype("str") + " (" + first["buddy_city"].astype("str") + ")"
-    lookup = pd.Series(text.to_numpy(), index=first["member_id"].astype("str").to_numpy())
-    return lookup.reindex(ids).fillna("").to_numpy(dtype=object)
-
-
-def outreach_list(
-    members_table: pd.DataFrame,
-    risk: pd.DataFrame,
-    show_contacts: bool,
-    tiers: tuple[str, ...] | None = None,
-    exclude: Iterable[str] = (),
-    buddies: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Members with at least one risk signal, highest score first, reasons in words.
-
-    ``members_table`` has ``member_id`` and ``name`` (``email``, ``city_label``/``city``,
-    ``segment``, ``next_event`` when present); ``risk`` is ``connection_risk``'s frame.
-    Emails are included only when ``show_contacts`` is true. ``tiers`` keeps only
-    those tiers; ``exclude`` drops member ids (e.g. recently contacted).
-    ``buddies`` (``introductions.suggest_buddies``) fills ``buddy`` with each
-    person's first suggestion, "Name (City)"; "" when there is none.
-    """
-    members = members_table.drop_duplicates("member_id").set_index(
-        members_table["member_id"].drop_duplicates().astype("str").to_numpy()
-    )
-    keep = risk["risk_score"] > 0
-    if tiers is not None:
-        keep &= risk["risk_tier"].astype("str").isin(list(tiers))
-    keep &= ~isin(risk.index.astype("str"), exclude)
-    flagged = risk.loc[keep]
-    ids = flagged.index.astype("str")
-    ids = ids[isin(ids, members.index)]
-    flagged = flagged.loc[ids]
-    m = members.loc[ids]
-
-    def col(name: str, default: str = "") -> pd.Series:
-        return m[name].astype("str") if name in m.columns else pd.Series(default, index=m.index, dtype="str")
-
-    city = col("city_label") if "city_label" in m.columns else col("city")
-    reasons = (
-        flagged["risk_reasons_text"]
-        if "risk_reasons_text" in flagged.columns
-        else flagged["risk_reasons"].map(_flatten)
-    )
-    next_event = (
-        flagged["next_event"] if "next_event" in flagged.columns else col("next_event")
-    )
-    out = pd.DataFrame(
-        {
-            "member_id": ids.to_numpy(),
-            "name": col("name").to_numpy(),
-            "email": col("email").to_numpy(),
-            "city": city.to_numpy(),
-            "risk_tier": flagged["risk_tier"].astype("str").to_numpy(),
-            "risk_score": flagged["risk_score"].to_numpy(),
-            "risk_reasons": reasons.astype("str").to_numpy(),
-            "segment": col("segment").to_numpy(),
-            "next_event": pd.Series(next_event, dtype="str").fillna("").to_numpy(),
-            "buddy": _first_buddy(buddies, ids),
-        }
-    )
-    out = out.sort_values(["risk_score", "name", "member_id"], ascending=[False, True, True], ignore_index=True)
-    if not show_contacts:
-        out = out.drop(columns="email")
-    return out
-
-
-#: columns of the "contacted" log kept in the session
-CONTACT_LOG_COLUMNS: tuple[str, ...] = ("member_id", "name", "on", "until", "note")
-
-
-def mark_contacted(
-    log: list[dict], people: pd.DataFrame, on: pd.Timestamp, days: int, note: str = ""
-) -> list[dict]:
-    """A new log with ``people`` (member_id, name) marked contacted on ``on`` for ``days`` days."""
-    on = pd.Timestamp(on).normalize()
-    until = on + pd.Timedelta(days=int(days))
-    added = [
-        {"member_id": str(mid), "name": str(name), "on": on, "until": until, "note": note}
-        for mid, name in zip(people["member_id"], people["name"])
-    ]
-    return list(log) + added
-
-
-def recently_contacted(log: list[dict], now: pd.Timestamp) -> set[str]:
-    """Member ids whose 'contacted' mark has not run out at ``now`` (until is exclusive)."""
-    now = pd.Timestamp(now)
-    return {entry["member_id"] for entry in log if pd.Timestamp(entry["until"]) > now}
-
-
-def contact_log_frame(log: list[dict]) -> pd.DataFrame:
-    """The contacted log as a table (newest first), ready to show or export."""
-    frame = pd.DataFrame(list(log), columns=list(CONTACT_LOG_COLUMNS))
-    return frame.iloc[::-1].reset_index(drop=True)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.distance import within_radius_mask
-from dashboard.frames import isin
+from dashboard.frames import isin, positions
 from dashboard.geo import NO_CITY_LABEL, ONLINE_LABEL
 from dashboard.model import Community
 
@@ -53,12 +53,15 @@ class Filters:
         return self.geographic or self.date_from is not None or self.date_to is not None
 
 
-def _labels(frame: pd.DataFrame, online: pd.Series | None = None) -> pd.Series:
-    """city_label when present, else the stripped city text, else "(no city)"."""
+def city_labels(frame: pd.DataFrame, online: pd.Series | None = None) -> pd.Series:
+    """The one city label of a member or event row: ``city_label`` (from geocoding) when
+    present, else the city text with its spaces collapsed; "(no city)" when blank, and
+    "Online" where ``online`` is true."""
     if "city_label" in frame:
-        return frame["city_label"].fillna(NO_CITY_LABEL).astype(str)
-    city = frame["city"] if "city" in frame else pd.Series("", index=frame.index)
-    labels = city.fillna("").astype(str).str.split().str.join(" ").replace("", NO_CITY_LABEL)
+        labels = frame["city_label"].fillna(NO_CITY_LABEL).astype(str)
+    else:
+        city = frame["city"] if "city" in frame else pd.Series("", index=frame.index)
+        labels = city.fillna("").astype(str).str.split().str.join(" ").replace("", NO_CITY_LABEL)
     if online is not None:
         labels = labels.where(~online, ONLINE_LABEL)
     return labels
@@ -80,7 +83,7 @@ def city_center(community: Community, label: str) -> tuple[float, float] | None:
         if frame.empty:
             continue
         lats, lons = _coords(frame)
-        hit = (_labels(frame) == label).to_numpy() & np.isfinite(lats) & np.isfinite(lons)
+        hit = (city_labels(frame) == label).to_numpy() & np.isfinite(lats) & np.isfinite(lons)
         if hit.any():
             i = int(np.flatnonzero(hit)[0])
             return float(lats[i]), float(lons[i])
@@ -90,7 +93,7 @@ def city_center(community: Community, label: str) -> tuple[float, float] | None:
 def _in_area(frame: pd.DataFrame, f: Filters, center: tuple[float, float] | None,
              online: pd.Series | None = None) -> np.ndarray:
     """Rows whose label is picked or whose coordinates are within the radius."""
-    labels = _labels(frame, online)
+    labels = city_labels(frame, online)
     keep = isin(labels, f.cities) if f.cities else np.zeros(len(frame), dtype=bool)
     if center is not None:
         lats, lons = _coords(frame)
@@ -150,8 +153,21 @@ def city_options(community: Community) -> list[str]:
     members = community.members
     if members.empty:
         return []
-    counts = _labels(members).value_counts()
+    counts = city_labels(members).value_counts()
     frame = pd.DataFrame({"label": counts.index.astype(str), "n": counts.to_numpy()})
     frame["blank"] = frame["label"] == NO_CITY_LABEL
     frame = frame.sort_values(["blank", "n", "label"], ascending=[True, False, True], kind="stable")
     return frame["label"].tolist()
+
+
+def rows_for(frame: pd.DataFrame, view: Community) -> pd.DataFrame:
+    """A per-member frame's rows for the members in a view, in the view's order.
+
+    ``frame`` is indexed by member_id (metrics, risk; the index is kept) or has a
+    ``member_id`` column (the analysed members; returned on a fresh index).
+    """
+    ids = view.members["member_id"].astype("str")
+    if "member_id" in frame.columns:
+        at = positions(ids, frame["member_id"])
+        return frame.iloc[at[at >= 0]].reset_index(drop=True)
+    return frame.loc[ids[isin(ids, frame.index)].to_numpy()]

@@ -31,3 +31,21 @@ def isin(values: pd.Series | pd.Index, pool: Iterable[object]) -> np.ndarray:
         mask = values.isin(given)
         return np.asarray(mask, dtype=bool) & np.asarray(pd.notna(values), dtype=bool)
     return pc.is_in(left, value_set=right, skip_nulls=True).to_numpy(zero_copy_only=False)
+
+
+def arrow_strings(values: pd.Series | pd.Index) -> pa.Array:
+    """Values as one Arrow large_string array (no Python loop for str dtype)."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = pd.Series(values, copy=False).astype("str")
+    arr = pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def positions(values: pd.Series, universe: pd.Series | pd.Index) -> np.ndarray:
+    """Position of each value in ``universe`` (int64, -1 when absent), by hash lookup."""
+    if len(values) == 0:
+        return np.empty(0, dtype=np.int64)
+    idx = pc.index_in(arrow_strings(values), value_set=arrow_strings(universe))
+    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)

@@ -49,8 +49,10 @@ import pandas as pd
 
 from dashboard import engagement as eng
 from dashboard import ties
+from dashboard.days import DAYS_PER_MONTH, NAT_DAY, as_of_day, date_days, day_numbers
 from dashboard.distance import distinct_points, nearest_other_place_km, nearest_within
-from dashboard.geo import junk_reason
+from dashboard.filters import city_labels
+from dashboard.geo import NO_CITY_LABEL, junk_reason
 from dashboard.model import Community
 from dashboard.settings import Settings
 
@@ -76,7 +78,10 @@ SIGNAL_LABELS: dict[str, str] = {
     "far_from_group": "No other member or event nearby",
 }
 
+#: risk tiers, lowest first (``settings.risk_medium`` / ``risk_high`` are where they start)
 TIERS: tuple[str, ...] = ("low", "medium", "high")
+#: the tiers that might welcome a check-in: the check-in list, the Overview, buddies, meetups
+AT_RISK_TIERS: tuple[str, ...] = ("medium", "high")
 
 RISK_FRAMING: str = (
     "This list is a prompt for a friendly check-in, not a measure of loneliness. "
@@ -112,8 +117,6 @@ SURVEY_SCORES: dict[str, int] = {
     "often/always": 3,
     "always": 3,
 }
-
-_NO_CITY = "(no city)"
 
 
 class Signal(NamedTuple):
@@ -151,8 +154,8 @@ def humanise_days(days: float) -> str:
     if days < 56:
         return eng.plural(round(days / 7), "week")
     if days < 730:
-        return eng.plural(round(days / eng.DAYS_PER_MONTH), "month")
-    return eng.plural(days // 365.25, "year")
+        return eng.plural(round(days / DAYS_PER_MONTH), "month")
+    return eng.plural(days // (12 * DAYS_PER_MONTH), "year")
 
 
 def _month_year(days: np.ndarray) -> np.ndarray:
@@ -256,7 +259,7 @@ def _city_words(members: pd.DataFrame) -> np.ndarray:
     label = label.reset_index(drop=True)
     label = label.fillna("").astype("str").str.strip()
     raw = members["city"].reset_index(drop=True).fillna("").astype("str").str.strip() if "city" in members.columns else label
-    words = label.where((label != "") & (label != _NO_CITY), raw)
+    words = label.where((label != "") & (label != NO_CITY_LABEL), raw)
     codes, texts = pd.factorize(raw)
     no_place = np.array([bool(t) and bool(junk_reason(t)) for t in texts], dtype=bool)[codes]
     words = words.where(~no_place, "")
@@ -269,10 +272,10 @@ def newcomer(members: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> 
     idx = _ids(members)
     if "moved_on" not in members.columns:
         return _signal(idx, np.zeros(len(members), bool))
-    today = eng.as_of_day(as_of)
-    since = eng.as_of_day(pd.Timestamp(as_of).normalize() - pd.DateOffset(months=settings.newcomer_months))
-    moved = eng.day_numbers(members["moved_on"])
-    fired = (moved != eng._NAT) & (moved >= since) & (moved <= today)
+    today = as_of_day(as_of)
+    since = as_of_day(pd.Timestamp(as_of).normalize() - pd.DateOffset(months=settings.newcomer_months))
+    moved = day_numbers(members["moved_on"])
+    fired = (moved != NAT_DAY) & (moved >= since) & (moved <= today)
     reason = np.full(len(members), "", dtype=object)
     if fired.any():
         reason[fired] = "Moved to " + _city_words(members.loc[fired]) + " in " + _month_year(moved[fired])
@@ -283,9 +286,9 @@ def never_came(members: pd.DataFrame, metrics: pd.DataFrame, as_of: pd.Timestamp
     """No events on record and signed up never_attended_days+ ago (or sign-up date unknown)."""
     idx = _ids(members)
     events = _metric(metrics.reindex(idx), "events_attended")
-    joined = eng._date_days(members, "joined_on")
-    known = joined != eng._NAT
-    since = eng.as_of_day(as_of) - joined
+    joined = date_days(members, "joined_on")
+    known = joined != NAT_DAY
+    since = as_of_day(as_of) - joined
     fired = (events == 0) & (~known | (since >= settings.never_attended_days))
     reason = np.full(len(members), "Hasn't been to an event yet (sign-up date not known)", dtype=object)
     sel = fired & known
@@ -310,7 +313,7 @@ def lapsed(metrics: pd.DataFrame, settings: Settings) -> Signal:
     """Two or more events (or Meetup totals without a count) and nothing for lapsed_days+."""
     events = _metric(metrics, "events_attended")
     since = _metric(metrics, "days_since_last")
-    last = eng.day_numbers(metrics["last_attended_on"])
+    last = day_numbers(metrics["last_attended_on"])
     with np.errstate(invalid="ignore"):
         fired = ((events >= 2) | np.isnan(events)) & (since >= settings.lapsed_days)
     reason = np.full(len(metrics), "", dtype=object)
@@ -417,7 +420,7 @@ def _event_text(events: pd.DataFrame) -> np.ndarray:
     """'Title – Sat 12 Sep 2026, Leeds' per event row (object array)."""
     title = events["title"].fillna("").astype("str").str.replace(";", ",").to_numpy(dtype=object)
     when = eng.format_by_value(
-        eng.day_numbers(events["starts_at"]), lambda d: pd.Timestamp(int(d), unit="D").strftime("%a %d %b %Y")
+        day_numbers(events["starts_at"]), lambda d: pd.Timestamp(int(d), unit="D").strftime("%a %d %b %Y")
     )
     online = events["online"].fillna(False).astype(bool).to_numpy()
     label = events["city_label"] if "city_label" in events.columns else events["city"]
@@ -442,8 +445,8 @@ def next_event_for(
     empty = pd.Series([""] * n, index=idx, dtype="str", name="next_event")
     if events.empty or members.empty:
         return empty
-    day = eng.day_numbers(events["starts_at"])
-    upcoming = events.loc[(day != eng._NAT) & (day > eng.as_of_day(as_of))]
+    day = day_numbers(events["starts_at"])
+    upcoming = events.loc[(day != NAT_DAY) & (day > as_of_day(as_of))]
     if upcoming.empty:
         return empty
     upcoming = upcoming.sort_values(["starts_at", "event_id"]).reset_index(drop=True)
@@ -455,7 +458,7 @@ def next_event_for(
     soonest: dict[str, int] = {}
     for row in np.flatnonzero(~online & (ev_codes >= 0)):
         soonest.setdefault(ev_keys[ev_codes[row]], int(row))
-    for unplaced in ("", _NO_CITY.casefold()):
+    for unplaced in ("", NO_CITY_LABEL.casefold()):
         soonest.pop(unplaced, None)
     m_codes, m_keys = _place_keys(members[city_col])
     lut = np.array([soonest.get(k, -1) for k in m_keys] + [-1], dtype=np.int64)
@@ -583,9 +586,8 @@ def tier_counts(risk: pd.DataFrame) -> dict[str, int]:
 def tier_mix_by_city(members_with_city_label: pd.DataFrame, risk: pd.DataFrame) -> pd.DataFrame:
     """Members per (city, tier), long form: city, risk_tier, members; most at risk first."""
     members = members_with_city_label
-    label = members["city_label"] if "city_label" in members.columns else members["city"]
     tier = risk["risk_tier"].reindex(members["member_id"].astype("str")).astype("str").to_numpy()
-    frame = pd.DataFrame({"city": label.fillna(_NO_CITY).astype("str").to_numpy(), "risk_tier": tier})
+    frame = pd.DataFrame({"city": city_labels(members).to_numpy(), "risk_tier": tier})
     frame = frame.loc[frame["risk_tier"].isin(TIERS)]
     counts = frame.groupby(["city", "risk_tier"]).size().rename("members").reset_index()
     at_risk = counts["members"].where(counts["risk_tier"] != "low", 0).groupby(counts["city"]).transform("sum")

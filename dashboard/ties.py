@@ -23,8 +23,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-#: mean length of a month in days (Gregorian year / 12); months ago are fractional
-MONTH_DAYS: float = 365.2425 / 12
+from dashboard.days import DAYS_PER_MONTH
+
+#: months ago are fractional: days over the one month length the engagement decay uses
+MONTH_DAYS: float = DAYS_PER_MONTH
 
 #: events with more attendees than this are crowds and make no ties
 DEFAULT_MAX_EVENT_SIZE: int = 50

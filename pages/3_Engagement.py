@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard import engagement as eng
+from dashboard.filters import rows_for
 from dashboard.risk import SIGNAL_LABELS, SIGNALS
 from dashboard.ui import shell
 
@@ -14,7 +15,7 @@ shell.stop_if_empty(ctx)
 
 settings = ctx.settings
 view = shell.without_staff(ctx, "these statistics")
-metrics = eng.metrics_for(ctx.analysis.metrics, view)
+metrics = rows_for(ctx.analysis.metrics, view)
 
 numbers = eng.summary(view, ctx.analysis.metrics, ctx.as_of, settings)
 for col, (label, value, help_text) in zip(st.columns(6), eng.summary_cards(numbers), strict=True):

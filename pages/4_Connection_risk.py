@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, export, risk
-from dashboard import engagement as eng
+from dashboard import charts, export, outreach, risk
+from dashboard.filters import rows_for
 from dashboard.ui import shell
 from dashboard.ui.state import KEY_CONTACTED, KEY_SHOW_CONTACTS
 
@@ -15,7 +15,7 @@ shell.stop_if_empty(ctx)
 
 settings = ctx.settings
 view = shell.without_staff(ctx, "this list")
-view_risk = eng.metrics_for(ctx.analysis.risk, view)
+view_risk = rows_for(ctx.analysis.risk, view)
 counts = risk.tier_counts(view_risk)
 c1, c2, c3 = st.columns(3)
 c1.metric("High", f"{counts['high']:,}", help=f"Score {settings.risk_high}+ of 100")
@@ -48,12 +48,14 @@ with st.expander("How the score works", icon=":material/help:"):
 st.subheader("Check-in list")
 log: list[dict] = list(st.session_state.get(KEY_CONTACTED) or [])
 now = pd.Timestamp.now()
-contacted = export.recently_contacted(log, now)
+contacted = outreach.recently_contacted(log, now)
 f1, f2 = st.columns([2, 1])
-tiers = f1.multiselect("Tiers", ["high", "medium", "low"], default=["high", "medium"], key="risk_tiers")
+tiers = f1.multiselect(
+    "Tiers", list(reversed(risk.TIERS)), default=list(reversed(risk.AT_RISK_TIERS)), key="risk_tiers"
+)
 show_contacts = f2.toggle("Show contact details", key=KEY_SHOW_CONTACTS, value=False)
 buddies = ctx.analysis.buddies
-checkins = export.outreach_list(
+checkins = outreach.outreach_list(
     ctx.members, view_risk, show_contacts, tiers=tuple(tiers), exclude=contacted, buddies=buddies
 )
 st.text(f"{len(checkins):,} people" + (f" · {len(contacted)} contacted recently, hidden" if contacted else ""))
@@ -97,12 +99,12 @@ with st.form("contacted", clear_on_submit=True):
     note = m2.text_input("Note (optional)", max_chars=200)
     if st.form_submit_button("Mark as contacted", icon=":material/check:") and ids:
         chosen = checkins.loc[checkins["member_id"].isin(ids), ["member_id", "name"]]
-        st.session_state[KEY_CONTACTED] = export.mark_contacted(log, chosen, now, int(days), note)
+        st.session_state[KEY_CONTACTED] = outreach.mark_contacted(log, chosen, now, int(days), note)
         st.rerun()
 
 if log:
     with st.expander(f"Contacted log ({len(log)})", icon=":material/history:"):
-        table = export.contact_log_frame(log)
+        table = outreach.contact_log_frame(log)
         st.dataframe(table, hide_index=True, width="stretch")
         st.download_button("Download log (CSV)", export.to_csv_bytes(table), "contacted-log.csv", "text/csv",
                            icon=":material/download:")

@@ -485,13 +485,6 @@ def test_summary_cards_format_and_say_when_unknown() -> None:
     ]
 
 
-def test_metrics_for_keeps_the_view_order() -> None:
-    community = small_community()
-    metrics = eng.member_metrics(community, AS_OF, S)
-    view = community.with_(members=community.members.iloc[[2, 0]])
-    assert eng.metrics_for(metrics, view).index.tolist() == ["c", "a"]
-
-
 def test_profile_cards() -> None:
     community = small_community()
     metrics = eng.member_metrics(community, pd.Timestamp("2026-03-15"), S)

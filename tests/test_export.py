@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard import engagement as eng
-from dashboard import export, risk
+from dashboard import export, outreach, risk
 from dashboard.ingest import Upload, load_community, read_table
 from dashboard.settings import Settings
 from tests.factories import AS_OF, days_before, make_community
@@ -105,15 +105,15 @@ def community():
     )
 
 
-def outreach(show_contacts: bool) -> pd.DataFrame:
+def checkin_list(show_contacts: bool) -> pd.DataFrame:
     c = community()
     metrics = eng.member_metrics(c, AS_OF, Settings())
     r = risk.connection_risk(c, metrics, AS_OF, Settings())
-    return export.outreach_list(c.members, r, show_contacts)
+    return outreach.outreach_list(c.members, r, show_contacts)
 
 
 def test_outreach_list_has_flagged_members_highest_first() -> None:
-    out = outreach(show_contacts=False)
+    out = checkin_list(show_contacts=False)
     # a: never came (35); b: newcomer (25); c: nothing -> not listed
     assert out[["member_id", "risk_score", "risk_tier"]].values.tolist() == [["a", 35, "medium"], ["b", 25, "low"]]
     assert out.loc[1, "risk_reasons"] == "Moved to York in May 2026"
@@ -121,11 +121,11 @@ def test_outreach_list_has_flagged_members_highest_first() -> None:
 
 
 def test_outreach_list_emails_only_when_asked() -> None:
-    assert outreach(show_contacts=True)["email"].tolist() == ["a@example.org", "b@example.org"]
+    assert checkin_list(show_contacts=True)["email"].tolist() == ["a@example.org", "b@example.org"]
 
 
 def test_outreach_export_reimports_as_a_members_file() -> None:
-    data = export.to_csv_bytes(outreach(show_contacts=True))
+    data = export.to_csv_bytes(checkin_list(show_contacts=True))
     again = load_community(members=Upload("outreach.csv", data), country="GB")
     assert again.members["email"].tolist() == ["a@example.org", "b@example.org"]
     assert again.members["name"].tolist() == ["'=cmd|' /C calc'!A0", "Bea"]
@@ -135,24 +135,24 @@ def test_outreach_export_reimports_as_a_members_file() -> None:
 def test_outreach_list_tiers_and_exclusions() -> None:
     c = community()
     r = risk.connection_risk(c, eng.member_metrics(c, AS_OF, Settings()), AS_OF, Settings())
-    assert export.outreach_list(c.members, r, False, tiers=("medium",))["member_id"].tolist() == ["a"]
-    assert export.outreach_list(c.members, r, False, exclude={"a"})["member_id"].tolist() == ["b"]
+    assert outreach.outreach_list(c.members, r, False, tiers=("medium",))["member_id"].tolist() == ["a"]
+    assert outreach.outreach_list(c.members, r, False, exclude={"a"})["member_id"].tolist() == ["b"]
 
 
 @pytest.mark.parametrize(("now", "hidden"), [("2026-07-14 23:59", {"a"}), ("2026-07-15 00:00", set())])
 def test_contacted_for_14_days(now: str, hidden: set[str]) -> None:
     people = pd.DataFrame({"member_id": ["a"], "name": ["Ann"]})
-    log = export.mark_contacted([], people, pd.Timestamp("2026-07-01 15:30"), 14, "phoned")
-    assert export.recently_contacted(log, pd.Timestamp(now)) == hidden
+    log = outreach.mark_contacted([], people, pd.Timestamp("2026-07-01 15:30"), 14, "phoned")
+    assert outreach.recently_contacted(log, pd.Timestamp(now)) == hidden
 
 
 def test_contact_log_is_new_each_time_and_newest_first() -> None:
-    first = export.mark_contacted([], pd.DataFrame({"member_id": ["a"], "name": ["Ann"]}), pd.Timestamp("2026-07-01"), 7)
-    both = export.mark_contacted(first, pd.DataFrame({"member_id": ["b"], "name": ["Bo"]}), pd.Timestamp("2026-07-02"), 7)
+    first = outreach.mark_contacted([], pd.DataFrame({"member_id": ["a"], "name": ["Ann"]}), pd.Timestamp("2026-07-01"), 7)
+    both = outreach.mark_contacted(first, pd.DataFrame({"member_id": ["b"], "name": ["Bo"]}), pd.Timestamp("2026-07-02"), 7)
     assert len(first) == 1 and len(both) == 2
-    frame = export.contact_log_frame(both)
+    frame = outreach.contact_log_frame(both)
     assert frame["member_id"].tolist() == ["b", "a"]
-    assert list(frame.columns) == list(export.CONTACT_LOG_COLUMNS)
+    assert list(frame.columns) == list(outreach.CONTACT_LOG_COLUMNS)
     assert read_table(export.to_csv_bytes(frame), "log.csv").frame["on"].tolist() == ["2026-07-02", "2026-07-01"]
 
 
@@ -161,9 +161,9 @@ def test_outreach_list_suggests_the_first_buddy() -> None:
     r = risk.connection_risk(c, eng.member_metrics(c, AS_OF, Settings()), AS_OF, Settings())
     buddies = pd.DataFrame({"member_id": ["a", "a"], "buddy_name": ["Second", "Cy"], "buddy_city": ["Leeds", "York"],
                             "rank": [2, 1]})
-    out = export.outreach_list(c.members, r, False, buddies=buddies)
+    out = outreach.outreach_list(c.members, r, False, buddies=buddies)
     assert out["buddy"].tolist() == ["Cy (York)", ""]
-    assert export.outreach_list(c.members, r, False)["buddy"].tolist() == ["", ""]
+    assert outreach.outreach_list(c.members, r, False)["buddy"].tolist() == ["", ""]
 
 
 @pytest.mark.parametrize("cell", ["x\r=1+1", "two\nlines", "\r=cmd"])

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.filters import Filters, apply_filters, city_center, city_options
+from dashboard.filters import Filters, apply_filters, city_center, city_labels, city_options, rows_for
 from dashboard.model import Community
 from tests.factories import make_community
 
@@ -129,3 +129,21 @@ def test_empty_community() -> None:
 def test_filters_flags() -> None:
     assert not Filters().active and Filters(date_to=date(2026, 1, 1)).active
     assert Filters(near_city="Leeds").geographic and not Filters(date_to=date(2026, 1, 1)).geographic
+
+
+def test_rows_for_keeps_the_view_order_by_index_or_by_column() -> None:
+    c = make_community(members=[{"member_id": m} for m in "abc"], events=[], attendance=[])
+    view = c.with_(members=c.members.iloc[[2, 0]])
+    by_index = pd.DataFrame({"x": [1, 2, 3]}, index=pd.Index(["a", "b", "c"], name="member_id"))
+    assert rows_for(by_index, view).index.tolist() == ["c", "a"]
+    by_column = pd.DataFrame({"member_id": ["a", "b", "c"], "x": [1, 2, 3]})
+    assert rows_for(by_column, view)["x"].tolist() == [3, 1]
+    assert rows_for(by_column, view).index.tolist() == [0, 1]
+
+
+def test_city_labels_fall_back_to_the_text_then_no_city() -> None:
+    frame = pd.DataFrame({"city": ["  Leeds  Central ", "", None], "online": [False, False, True]})
+    assert city_labels(frame).tolist() == ["Leeds Central", "(no city)", "(no city)"]
+    assert city_labels(frame, frame["online"]).tolist() == ["Leeds Central", "(no city)", "Online"]
+    labelled = frame.assign(city_label=["Leeds", None, "Online"])
+    assert city_labels(labelled).tolist() == ["Leeds", "(no city)", "Online"]

@@ -33,7 +33,8 @@ def test_an_event_on_the_as_of_day_counts_as_held():
 
 def test_top_checkins_lists_only_medium_and_high_by_score():
     members = pd.DataFrame(
-        {"name": ["A", "B", "C"], "city_label": ["Leeds"] * 3, "risk_tier": ["low", "high", "medium"],
+        {"member_id": ["a", "b", "c"], "name": ["A", "B", "C"], "city_label": ["Leeds"] * 3,
+         "risk_tier": ["low", "high", "medium"],
          "risk_score": [10, 80, 40], "risk_reasons_text": ["", "x", "y"]}
     )
     assert top_checkins(members)["name"].tolist() == ["B", "C"]

@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import engagement as eng
-from dashboard import export, geo, risk
+from dashboard import geo, outreach, risk
 from dashboard.analysis import analyse
-from dashboard.filters import Filters, apply_filters
+from dashboard.filters import Filters, apply_filters, rows_for
 from dashboard.ingest import Upload, load_community
 from dashboard.model import default_as_of
 from dashboard.settings import Settings
@@ -54,7 +54,7 @@ def engagement_page() -> AppTest:
 def test_engagement_headline_numbers(engagement_page: AppTest, demo) -> None:
     community, analysis, as_of = demo
     view = eng.exclude_staff(community, Settings())
-    numbers = eng.summary(view, eng.metrics_for(analysis.metrics, view), as_of, Settings())
+    numbers = eng.summary(view, rows_for(analysis.metrics, view), as_of, Settings())
     shown = metrics_shown(engagement_page)
     assert shown == {label: value for label, value, _ in eng.summary_cards(numbers)}
     assert shown["Members"] == f"{len(view.members):,}" and len(view.members) < len(community.members)
@@ -89,7 +89,7 @@ def test_city_filter_narrows_engagement(demo) -> None:
     at.sidebar.multiselect(key="city").set_value(["Leeds"]).run()
     assert not at.exception
     view = eng.exclude_staff(apply_filters(community, Filters(cities=("Leeds",))), Settings())
-    numbers = eng.summary(view, eng.metrics_for(analysis.metrics, view), as_of, Settings())
+    numbers = eng.summary(view, rows_for(analysis.metrics, view), as_of, Settings())
     assert metrics_shown(at)["Members"] == f"{numbers['members']:,}"
     assert metrics_shown(at)["Active, 90 days"] == f"{numbers['active_last_90']:,}"
 
@@ -108,7 +108,7 @@ def checkin_table(at: AppTest) -> pd.DataFrame:
 
 def staff_free_risk(demo) -> pd.DataFrame:
     community, analysis, _ = demo
-    return eng.metrics_for(analysis.risk, eng.exclude_staff(community, Settings()))
+    return rows_for(analysis.risk, eng.exclude_staff(community, Settings()))
 
 
 def test_risk_counts_and_list(risk_page: AppTest, demo) -> None:
@@ -119,7 +119,7 @@ def test_risk_counts_and_list(risk_page: AppTest, demo) -> None:
     assert metrics_shown(risk_page) == {"High": str(counts["high"]), "Medium": str(counts["medium"]),
                                         "Low": str(counts["low"])}
     table = checkin_table(risk_page)
-    expected = export.outreach_list(analysis.members, view_risk, False, tiers=("high", "medium"))
+    expected = outreach.outreach_list(analysis.members, view_risk, False, tiers=("high", "medium"))
     assert len(table) == len(expected) == counts["high"] + counts["medium"]
     assert table["member_id"].tolist() == expected["member_id"].tolist()
     assert table["risk_score"].is_monotonic_decreasing

@@ -473,9 +473,10 @@ def test_the_demo_check_in_list_exports_safely():
     """The outreach list as the Connection risk page builds it, with contacts shown."""
     from dashboard import geo
     from dashboard.analysis import analyse
-    from dashboard.export import outreach_list, to_csv_bytes
+    from dashboard.export import to_csv_bytes
     from dashboard.ingest import load_community
     from dashboard.model import default_as_of
+    from dashboard.outreach import outreach_list
     from dashboard.settings import Settings
 
     ups = _demo_uploads()

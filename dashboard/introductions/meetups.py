@@ -7,6 +7,7 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 
 from dashboard.distance import pairs_within
+from dashboard.filters import city_labels
 from dashboard.introductions.members import AT_RISK_TIERS, names_a_city
 from dashboard.settings import Settings
 
@@ -141,7 +142,7 @@ def dormant_cities(
     Cities are ``city_label`` on both sides ("(no city)" and "Online only" are never one); events
     after ``as_of`` don't count as recent but are shown as ``next_event_on``.
     """
-    labels = members["city_label"].fillna("(no city)").astype(str)
+    labels = city_labels(members)
     named = names_a_city(labels)
     tier = members["risk_tier"] if "risk_tier" in members else pd.Series("", index=members.index)
     per_city = pd.DataFrame({"city": labels[named], "at_risk": tier[named].isin(AT_RISK_TIERS)})
@@ -175,7 +176,7 @@ def dormant_cities(
 def city_choices(members: pd.DataFrame) -> list[str]:
     """Cities to pick from for the network picture: most members first, "(no city)" and
     answers that are no place left out."""
-    labels = members["city_label"].fillna("(no city)").astype(str)
+    labels = city_labels(members)
     counts = labels[names_a_city(labels)].value_counts()
     order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return [city for city, _ in order]

@@ -8,13 +8,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from dashboard.geo import junk_reason
+from dashboard.geo import NO_CITY_LABEL, junk_reason
+from dashboard.risk import AT_RISK_TIERS as AT_RISK_TIERS  # re-exported: the tiers live in dashboard.risk
 
-AT_RISK_TIERS: tuple[str, ...] = ("medium", "high")
 REGULAR_SEGMENTS: tuple[str, ...] = ("active", "core")
 REGULAR_MIN_EVENTS: int = 3
 STRONG_TIE_MEETINGS: int = 2
-NO_CITY_LABELS: frozenset[str] = frozenset({"", "(no city)"})
+NO_CITY_LABELS: frozenset[str] = frozenset({"", NO_CITY_LABEL})
 
 
 def names_a_city(labels: pd.Series) -> np.ndarray:
@@ -50,7 +50,7 @@ def prepared(members: pd.DataFrame) -> pd.DataFrame:
         {
             "member_id": col("member_id", "").astype(str).to_numpy(object),
             "name": col("name", "").astype(object).fillna("").astype(str).to_numpy(object),
-            "city_label": col("city_label", "(no city)").astype(object).fillna("(no city)").astype(str).to_numpy(object),
+            "city_label": col("city_label", NO_CITY_LABEL).astype(object).fillna(NO_CITY_LABEL).astype(str).to_numpy(object),
             "lat": pd.to_numeric(col("lat", np.nan), errors="coerce").to_numpy(float),
             "lon": pd.to_numeric(col("lon", np.nan), errors="coerce").to_numpy(float),
             "risk_tier": col("risk_tier", "").astype(object).fillna("").astype(str).to_numpy(object),

@@ -20,9 +20,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard.analysis import Analysis, restrict
+from dashboard.analysis import Analysis
 from dashboard.engagement import exclude_staff
-from dashboard.filters import Filters, apply_filters, city_options
+from dashboard.filters import Filters, apply_filters, city_options, rows_for
 from dashboard.ingest import InputError, Upload
 from dashboard.model import Community, default_as_of
 from dashboard.settings import LIMITS, RiskWeights, Settings
@@ -309,7 +309,7 @@ def page(title: str) -> PageContext:
         )
     return PageContext(
         community=community, view=view, filters=filters, settings=current, as_of=as_of,
-        analysis=result, members=restrict(result.members, view), is_demo=is_demo, data_key=key,
+        analysis=result, members=rows_for(result.members, view), is_demo=is_demo, data_key=key,
     )
 
 
