@@ -449,8 +449,11 @@ def exclude_staff(community: Community, settings: Settings) -> Community:
 # --- community-level views for the Engagement page ----------------------------
 
 
-def _attended_events(community: Community, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Attended rows joined with their event (member_id, event_id, starts_at, month, city)."""
+def attended_events(community: Community, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Attended rows joined with their event (member_id, event_id, starts_at, month, city).
+
+    The Engagement page works this out once per rerun and hands it to the views below
+    (their ``rows``); each works it out itself when not given."""
     att, ev = community.attendance, community.events
     rows = att.loc[att["status"] == "attended", ["member_id", "event_id"]]
     cols = ["event_id", "title", "starts_at", "city"] + (["city_label"] if "city_label" in ev.columns else [])
@@ -573,13 +576,15 @@ def profile_cards(metrics: pd.DataFrame, member_id: str) -> list[tuple[str, str]
 OTHER_CITIES = "Other cities"
 
 
-def attendance_by_month(community: Community, by_city: bool = False, top_cities: int = 8) -> pd.DataFrame:
+def attendance_by_month(
+    community: Community, by_city: bool = False, top_cities: int = 8, rows: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Attendances per calendar month (columns month[, city], attended).
 
     By city, the ``top_cities`` cities with the most attendances keep their own rows and
     the rest are summed as "Other cities", so a chart of a large network stays readable.
     """
-    rows = _attended_events(community)
+    rows = attended_events(community) if rows is None else rows
     keys = ["month", "event_city"] if by_city else ["month"]
     out = rows.groupby(keys).size().rename("attended").reset_index()
     out = out.rename(columns={"event_city": "city"})
@@ -605,18 +610,18 @@ def _first_visit_flags(rows: pd.DataFrame) -> pd.Series:
     return pd.Series(first, index=rows.index)
 
 
-def new_vs_returning_by_month(community: Community) -> pd.DataFrame:
+def new_vs_returning_by_month(community: Community, rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per month: attendances by first-timers and by returning members."""
-    rows = _attended_events(community)
+    rows = attended_events(community) if rows is None else rows
     rows = rows.assign(first=_first_visit_flags(rows))
     out = rows.groupby("month").agg(first_timers=("first", "sum"), attended=("first", "size")).reset_index()
     out["returning"] = out["attended"] - out["first_timers"]
     return out[["month", "first_timers", "returning"]].astype({"first_timers": int, "returning": int})
 
 
-def first_timers_by_event(community: Community) -> pd.DataFrame:
+def first_timers_by_event(community: Community, rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per event with attendance: attended, first-timers and returning members."""
-    rows = _attended_events(community)
+    rows = attended_events(community) if rows is None else rows
     rows = rows.assign(first=_first_visit_flags(rows))
     out = (
         rows.groupby(["event_id", "title", "starts_at"])
@@ -629,7 +634,7 @@ def first_timers_by_event(community: Community) -> pd.DataFrame:
 
 
 def cohort_retention(
-    community: Community, max_months: int = 12, as_of: pd.Timestamp | None = None
+    community: Community, max_months: int = 12, as_of: pd.Timestamp | None = None, rows: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Share of each join-month cohort attending in month 0..max_months after joining.
 
@@ -644,7 +649,11 @@ def cohort_retention(
         return pd.DataFrame(index=pd.DatetimeIndex([], name="join_month"), columns=cols, dtype=float)
     join_period = joined["joined_on"].dt.to_period("M")
     cohort_size = join_period.value_counts().sort_index()
-    rows = _attended_events(community, as_of)[["member_id", "starts_at"]]
+    if rows is None:
+        rows = attended_events(community, as_of)
+    else:  # the same rows as attended_events(community, as_of): by day, on or before as_of
+        rows = rows.loc[rows["starts_at"].dt.normalize() <= as_of]
+    rows = rows[["member_id", "starts_at"]]
     rows = rows.merge(joined.assign(join_period=join_period), on="member_id", how="inner")
     offset = _month_number(rows["starts_at"].dt.to_period("M")) - _month_number(rows["join_period"])
     rows = rows.assign(offset=offset)
@@ -688,7 +697,7 @@ def segment_mix_by_city(members_with_city_label: pd.DataFrame, metrics: pd.DataF
     return counts.drop(columns="_total").reset_index(drop=True)
 
 
-def events_table(community: Community) -> pd.DataFrame:
+def events_table(community: Community, rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per event: event, date, city, registered, attended, first-timers, no-shows, turnout.
 
     ``registered`` counts RSVPs (registered, attended or no-show); ``first_timers``
@@ -703,7 +712,7 @@ def events_table(community: Community) -> pd.DataFrame:
     registered = counts["registered"] + counts["attended"] + counts["no_show"]
     has_rsvp = (counts["registered"] + counts["no_show"]) > 0
     turnout = (counts["attended"] / registered.where(registered > 0)).where(has_rsvp)
-    firsts = first_timers_by_event(community).set_index("event_id")["first_timers"]
+    firsts = first_timers_by_event(community, rows).set_index("event_id")["first_timers"]
     firsts = firsts.reindex(ev["event_id"].astype("str")).fillna(0).astype(int)
     out = pd.DataFrame(
         {
@@ -742,7 +751,7 @@ def score_breakdown(
     members = community.members
     row = members.loc[members["member_id"] == str(member_id)]
     weight = float(member_weights(row, settings)[0]) if len(row) else 1.0
-    rows = _attended_events(community, as_of)
+    rows = attended_events(community, as_of)
     rows = rows.loc[rows["member_id"] == str(member_id)]
     days_ago = (pd.Timestamp(as_of).normalize() - rows["starts_at"].dt.normalize()).dt.days
     months_ago = days_ago / DAYS_PER_MONTH

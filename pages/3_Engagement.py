@@ -30,13 +30,14 @@ if missing:
         icon=":material/info:",
     )
 
+attended = eng.attended_events(view)  # once per rerun, for the charts and the events table
 by_city = st.toggle("Attendance per city", value=True, key="eng_by_city")
 c1, c2 = st.columns(2)
-c1.plotly_chart(charts.attendance_over_time(eng.attendance_by_month(view, by_city=by_city)), width="stretch")
-c2.plotly_chart(charts.new_vs_returning(eng.new_vs_returning_by_month(view)), width="stretch")
+c1.plotly_chart(charts.attendance_over_time(eng.attendance_by_month(view, by_city=by_city, rows=attended)), width="stretch")
+c2.plotly_chart(charts.new_vs_returning(eng.new_vs_returning_by_month(view, attended)), width="stretch")
 c3, c4 = st.columns(2)
 c3.plotly_chart(
-    charts.cohort_heatmap(eng.cohort_retention(view, 12, ctx.as_of), eng.cohort_sizes(view, ctx.as_of)),
+    charts.cohort_heatmap(eng.cohort_retention(view, 12, ctx.as_of, attended), eng.cohort_sizes(view, ctx.as_of)),
     width="stretch",
 )
 c4.plotly_chart(charts.segment_mix(eng.segment_mix_by_city(view.members, metrics)), width="stretch")
@@ -54,7 +55,7 @@ with st.expander("How the engagement score and segments work", icon=":material/h
 
 st.subheader("Events")
 st.dataframe(
-    eng.events_table(view),
+    eng.events_table(view, attended),
     hide_index=True,
     width="stretch",
     column_order=["event", "date", "city", "registered", "attended", "first_timers", "no_shows", "turnout"],

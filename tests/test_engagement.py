@@ -532,3 +532,16 @@ def test_monthly_bars_are_a_month_wide_with_month_ticks_even_for_one_month() -> 
     for fig in (charts.attendance_over_time(one_month[["month", "attended"]]), charts.new_vs_returning(one_month)):
         assert fig.layout.xaxis.tickformat == "%b %Y" and fig.layout.xaxis.dtick == "M1"
         assert {t.width for t in fig.data} == {charts._MONTH_BAR_MS}
+
+
+def test_views_given_the_attended_rows_match_the_views_that_work_them_out() -> None:
+    community = small_community()
+    as_of = pd.Timestamp("2026-03-15")
+    rows = eng.attended_events(community)
+    pd.testing.assert_frame_equal(eng.attendance_by_month(community, True, rows=rows),
+                                  eng.attendance_by_month(community, True))
+    pd.testing.assert_frame_equal(eng.new_vs_returning_by_month(community, rows),
+                                  eng.new_vs_returning_by_month(community))
+    pd.testing.assert_frame_equal(eng.cohort_retention(community, 2, as_of, rows),
+                                  eng.cohort_retention(community, 2, as_of))
+    pd.testing.assert_frame_equal(eng.events_table(community, rows), eng.events_table(community))
