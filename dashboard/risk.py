@@ -40,8 +40,9 @@ from __future__ import annotations
 import gc
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -55,28 +56,6 @@ from dashboard.filters import city_labels
 from dashboard.geo import NO_CITY_LABEL, junk_reason
 from dashboard.model import Community
 from dashboard.settings import Settings
-
-SIGNALS: tuple[str, ...] = (
-    "self_reported",
-    "newcomer",
-    "never_came",
-    "came_once",
-    "lapsed",
-    "drifting",
-    "no_repeat_ties",
-    "far_from_group",
-)
-
-SIGNAL_LABELS: dict[str, str] = {
-    "self_reported": "Said in the survey they often feel lonely or isolated",
-    "newcomer": "Moved to their city in the last year",
-    "never_came": "Signed up but hasn't come to an event",
-    "came_once": "Came once and not since",
-    "lapsed": "Used to come, nothing for months",
-    "drifting": "Coming less than their usual rhythm",
-    "no_repeat_ties": "Comes to events but hasn't met anyone twice",
-    "far_from_group": "No other member or event nearby",
-}
 
 #: risk tiers, lowest first (``settings.risk_medium`` / ``risk_high`` are where they start)
 TIERS: tuple[str, ...] = ("low", "medium", "high")
@@ -480,6 +459,55 @@ def next_event_for(
     return pd.Series(texts[choice], index=idx, dtype="str", name="next_event")
 
 
+# --- the signals, declared once ----------------------------------------------------------
+
+
+class SignalInputs(NamedTuple):
+    """What the signal functions read."""
+
+    members: pd.DataFrame
+    metrics: pd.DataFrame  # indexed like members (by member_id)
+    tie_stats: pd.DataFrame
+    events: pd.DataFrame
+    as_of: pd.Timestamp
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class RiskSignal:
+    """One connection-risk signal: its name (the ``sig_<name>`` column and the weight in
+    ``settings.weights``), the words the pages show, and the function that fires it."""
+
+    name: str
+    label: str
+    compute: Callable[[SignalInputs], Signal]
+
+    def points(self, settings: Settings) -> int:
+        """The points it adds to the score under these settings."""
+        return int(getattr(settings.weights, self.name))
+
+
+#: every signal, in the order reasons are listed; the pages' tables, the charts, the weights
+#: form and the risk frame's sig_ columns are derived from this list (the default points
+#: are ``settings.RiskWeights``, one field per signal, in this order)
+RISK_SIGNALS: tuple[RiskSignal, ...] = (
+    RiskSignal("self_reported", "Said in the survey they often feel lonely or isolated",
+               lambda i: self_reported(i.members, i.settings)),
+    RiskSignal("newcomer", "Moved to their city in the last year", lambda i: newcomer(i.members, i.as_of, i.settings)),
+    RiskSignal("never_came", "Signed up but hasn't come to an event",
+               lambda i: never_came(i.members, i.metrics, i.as_of, i.settings)),
+    RiskSignal("came_once", "Came once and not since", lambda i: came_once(i.metrics, i.settings)),
+    RiskSignal("lapsed", "Used to come, nothing for months", lambda i: lapsed(i.metrics, i.settings)),
+    RiskSignal("drifting", "Coming less than their usual rhythm", lambda i: drifting(i.metrics, i.settings)),
+    RiskSignal("no_repeat_ties", "Comes to events but hasn't met anyone twice",
+               lambda i: no_repeat_ties(i.metrics, i.tie_stats, i.settings)),
+    RiskSignal("far_from_group", "No other member or event nearby",
+               lambda i: far_from_group(i.members, i.events, i.settings)),
+)
+SIGNALS: tuple[str, ...] = tuple(s.name for s in RISK_SIGNALS)
+SIGNAL_LABELS: dict[str, str] = {s.name: s.label for s in RISK_SIGNALS}
+
+
 # --- putting it together ------------------------------------------------------------------
 
 
@@ -502,22 +530,14 @@ def connection_risk(
     if tie_stats is None:
         edges = ties.co_attendance_ties(community.attendance, community.events, as_of, settings.decay_per_month)
         tie_stats = ties.member_tie_stats(edges, members["member_id"])
-    signals: dict[str, Signal] = {
-        "self_reported": self_reported(members, settings),
-        "newcomer": newcomer(members, as_of, settings),
-        "never_came": never_came(members, metrics, as_of, settings),
-        "came_once": came_once(metrics, settings),
-        "lapsed": lapsed(metrics, settings),
-        "drifting": drifting(metrics, settings),
-        "no_repeat_ties": no_repeat_ties(metrics, tie_stats, settings),
-        "far_from_group": far_from_group(members, community.events, settings),
-    }
+    inputs = SignalInputs(members, metrics, tie_stats, community.events, as_of, settings)
+    signals = {sig.name: sig.compute(inputs) for sig in RISK_SIGNALS}
     score = np.zeros(len(members))
     columns: dict[str, object] = {}
-    for name in SIGNALS:
-        fired = signals[name].fired.to_numpy()
-        columns[f"sig_{name}"] = fired
-        score += fired * float(getattr(settings.weights, name))
+    for sig in RISK_SIGNALS:
+        fired = signals[sig.name].fired.to_numpy()
+        columns[f"sig_{sig.name}"] = fired
+        score += fired * float(sig.points(settings))
     score = np.minimum(score, 100.0)
     tier = np.select([score >= settings.risk_high, score >= settings.risk_medium], ["high", "medium"], "low")
     lists = _reason_lists([signals[name] for name in SIGNALS])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,37 +20,79 @@ class RiskWeights:
     far_from_group: int = 15
 
 
+def _setting(default: Any, label: str, help: str, low: float | None = None, high: float | None = None) -> Any:
+    """A setting's default with its label, help and range (the settings form shows them and
+    enforces the range: outside it the maths stops meaning anything)."""
+    meta = {"label": label, "help": help}
+    if low is not None and high is not None:
+        meta["range"] = (low, high)
+    return field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Thresholds for engagement, risk and introductions; defaults from DESIGN.md."""
+    """Thresholds for engagement, risk and introductions; each declares its default, label,
+    help and range once, here."""
 
     # engagement
-    decay_per_month: float = 0.9
-    host_weight: float = 3.0
-    active_window_days: int = 90
-    new_member_days: int = 60
-    never_attended_days: int = 30
-    core_min_events_6m: int = 6
-    core_score: float = 70.0
-    drifting_min_events: int = 3
-    drifting_gap_factor: float = 2.0
-    lapsed_days: int = 180
-    exclude_organisers: bool = True
+    decay_per_month: float = _setting(
+        0.9, "Monthly decay of an attendance", "Share of an attendance's weight kept each month (0.9: a "
+        "year-old event counts 0.28).", 0.01, 1.0)
+    host_weight: float = _setting(
+        3.0, "Weight of hosts and volunteers", "Points per event for hosts, volunteers and organisers "
+        "(members get 1).", 0.0, 10.0)
+    active_window_days: int = _setting(
+        90, "Active window (days)", "'Active' means came to an event in this many days up to the as-of date.",
+        1, 3650)
+    new_member_days: int = _setting(
+        60, "New member for (days)", "Members who joined fewer days ago than this are 'new'.", 1, 3650)
+    never_attended_days: int = _setting(
+        30, "Never attended after (days)", "Signed up at least this long ago and never came.", 1, 3650)
+    core_min_events_6m: int = _setting(
+        6, "Core: events in six months", "This many events in the last six months makes a member 'core'.",
+        1, 1000)
+    core_score: float = _setting(
+        70.0, "Core: engagement score", "An engagement score at least this high makes a member 'core'.",
+        0.0, 100.0)
+    drifting_min_events: int = _setting(
+        3, "Drifting: events for a rhythm", "Members need this many events before 'drifting' can apply.",
+        1, 1000)
+    drifting_gap_factor: float = _setting(
+        2.0, "Drifting: gap over usual", "Drifting when the silence is longer than this many times their "
+        "usual gap between visits.", 1.0, 20.0)
+    lapsed_days: int = _setting(
+        180, "Lapsed after (days)", "Came before, but nothing for this many days.", 1, 3650)
+    exclude_organisers: bool = _setting(
+        True, "Leave organisers and hosts out", "Leave organisers and hosts out of the statistics and the "
+        "check-in list.")
     # risk
-    newcomer_months: int = 12
-    came_once_days: int = 60
-    no_repeat_ties_min_events: int = 3
-    member_radius_km: float = 25.0
-    event_radius_km: float = 50.0
-    ucla_lonely_min: int = 6
-    risk_medium: int = 30
-    risk_high: int = 60
+    newcomer_months: int = _setting(
+        12, "Newcomer for (months)", "Moved to their city within this many months.", 0, 120)
+    came_once_days: int = _setting(
+        60, "Came once, then (days)", "Came to one event at least this many days ago and not since.", 0, 3650)
+    no_repeat_ties_min_events: int = _setting(
+        3, "No repeat ties: events", "Came to this many events without meeting anyone twice.", 1, 1000)
+    member_radius_km: float = _setting(
+        25.0, "Far: no member within (km)", "No other member within this distance.", 0.1, 20000.0)
+    event_radius_km: float = _setting(
+        50.0, "Far: no event within (km)", "No in-person event within this distance.", 0.1, 20000.0)
+    ucla_lonely_min: int = _setting(
+        6, "UCLA-3 lonely from", "A UCLA-3 total (3 to 9) at least this high counts as self-reported "
+        "loneliness.", 3, 9)
+    risk_medium: int = _setting(
+        30, "Medium risk from (score)", "Risk scores from here are 'medium'.", 0, 100)
+    risk_high: int = _setting(
+        60, "High risk from (score)", "Risk scores from here are 'high'.", 0, 100)
     weights: RiskWeights = field(default_factory=RiskWeights)
     # introductions
-    buddy_radius_km: float = 25.0
-    buddy_capacity: int = 2
-    buddies_per_member: int = 3
-    meetup_radius_km: float = 25.0
+    buddy_radius_km: float = _setting(
+        25.0, "Buddy within (km)", "Suggest buddies who live within this distance.", 0.1, 20000.0)
+    buddy_capacity: int = _setting(
+        2, "Introductions per buddy", "How many people one buddy may be suggested to.", 0, 100)
+    buddies_per_member: int = _setting(
+        3, "Buddies suggested per person", "How many buddies to suggest to each person.", 0, 10)
+    meetup_radius_km: float = _setting(
+        25.0, "Meetup reach (km)", "A meetup reaches the people living within this distance.", 0.1, 20000.0)
 
     @classmethod
     def field_names(cls) -> list[str]:
@@ -57,29 +100,19 @@ class Settings:
         return [f.name for f in fields(cls) if f.name != "weights"]
 
 
-#: the range each scalar setting may take (the settings form enforces it): outside it the
-#: maths stops meaning anything (a decay of 0, a 1,000-year newcomer window)
+def setting_label(name: str) -> str:
+    """What the settings form calls a scalar setting."""
+    return str(_FIELDS[name].metadata["label"])
+
+
+def setting_help(name: str) -> str:
+    """The settings form's help for a scalar setting."""
+    return str(_FIELDS[name].metadata["help"])
+
+
+_FIELDS = {f.name: f for f in fields(Settings)}
+
+#: the range each scalar setting may take, from the declarations above
 LIMITS: dict[str, tuple[float, float]] = {
-    "decay_per_month": (0.01, 1.0),
-    "host_weight": (0.0, 10.0),
-    "active_window_days": (1, 3650),
-    "new_member_days": (1, 3650),
-    "never_attended_days": (1, 3650),
-    "core_min_events_6m": (1, 1000),
-    "core_score": (0.0, 100.0),
-    "drifting_min_events": (1, 1000),
-    "drifting_gap_factor": (1.0, 20.0),
-    "lapsed_days": (1, 3650),
-    "newcomer_months": (0, 120),
-    "came_once_days": (0, 3650),
-    "no_repeat_ties_min_events": (1, 1000),
-    "member_radius_km": (0.1, 20000.0),
-    "event_radius_km": (0.1, 20000.0),
-    "ucla_lonely_min": (3, 9),
-    "risk_medium": (0, 100),
-    "risk_high": (0, 100),
-    "buddy_radius_km": (0.1, 20000.0),
-    "buddy_capacity": (0, 100),
-    "buddies_per_member": (0, 10),
-    "meetup_radius_km": (0.1, 20000.0),
+    f.name: f.metadata["range"] for f in fields(Settings) if "range" in f.metadata
 }

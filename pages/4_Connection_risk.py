@@ -27,11 +27,10 @@ g1.plotly_chart(charts.tiers_by_city(risk.tier_mix_by_city(view.members, view_ri
 g2.plotly_chart(charts.signal_bars(risk.signal_counts(view_risk)), width="stretch")
 
 with st.expander("How the score works", icon=":material/help:"):
-    w = settings.weights
     st.dataframe(
         pd.DataFrame(
-            {"signal": [risk.SIGNAL_LABELS[s] for s in risk.SIGNALS],
-             "points": [getattr(w, s) for s in risk.SIGNALS]}
+            {"signal": [sig.label for sig in risk.RISK_SIGNALS],
+             "points": [sig.points(settings) for sig in risk.RISK_SIGNALS]}
         ),
         hide_index=True,
     )

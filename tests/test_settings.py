@@ -38,3 +38,26 @@ def test_the_indicators_hold_up_at_both_ends_of_a_settings_range(demo, name):
         scores = result.risk["risk_score"].to_numpy()
         assert len(result.members) == len(demo.members)
         assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 100)).all(), (name, value)
+
+
+def test_every_setting_declares_a_label_and_help_and_numbers_a_range() -> None:
+    from dataclasses import fields
+
+    from dashboard.settings import setting_help, setting_label
+
+    names = Settings.field_names()
+    labels = [setting_label(n) for n in names]
+    assert len(set(labels)) == len(names) and all(labels)
+    assert all(setting_help(n) for n in names)
+    numeric = [f.name for f in fields(Settings) if f.type in ("int", "float")]
+    assert sorted(LIMITS) == sorted(numeric)
+
+
+def test_each_risk_signal_has_one_weight_in_the_same_order() -> None:
+    from dataclasses import fields
+
+    from dashboard.risk import RISK_SIGNALS
+    from dashboard.settings import RiskWeights
+
+    assert [f.name for f in fields(RiskWeights)] == [s.name for s in RISK_SIGNALS]
+    assert [s.points(Settings()) for s in RISK_SIGNALS] == [45, 25, 35, 30, 35, 25, 15, 15]

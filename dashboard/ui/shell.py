@@ -8,7 +8,6 @@ by clicking.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import time
@@ -25,7 +24,8 @@ from dashboard.engagement import exclude_staff
 from dashboard.filters import Filters, apply_filters, city_options, rows_for
 from dashboard.ingest import InputError, Upload
 from dashboard.model import Community, default_as_of
-from dashboard.settings import LIMITS, RiskWeights, Settings
+from dashboard.risk import RISK_SIGNALS
+from dashboard.settings import LIMITS, RiskWeights, Settings, setting_help, setting_label
 from dashboard.ui import loaders, server, workspace
 from dashboard.ui.state import (
     KEY_AS_OF,
@@ -233,24 +233,23 @@ def _settings_form(default: pd.Timestamp) -> tuple[Settings, pd.Timestamp]:
         )
         with st.form("settings"):
             values: dict[str, Any] = {}  # each field's own type: bool, int or float
-            for f in dataclasses.fields(Settings):
-                if f.name == "weights":
-                    continue
-                value = getattr(current, f.name)
-                label = f.name.replace("_", " ").capitalize()
-                low, high = LIMITS.get(f.name, (None, None))
+            for name in Settings.field_names():
+                value = getattr(current, name)
+                label, help_text = setting_label(name), setting_help(name)
+                low, high = LIMITS.get(name, (None, None))
                 if isinstance(value, bool):
-                    values[f.name] = st.checkbox(label, value=value)
+                    values[name] = st.checkbox(label, value=value, help=help_text)
                 elif isinstance(value, int):
-                    values[f.name] = int(st.number_input(label, value=value, step=1, min_value=low, max_value=high))
+                    values[name] = int(st.number_input(
+                        label, value=value, step=1, min_value=low, max_value=high, help=help_text))
                 else:
-                    values[f.name] = float(st.number_input(
-                        label, value=float(value), step=0.05, format="%.2f",
+                    values[name] = float(st.number_input(
+                        label, value=float(value), step=0.05, format="%.2f", help=help_text,
                         min_value=None if low is None else float(low), max_value=None if high is None else float(high)))
             st.caption("Risk signal weights (points added to the 0–100 score)")
             weights = {
-                f.name: int(st.number_input(f.name.replace("_", " "), value=getattr(current.weights, f.name), min_value=0, max_value=100, step=5))
-                for f in dataclasses.fields(RiskWeights)
+                sig.name: int(st.number_input(sig.label, value=sig.points(current), min_value=0, max_value=100, step=5))
+                for sig in RISK_SIGNALS
             }
             c1, c2 = st.columns(2)
             if c1.form_submit_button("Apply"):
