@@ -66,9 +66,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.columns import isin, positions
 from dashboard.days import DAYS_PER_MONTH, NAT_DAY, as_of_day, date_days, day_numbers, days_to_datetime
 from dashboard.filters import city_labels
-from dashboard.frames import isin, positions
 from dashboard.model import STATUSES, Community, default_as_of
 from dashboard.settings import Settings
 

@@ -26,8 +26,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from dashboard.columns import isin, positions
 from dashboard.distance import within_radius_mask
-from dashboard.frames import isin, positions
 from dashboard.geo import NO_CITY_LABEL, ONLINE_LABEL
 from dashboard.model import Community
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from dashboard.frames import isin
+from dashboard.columns import isin
 
 # --- canonical columns -------------------------------------------------------
 

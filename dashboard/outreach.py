@@ -8,8 +8,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from dashboard.columns import isin
 from dashboard.export import list_as_text
-from dashboard.frames import isin
 
 #: columns of the outreach list, in order (email only when contacts are shown)
 OUTREACH_COLUMNS: tuple[str, ...] = (

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from dashboard.frames import isin
+from dashboard.columns import isin
 from dashboard.ingest.dates import (
     AUTO,
     DAY_FIRST,

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from dashboard.frames import isin
+from dashboard.columns import isin
 from dashboard.introductions.buddies import BUDDY_COLUMNS
 
 #: what the organiser can decide for each suggestion on the page

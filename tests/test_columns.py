@@ -1,4 +1,4 @@
-"""frames.isin answers as pandas' isin does (bar missing values, which are never in)."""
+"""columns.isin answers as pandas' isin does (bar missing values, which are never in)."""
 
 import numpy as np
 import pandas as pd
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.frames import isin
+from dashboard.columns import isin
 
 _ID = st.one_of(st.sampled_from(["a", "b", "é", "", "A"]), st.none())
 

@@ -1,4 +1,5 @@
-"""Column operations pandas does slowly on pyarrow-backed strings."""
+"""Column operations pandas does slowly on pyarrow-backed strings: membership (``isin``)
+and positions of values in another column (``positions``), by Arrow hash lookups."""
 
 from __future__ import annotations
 
