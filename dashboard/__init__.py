@@ -1,1 +1,1 @@
-"""Neighbourly's core: pure, typed, never imports streamlit (see DESIGN.md)."""
+"""Neighbourly's core: pure, typed, never imports streamlit (see ARCHITECTURE.md)."""
