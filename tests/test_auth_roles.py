@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from dashboard import geo, mapviz
-from dashboard.analysis import analyse, restrict
+from dashboard.analysis import analyse
+from dashboard.filters import rows_for
 from dashboard.auth.roles import (
     HELPER,
     ORGANISER,
@@ -210,7 +211,7 @@ def test_a_viewers_aggregates_match_the_organisers(demo):
     community, result = demo
     r = redaction(VIEWER, community)
     as_of = default_as_of(community)
-    members = restrict(result.members, community)
+    members = rows_for(result.members, community)
     seen, seen_analysis = r.frame(members), r.analysis(result)
     assert (headline(seen, r.community(community), seen_analysis.metrics, as_of, Settings())
             == headline(members, community, result.metrics, as_of, Settings()))
