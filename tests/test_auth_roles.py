@@ -8,7 +8,6 @@ import pytest
 
 from dashboard import geo, mapviz
 from dashboard.analysis import analyse
-from dashboard.filters import rows_for
 from dashboard.auth.roles import (
     HELPER,
     ORGANISER,
@@ -18,7 +17,7 @@ from dashboard.auth.roles import (
     redaction,
     unclassified,
 )
-from dashboard.filters import Filters, apply_filters
+from dashboard.filters import Filters, apply_filters, rows_for
 from dashboard.ingest import Upload, load_community
 from dashboard.model import default_as_of
 from dashboard.overview import headline
