@@ -29,7 +29,10 @@ if table.empty:
 else:
     st.dataframe(table, hide_index=True, width="stretch")
 c1, c2, c3 = st.columns(3)
-c1.page_link("pages/4_Connection_risk.py", label="Full check-in list", icon=":material/volunteer_activism:")
-c2.page_link("pages/5_Introductions.py", label="Suggested buddies", icon=":material/diversity_3:")
-c3.page_link("pages/1_Data.py", label="Upload your own spreadsheets", icon=":material/upload_file:")
+with c1:
+    shell.page_link("Connection risk", "Full check-in list")
+with c2:
+    shell.page_link("Introductions", "Suggested buddies")
+with c3:
+    shell.page_link("Data", "Upload your own spreadsheets")
 st.caption(f"Indicators computed as of {ctx.as_of:%d %B %Y}.")

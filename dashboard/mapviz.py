@@ -259,3 +259,10 @@ def selected_cities(selection: object) -> list[str]:
         if isinstance(label, str) and label not in out:
             out.append(label)
     return out
+
+
+def review_guesses(review: pd.DataFrame, city_text: str) -> list[str]:
+    """The best guesses listed for one place to review (``geo.places_to_review``'s
+    "; "-joined ``candidates``), in order; [] when there are none."""
+    rows = review.loc[review["city_text"] == city_text, "candidates"]
+    return [g for g in str(rows.iloc[0]).split("; ") if g] if len(rows) else []

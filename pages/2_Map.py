@@ -104,7 +104,7 @@ else:
     f1, f2, f3 = st.columns([2, 2, 3])
     texts = review["city_text"].tolist()
     text = f1.selectbox("Place as typed", texts, key="fix_text")
-    guesses = [g for g in str(review.loc[review["city_text"] == text, "candidates"].iloc[0]).split("; ") if g]
+    guesses = mapviz.review_guesses(review, text)
     guess = f2.selectbox("Best guess", guesses, key="fix_guess", index=0 if guesses else None,
                          placeholder="No guesses", disabled=not guesses)
     typed = f3.text_input(

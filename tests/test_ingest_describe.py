@@ -3,7 +3,7 @@
 import pandas as pd
 
 from dashboard.ingest import Upload
-from dashboard.ingest.describe import preview_upload, problem_kinds
+from dashboard.ingest.describe import edited_overrides, mapping_table, preview_upload, problem_kinds
 
 
 def problems(*rows: tuple[str, int, str]) -> pd.DataFrame:
@@ -42,3 +42,15 @@ def test_no_problems_no_kinds():
 def test_preview_of_an_unreadable_file_says_why_and_never_raises():
     got = preview_upload(Upload("photo.csv", b"\x89PNG\r\n\x1a\n rest"), "members")
     assert got.read is None and "PNG" in got.error
+
+
+def test_mapping_table_and_the_overrides_an_edit_makes():
+    preview = preview_upload(Upload("m.csv", b"Name,Email,Shoe size\nAnn,ann@example.org,9\n"), "members")
+    table = mapping_table(preview)
+    assert table["column"].tolist() == ["Name", "Email", "Shoe size"]
+    assert table.set_index("column").loc["Email", "field"] == "email"
+    assert table.set_index("column").loc["Shoe size", "field"] == "(ignore)"
+    assert table["example"].tolist() == ["Ann", "ann@example.org", "9"]
+    assert edited_overrides(table, preview, {}) == {}  # nothing changed, nothing overridden
+    edited = table.assign(field=table["field"].where(table["column"] != "Name", "(ignore)"))
+    assert edited_overrides(edited, preview, {"Other": "city"}) == {"Other": "city", "Name": "(ignore)"}

@@ -236,3 +236,10 @@ def test_map_page_fixes_a_place_by_hand(map_page: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state[KEY_MANUAL_PLACES] == {"Online only": "Leeds, UK"}
     assert any("Every place name" in s.value for s in at.success)
+
+
+def test_review_guesses_split_the_candidates_in_order():
+    review = pd.DataFrame({"city_text": ["Sheffeild", "Atlantis"], "candidates": ["Sheffield; Sheffield Lake", ""]})
+    assert mapviz.review_guesses(review, "Sheffeild") == ["Sheffield", "Sheffield Lake"]
+    assert mapviz.review_guesses(review, "Atlantis") == []
+    assert mapviz.review_guesses(review, "Nowhere") == []

@@ -81,3 +81,11 @@ def test_literal_escapes_markdown_html_and_shortcodes():
     from dashboard.ui.shell import literal
 
     assert literal("<b>**x**</b> :smile:") == r"\<b\>\*\*x\*\*\<\/b\> \:smile\:".replace(r"\/", "/")
+
+
+def test_every_page_file_is_in_the_one_list_of_pages():
+    from dashboard.ui.shell import PAGES
+
+    on_disk = {"app.py", *(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))}
+    assert {path for path, _, _ in PAGES} == on_disk
+    assert len({title for _, title, _ in PAGES}) == len(PAGES)

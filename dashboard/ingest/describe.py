@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -48,6 +49,32 @@ def example_value(column: pd.Series) -> str:
     """The first non-empty cell, shortened, to show what a column holds."""
     filled = column[column.astype(str).str.strip() != ""]
     return str(filled.iloc[0])[:60] if not filled.empty else ""
+
+
+def mapping_table(preview: UploadPreview) -> pd.DataFrame:
+    """The Data page's mapping editor: column, the field it becomes (or ignore), how that was
+    decided, and an example value."""
+    mapped = {m.column: m for m in preview.matches}
+    frame = preview.read.frame if preview.read is not None else pd.DataFrame(columns=list(preview.columns))
+    return pd.DataFrame(
+        {
+            "column": list(preview.columns),
+            "field": [mapped[c].field if c in mapped else IGNORE for c in preview.columns],
+            "how": [mapped[c].how if c in mapped else "" for c in preview.columns],
+            "example": [example_value(frame[c]) for c in preview.columns],
+        }
+    )
+
+
+def edited_overrides(edited: pd.DataFrame, preview: UploadPreview, overrides: Mapping[str, str]) -> dict[str, str]:
+    """The organiser's column choices after editing ``mapping_table``: ``overrides`` plus every
+    row whose field differs from the suggested one."""
+    suggested = {m.column: m.field for m in preview.matches}
+    out = dict(overrides)
+    for column, chosen in zip(edited["column"], edited["field"], strict=True):
+        if chosen != suggested.get(column, IGNORE):
+            out[column] = chosen
+    return out
 
 
 #: the parts of a problem text that name one row: quoted values, emails, numbers and ids

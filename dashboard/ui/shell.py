@@ -62,6 +62,12 @@ PAGES = (
 )
 
 
+def page_link(title: str, label: str | None = None) -> None:
+    """A link to the page called ``title`` in ``PAGES`` (its file and icon come from there)."""
+    path, _, icon = next(p for p in PAGES if p[1] == title)
+    st.page_link(path, label=label or title, icon=icon)
+
+
 @dataclass(frozen=True)
 class PageContext:
     """What a page starts from: the full community, the filtered view and the indicators."""
@@ -282,7 +288,7 @@ def page(title: str) -> PageContext:
     except InputError as exc:
         st.error("Your upload could not be used: " + literal(exc), icon=":material/error:")
         if title != "Data":  # on the Data page the fix is right above
-            st.page_link("pages/1_Data.py", label="Fix it on the Data page", icon=":material/upload_file:")
+            page_link("Data", "Fix it on the Data page")
         st.stop()
     except Exception as exc:
         if not st.session_state.get(KEY_UPLOADS):
@@ -294,7 +300,7 @@ def page(title: str) -> PageContext:
             "(members, events, attendance) on the Data page, or go back to the demo community.",
             icon=":material/error:",
         )
-        st.page_link("pages/1_Data.py", label="Data page", icon=":material/upload_file:")
+        page_link("Data", "Data page")
         st.stop()
     _data_source(community, is_demo)
     filters = _filters(community)
