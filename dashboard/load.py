@@ -1,13 +1,13 @@
 """The one load path: the organiser's files, country, place fixes and today -> a geocoded Community.
 
-The app's cached loader (``dashboard.ui.loaders.load``) and the headless report both call
-``load``, so the same files give the same community and the same problems in both.
+The app's cached loader (``dashboard.ui.loaders.load``), the workspace's snapshots and the
+headless report (through ``dashboard.snapshots.load``) all call ``load``, so the same files
+give the same community and the same problems everywhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 import pandas as pd
 from geopy.geocoders.base import Geocoder
@@ -15,9 +15,6 @@ from geopy.geocoders.base import Geocoder
 from dashboard import geo
 from dashboard.ingest import Upload, load_community
 from dashboard.model import Community
-
-#: the kinds of file a community is loaded from
-KINDS: tuple[str, ...] = ("members", "events", "attendance")
 
 
 def load(
@@ -27,7 +24,7 @@ def load(
     manual_places: Mapping[str, str] | None = None,
     geocoder: Geocoder | None = None,
 ) -> Community:
-    """Parse, merge and geocode the uploads (by kind), then apply the organiser's place fixes.
+    """Parse, merge and geocode the uploads (by kind) with the organiser's place fixes.
 
     ``today`` is the caller's clock (the core never reads it): join dates after it are
     listed as problems. ``geocoder`` defaults to a fresh offline one.
@@ -38,8 +35,3 @@ def load(
     )
     # the organiser's place fixes are applied in the same geocoding pass
     return geo.geocode_community(community, geocoder=geocoder, country=country, fixes=dict(manual_places or {}))
-
-
-def uploads_from_paths(paths: Mapping[str, Path | None]) -> dict[str, Upload]:
-    """Files on disk (by kind; None skipped) as uploads, named by their file names."""
-    return {kind: Upload(path.name, Path(path).read_bytes()) for kind, path in paths.items() if path is not None}

@@ -11,7 +11,6 @@ import pandas as pd
 from dashboard import introductions
 from dashboard.analysis import Analysis, analyse
 from dashboard.export import neutralise_formulas
-from dashboard.load import load, uploads_from_paths
 from dashboard.model import Community, default_as_of
 from dashboard.settings import Settings
 
@@ -33,15 +32,6 @@ class Report:
     buddies: pd.DataFrame
     next_meetups: pd.DataFrame
     summary: dict
-
-
-def load_files(
-    members: Path | None, events: Path | None, attendance: Path | None, today: pd.Timestamp | None,
-    country: str = "",
-) -> Community:
-    """Read files from disk into a geocoded Community, as the app does (``dashboard.load``)."""
-    uploads = uploads_from_paths({"members": members, "events": events, "attendance": attendance})
-    return load(uploads, today=today, country=country)
 
 
 def member_report(community: Community, analysis: Analysis) -> pd.DataFrame:

@@ -14,7 +14,8 @@ import pandas as pd
 from geopy.geocoders.base import Geocoder
 
 from dashboard import geo
-from dashboard.ingest import Upload, load_community
+from dashboard import load as load_path
+from dashboard.ingest import Upload
 from dashboard.model import Community
 from dashboard.store import Counts, Snapshot, SnapshotInfo, Store
 
@@ -25,11 +26,9 @@ def load(uploads: Mapping[str, Upload | None], place_fixes: Mapping[str, str], c
 
     Raises ``InputError`` when nothing is usable.
     """
-    # TODO(rules): replace with the project's one load function once it lands on main
-    community = load_community(uploads.get("members"), uploads.get("events"), uploads.get("attendance"),
-                               country=country, reference_date=pd.Timestamp(today).normalize())
-    return geo.geocode_community(community, geocoder=geocoder or geo.OfflineGeocoder(), country=country,
-                                 fixes=place_fixes)
+    kept = {kind: u for kind, u in uploads.items() if u is not None}
+    return load_path.load(kept, today=pd.Timestamp(today).normalize(), country=country,
+                          manual_places=place_fixes, geocoder=geocoder or geo.OfflineGeocoder())
 
 
 def kept_on(info: SnapshotInfo) -> pd.Timestamp:
