@@ -23,7 +23,7 @@ class RiskWeights:
 def _setting(default: Any, label: str, help: str, low: float | None = None, high: float | None = None) -> Any:
     """A setting's default with its label, help and range (the settings form shows them and
     enforces the range: outside it the maths stops meaning anything)."""
-    meta = {"label": label, "help": help}
+    meta: dict[str, object] = {"label": label, "help": help}
     if low is not None and high is not None:
         meta["range"] = (low, high)
     return field(default=default, metadata=meta)
