@@ -14,6 +14,7 @@ from geopy.geocoders.base import Geocoder
 
 from dashboard import geo
 from dashboard.ingest import Upload, load_community
+from dashboard.ingest.pipeline import Reader
 from dashboard.model import Community
 
 
@@ -23,15 +24,17 @@ def load(
     country: str = "",
     manual_places: Mapping[str, str] | None = None,
     geocoder: Geocoder | None = None,
+    reader: Reader | None = None,
 ) -> Community:
     """Parse, merge and geocode the uploads (by kind) with the organiser's place fixes.
 
     ``today`` is the caller's clock (the core never reads it): join dates after it are
-    listed as problems. ``geocoder`` defaults to a fresh offline one.
+    listed as problems. ``geocoder`` defaults to a fresh offline one; ``reader`` (the app's
+    cached one) to ``ingest``'s own.
     """
     community = load_community(
         uploads.get("members"), uploads.get("events"), uploads.get("attendance"),
-        country=country, reference_date=today,
+        country=country, reference_date=today, reader=reader,
     )
     # the organiser's place fixes are applied in the same geocoding pass
     return geo.geocode_community(community, geocoder=geocoder, country=country, fixes=dict(manual_places or {}))
