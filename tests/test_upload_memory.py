@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
@@ -54,7 +55,10 @@ def put(body: bytes, chunk: int = 64 * 1024) -> tuple[int, MemoryUploadedFileMan
                     (b"content-length", str(len(body)).encode())],
         "path_params": {"session_id": "s1", "file_id": "f1"},
     }
-    asyncio.run(route.app(scope, receive, send))
+    # A thread of its own: a browser test earlier in the run can leave Playwright's event loop
+    # running in this one, where asyncio.run refuses to start
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, route.app(scope, receive, send)).result()
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     return status, mgr
 
