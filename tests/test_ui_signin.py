@@ -122,3 +122,22 @@ def test_an_idle_session_must_sign_in_again(workspace, address):
     at.session_state[signin.KEY_SIGNED_IN] = signin.SignedIn("ana@example.org", datetime.now(UTC) - timedelta(hours=1))
     at = at.run()
     assert "DATA" not in shown(at) and "without activity" in shown(at)
+
+
+EMAIL_SCRIPT = """
+import streamlit as st
+from dashboard.ui import signin
+signin.require()
+st.text("who: " + repr(signin.current_email()))
+"""
+
+
+def test_current_email_is_blank_when_open_and_the_users_once_signed_in(workspace, address):
+    address("127.0.0.1")
+    at = AppTest.from_string(EMAIL_SCRIPT, default_timeout=60).run()
+    assert [t.value for t in at.text] == ["who: ''"]
+    workspace.add("ana@example.org", "helper", PASSWORD, "test", hasher=CHEAP)
+    at = AppTest.from_string(EMAIL_SCRIPT, default_timeout=60).run()
+    assert not [t.value for t in at.text]  # the form: nobody yet
+    at = sign_in(at, "Ana@Example.org ", PASSWORD)
+    assert "who: 'ana@example.org'" in [t.value for t in at.text]

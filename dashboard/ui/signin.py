@@ -37,6 +37,13 @@ def users() -> Users:
     return Users(Store.open())
 
 
+def current_email() -> str:
+    """The email of the user signed in to this browser session; "" when nobody is (the app is
+    open on one's own laptop, or the page is not past the sign-in yet)."""
+    session = st.session_state.get(KEY_SIGNED_IN)
+    return session.email if isinstance(session, SignedIn) else ""
+
+
 def _form(workspace: Users) -> None:
     st.title("Sign in to Neighbourly")
     note = st.session_state.pop(KEY_SIGNED_OUT, "")
