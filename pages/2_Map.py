@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import geo, mapviz
+from dashboard.geo import online
 from dashboard.ui import loaders, shell
 
 MAP_KEY = "map_chart"
@@ -128,7 +129,7 @@ else:
         agree = st.checkbox("Send these place names to OpenStreetMap", key="online_ok")
         if st.button("Look up online", disabled=not agree, icon=":material/public:"):
             bar = st.progress(0.0, text="Asking OpenStreetMap…")
-            result = geo.online.geocode_online(
+            result = online.geocode_online(
                 ctx.community.geocodes,
                 progress=lambda n, total, name: bar.progress(n / total, text=f"{n} of {total}"),
             )
@@ -139,7 +140,7 @@ else:
         if ONLINE_NOTE in st.session_state:
             offline, message = st.session_state[ONLINE_NOTE]
             (st.warning if offline else st.info)(message)
-        st.caption(geo.online.OSM_ATTRIBUTION)
+        st.caption(online.OSM_ATTRIBUTION)
 
 credits = [mapviz.GEONAMES_ATTRIBUTION, mapviz.NATURAL_EARTH_ATTRIBUTION]
 if tiles:

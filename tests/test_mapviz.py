@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import geo, mapviz
+from dashboard.geo import online
 from dashboard.ingest import Upload, load_community
 from dashboard.ui.state import KEY_MANUAL_PLACES
 
@@ -206,6 +207,8 @@ def test_map_page_draws_offline_bubbles_per_city(map_page: AppTest, demo_members
     assert cities["city_label"].tolist() == expected["city_label"].tolist()
     assert "Online only" in set(map_page.dataframe[1].value["city_text"])
     assert any("GeoNames" in c.value and "CC BY 4.0" in c.value for c in map_page.caption)
+    # the online lookup's credit: the page reaches dashboard.geo.online (an unresolved place is listed)
+    assert online.OSM_ATTRIBUTION in [c.value for c in map_page.caption]
 
 
 def test_map_page_hides_small_cities_and_switches_colour_and_tiles(map_page: AppTest) -> None:

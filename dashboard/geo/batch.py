@@ -142,7 +142,7 @@ def _the_rest(resolver: Resolver, queries: list[str], place_ids: list, verdicts:
     _exact, blocked = fast_tables(ix)
     shared = ix._picks.get("")
     home = (shared_picks(resolver, bias) if shared is not None else None) if bias else None
-    keys_get, keys = ix.keys.get, ix.keys
+    keys_get = ix.keys.get
     ccs, pops, primary, names = ix.cc, ix.pop, ix.primary, ix.names
     picked = 0
     pending: list[int] = []
@@ -167,7 +167,7 @@ def _the_rest(resolver: Resolver, queries: list[str], place_ids: list, verdicts:
                 continue
         # a name several places share (``key`` is its folded form)
         if shared is None:  # verdicts not worked out yet: as ``resolve`` does, minus the folding
-            res = resolver.pick(s, keys[key], key, bias)
+            res = resolver.pick(s, ix.candidates(key), key, bias)
             place_ids[i], verdicts[i] = res.place_id, res
             picked += 1
             continue
@@ -228,7 +228,7 @@ def fast_tables(ix: PlaceIndex) -> tuple[dict[str, int | str | tuple], frozenset
                 blocked = frozenset(k for k in (*NON_PLACE_KEYS, *ix.qualifiers) if k in keys)
                 # in bulk: the place id (or tuple of ids) under each place's own name; the
                 # int objects are the index's own, and so are the folded names below
-                hits = list(map(keys.get, primary))
+                hits = list(map(keys.__getitem__, primary))
                 exact: dict[str, int | str | tuple] = dict(zip(names, hits))
                 shared = list(map(isinstance, hits, repeat(tuple)))
                 # shared: the folded name, for the verdicts

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from itertools import compress
 from operator import not_
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from dashboard.model import GEOCODE_COLUMNS
 NO_CITY_LABEL = "(no city)"
 ONLINE_LABEL = "Online"
 #: what geocodes a column: the offline resolver (or its geopy adapter), or any geopy geocoder
-AnyGeocoder = PlaceLookup | Geocoder
+AnyGeocoder: TypeAlias = PlaceLookup | Geocoder
 
 
 def resolution_row(city_text: str, geocoder: AnyGeocoder, country: str) -> dict:
@@ -38,17 +39,17 @@ def _offline_row(city_text: str, res: Resolution, ix: PlaceIndex) -> dict:
     """The row for one string the offline geocoder resolved as ``res``."""
     status = res.status
     guesses = "; ".join(ix.short(c) for c in res.candidates) if status != "resolved" else ""
-    if status == "unresolved":
+    i = res.place_id
+    if i is None or status == "unresolved":
         return {"city_text": city_text, "place": "", "country": "", "lat": np.nan, "lon": np.nan,
                 "confidence": round(res.confidence, 3), "status": "unresolved", "reason": res.reason,
                 "candidates": guesses, "address": ""}
-    i = res.place_id
     return {"city_text": city_text, "place": ix.names[i], "country": ix.cc[i], "lat": ix.lat[i],
             "lon": ix.lon[i], "confidence": round(res.confidence, 3), "status": status,
             "reason": res.reason, "candidates": guesses, "address": ix.describe(i)}
 
 
-def _foreign_row(city_text: str, geocoder: AnyGeocoder) -> dict:
+def _foreign_row(city_text: str, geocoder: Geocoder) -> dict:
     """A row from any other geopy geocoder (raw may lack our confidence fields)."""
     empty = {"city_text": city_text, "place": "", "country": "", "lat": np.nan, "lon": np.nan,
              "confidence": 0.0, "status": "unresolved", "reason": REASON_NOT_FOUND, "candidates": "", "address": ""}
@@ -231,7 +232,7 @@ Spot = tuple[float, float, str, str, str]
 def geo_lookup(geocodes: pd.DataFrame) -> dict[str, Spot]:
     """city_key -> (lat, lon, place, country, label) for placed strings."""
     labels = _labels(geocodes)
-    out = {}
+    out: dict[str, Spot] = {}
     if not labels:
         return out
     columns = [geocodes[c].tolist() for c in ("city_text", "lat", "lon", "place", "country")]
@@ -256,17 +257,17 @@ def place_columns(frame: pd.DataFrame, lookup: dict[str, Spot], online: np.ndarr
         codes, distinct = np.zeros(len(frame), dtype=np.intp), np.array([""], dtype=object)
     hits = [lookup.get(city_key(t)) for t in distinct]
     labels = [h[4] if h else (" ".join(t.split()) or NO_CITY_LABEL) for h, t in zip(hits, distinct)]
-    flagged = online is not None and online.any()
-    if flagged and len(frame):
+    online_rows = online if online is not None and len(frame) and online.any() else None
+    if online_rows is not None:
         labels.append(ONLINE_LABEL)  # the online rows point at it
-        label_codes = np.where(online, len(labels) - 1, codes)
+        label_codes = np.where(online_rows, len(labels) - 1, codes)
     else:
         label_codes = codes
 
     def numbers(values: list) -> pd.Series:
         taken = np.asarray(values, dtype="float64")[codes] if len(frame) else np.zeros(0)
-        if flagged and len(frame):
-            taken[online] = np.nan
+        if online_rows is not None:
+            taken[online_rows] = np.nan
         return pd.Series(taken, index=frame.index, dtype="float64")
 
     def texts(values: list, at: np.ndarray) -> pd.Series:

@@ -68,7 +68,7 @@ def apply_manual_fix(geocodes: pd.DataFrame, city_text: str, place_query: str,
     fix = resolve_manual(place_query, geocoder, country)
     mask = out["city_text"].map(city_key) == key if len(out) else pd.Series([], dtype=bool)
     if not mask.any():
-        blank = {c: "" for c in out.columns}
+        blank: dict[str, object] = {c: "" for c in out.columns}
         blank.update({"city_text": city_text.strip(), "lat": np.nan, "lon": np.nan, "confidence": 0.0})
         out = pd.concat([out, pd.DataFrame([blank])], ignore_index=True)
         mask = out["city_text"].map(city_key) == key

@@ -112,7 +112,7 @@ class PlaceIndex:
 
     def coords(self) -> tuple[np.ndarray, np.ndarray]:
         """Latitudes and longitudes as numpy arrays."""
-        if self._lat_arr is None:
+        if self._lat_arr is None or self._lon_arr is None:
             self._lat_arr = np.asarray(self.lat, dtype=float)
             self._lon_arr = np.asarray(self.lon, dtype=float)
         return self._lat_arr, self._lon_arr
@@ -267,6 +267,7 @@ def _read_cache(path: Path) -> dict | None:
 
 
 def _write_cache(path: Path, state: dict) -> None:
+    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".places-", suffix=".tmp")
@@ -277,10 +278,8 @@ def _write_cache(path: Path, state: dict) -> None:
             if old != path:
                 old.unlink(missing_ok=True)  # an index from an older format or data version
     except OSError:
-        try:
-            os.unlink(tmp)  # type: ignore[possibly-undefined]
-        except (OSError, NameError):
-            pass
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def build_place_index(use_disk_cache: bool = True) -> PlaceIndex:

@@ -79,7 +79,9 @@ class ResolvedBatch:
             return verdict
         place = self.place_ids[i]
         conf, reason, cands, ambiguous = verdict
-        return Resolution(self.queries[i], place, conf, reason, (place,) if cands is None else cands, ambiguous)
+        if cands is None:  # a whole-name hit: the place is its one candidate
+            cands = () if place is None else (place,)
+        return Resolution(self.queries[i], place, conf, reason, cands, ambiguous)
 
     def __iter__(self):
         """The resolutions in query order."""

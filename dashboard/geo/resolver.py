@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -108,7 +108,7 @@ class Resolver:
         key = name_key(text)
         hit = ix.keys.get(key)
         if hit is not None and key not in NON_PLACE_KEYS and key not in ix.qualifiers:
-            if hit.__class__ is int:  # the common case: one place has this name
+            if isinstance(hit, int):  # the common case: one place has this name
                 if ix.primary[hit] == key:
                     conf, reason = 1.0, REASON_EXACT
                 else:
@@ -401,7 +401,7 @@ class Resolver:
         p = self.index.pop[i]
         return ABROAD_SMALL if p < ABROAD_SMALL_POP else (ABROAD_MID if p < ABROAD_MID_POP else 1.0)
 
-    def near_spellings(self, head: str, prefix: str, within: dict[str, list[str]] | None = None) -> dict[str, float]:
+    def near_spellings(self, head: str, prefix: str, within: Mapping[str, Sequence[str]] | None = None) -> dict[str, float]:
         """Indexed names within a length of one of ``head`` (two for long names) in the
         buckets named by ``prefix``, with their OSA similarity (a swap counts as one edit).
 
