@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.engagement import OTHER_CITIES, SEGMENTS, plural
+from dashboard.activity import OTHER_CITIES
+from dashboard.engagement import SEGMENTS, plural
 from dashboard.introductions.members import prepared
 from dashboard.risk import AT_RISK_TIERS, TIERS
 from dashboard.ties import edge_codes

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts
+from dashboard import activity, charts
 from dashboard import engagement as eng
 from dashboard.filters import rows_for
 from dashboard.risk import SIGNAL_LABELS, SIGNALS
@@ -30,14 +30,14 @@ if missing:
         icon=":material/info:",
     )
 
-attended = eng.attended_events(view)  # once per rerun, for the charts and the events table
+attended = activity.attended_events(view)  # once per rerun, for the charts and the events table
 by_city = st.toggle("Attendance per city", value=True, key="eng_by_city")
 c1, c2 = st.columns(2)
-c1.plotly_chart(charts.attendance_over_time(eng.attendance_by_month(view, by_city=by_city, rows=attended)), width="stretch")
-c2.plotly_chart(charts.new_vs_returning(eng.new_vs_returning_by_month(view, attended)), width="stretch")
+c1.plotly_chart(charts.attendance_over_time(activity.attendance_by_month(view, by_city=by_city, rows=attended)), width="stretch")
+c2.plotly_chart(charts.new_vs_returning(activity.new_vs_returning_by_month(view, attended)), width="stretch")
 c3, c4 = st.columns(2)
 c3.plotly_chart(
-    charts.cohort_heatmap(eng.cohort_retention(view, 12, ctx.as_of, attended), eng.cohort_sizes(view, ctx.as_of)),
+    charts.cohort_heatmap(activity.cohort_retention(view, 12, ctx.as_of, attended), activity.cohort_sizes(view, ctx.as_of)),
     width="stretch",
 )
 c4.plotly_chart(charts.segment_mix(eng.segment_mix_by_city(view.members, metrics)), width="stretch")
@@ -55,7 +55,7 @@ with st.expander("How the engagement score and segments work", icon=":material/h
 
 st.subheader("Events")
 st.dataframe(
-    eng.events_table(view, attended),
+    activity.events_table(view, attended),
     hide_index=True,
     width="stretch",
     column_order=["event", "date", "city", "registered", "attended", "first_timers", "no_shows", "turnout"],
@@ -87,7 +87,7 @@ if picked is not None:
     row = ctx.analysis.metrics.loc[picked]
     st.text(f"Why: {row['segment_reason']}  ·  figures from: {row['metrics_source']}")
     t1, t2 = st.columns(2)
-    t1.plotly_chart(charts.member_timeline(eng.member_timeline(ctx.community, picked)), width="stretch")
+    t1.plotly_chart(charts.member_timeline(activity.member_timeline(ctx.community, picked)), width="stretch")
     parts = eng.score_breakdown(ctx.community, picked, ctx.as_of, settings)
     t2.plotly_chart(charts.score_breakdown(parts), width="stretch")
     risk_row = ctx.analysis.risk.loc[picked]

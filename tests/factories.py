@@ -133,3 +133,22 @@ def make_community(
         attendance=make_attendance(attendance or []),
         country=country,
     )
+
+
+def small_community() -> Community:
+    """Three members, three past events and one upcoming, in two cities."""
+    return make_community(
+        members=[
+            {"member_id": "a", "joined_on": "2026-01-05", "city": "Leeds"},
+            {"member_id": "b", "joined_on": "2026-01-20", "city": "Leeds"},
+            {"member_id": "c", "joined_on": "2026-02-10", "city": "York"},
+        ],
+        events=[
+            {"event_id": "e1", "title": "Walk", "starts_at": "2026-01-10 10:00", "city": "Leeds"},
+            {"event_id": "e2", "title": "Quiz", "starts_at": "2026-02-12 19:00", "city": "York"},
+            {"event_id": "e3", "title": "Picnic", "starts_at": "2026-03-01 12:00", "city": "Leeds"},
+            {"event_id": "e4", "title": "Later", "starts_at": "2026-04-20 12:00", "city": "Leeds"},
+        ],
+        attendance=[("a", "e1"), ("a", "e3"), ("b", "e2"), ("c", "e2"), ("c", "e3"),
+                    ("b", "e3", "no_show"), ("a", "e2", "registered"), ("c", "e4", "registered")],
+    )

@@ -1,4 +1,4 @@
-"""Engagement metrics, score, segments and the page's community views, computed by hand."""
+"""Engagement metrics, score, segments, headline numbers and the page's charts, computed by hand."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard import activity
 from dashboard import engagement as eng
 from dashboard.settings import Settings
-from tests.factories import AS_OF, days_before, make_community
+from tests.factories import AS_OF, days_before, make_community, small_community
 
 S = Settings()
 #: settings where only the rule under test can make someone core
@@ -319,41 +320,6 @@ def test_exclude_staff_can_be_turned_off() -> None:
 # --- community views ----------------------------------------------------------------------------
 
 
-def small_community():
-    """Three members, three past events and one upcoming, in two cities."""
-    return make_community(
-        members=[
-            {"member_id": "a", "joined_on": "2026-01-05", "city": "Leeds"},
-            {"member_id": "b", "joined_on": "2026-01-20", "city": "Leeds"},
-            {"member_id": "c", "joined_on": "2026-02-10", "city": "York"},
-        ],
-        events=[
-            {"event_id": "e1", "title": "Walk", "starts_at": "2026-01-10 10:00", "city": "Leeds"},
-            {"event_id": "e2", "title": "Quiz", "starts_at": "2026-02-12 19:00", "city": "York"},
-            {"event_id": "e3", "title": "Picnic", "starts_at": "2026-03-01 12:00", "city": "Leeds"},
-            {"event_id": "e4", "title": "Later", "starts_at": "2026-04-20 12:00", "city": "Leeds"},
-        ],
-        attendance=[("a", "e1"), ("a", "e3"), ("b", "e2"), ("c", "e2"), ("c", "e3"),
-                    ("b", "e3", "no_show"), ("a", "e2", "registered"), ("c", "e4", "registered")],
-    )
-
-
-def test_cohort_retention_cell_by_cell() -> None:
-    table = eng.cohort_retention(small_community(), max_months=2, as_of=pd.Timestamp("2026-03-15"))
-    # January cohort (a, b): Jan a came; Feb b came; Mar a came. February cohort (c): Feb, Mar; Apr is the future.
-    expected = pd.DataFrame(
-        [[0.5, 0.5, 0.5], [1.0, 1.0, np.nan]],
-        index=pd.DatetimeIndex(["2026-01-01", "2026-02-01"], name="join_month"),
-        columns=pd.RangeIndex(3, name="months_since_joining"),
-    )
-    pd.testing.assert_frame_equal(table, expected)
-
-
-def test_cohort_sizes() -> None:
-    sizes = eng.cohort_sizes(small_community(), as_of=pd.Timestamp("2026-03-15"))
-    assert sizes.tolist() == [2, 1]
-
-
 def test_summary_numbers() -> None:
     community = small_community()
     as_of = pd.Timestamp("2026-03-15")
@@ -413,58 +379,6 @@ def test_no_show_rate_is_none_without_rsvp_data() -> None:
     assert eng.summary(community, metrics, AS_OF, S)["no_show_rate"] is None
 
 
-def test_attendance_by_month_and_city() -> None:
-    out = eng.attendance_by_month(small_community(), by_city=True)
-    assert out.to_dict("list") == {
-        "month": [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01"), pd.Timestamp("2026-03-01")],
-        "city": ["Leeds", "York", "Leeds"],
-        "attended": [1, 2, 2],
-    }
-
-
-def test_attendance_by_month_keeps_the_busiest_cities_and_sums_the_rest() -> None:
-    cities = {"Leeds": 5, "York": 4, "Hull": 3, "Bath": 2, "Ely": 1}
-    community = make_community(
-        members=[{"member_id": f"m{i}"} for i in range(5)],
-        events=[{"event_id": c, "starts_at": days_before(3), "city": c} for c in cities],
-        attendance=[(f"m{i}", c) for c, n in cities.items() for i in range(n)],
-    )
-    out = eng.attendance_by_month(community, by_city=True, top_cities=2)
-    assert dict(zip(out["city"], out["attended"], strict=True)) == {"Leeds": 5, "York": 4, eng.OTHER_CITIES: 6}
-    # one city over the limit stays itself: "Other cities" never stands for a single city
-    assert set(eng.attendance_by_month(community, by_city=True, top_cities=4)["city"]) == set(cities)
-
-
-def test_new_vs_returning_by_month() -> None:
-    out = eng.new_vs_returning_by_month(small_community())
-    assert out["first_timers"].tolist() == [1, 2, 0]  # a in Jan; b, c in Feb
-    assert out["returning"].tolist() == [0, 0, 2]  # a and c again in Mar
-
-
-def test_first_timers_by_event() -> None:
-    out = eng.first_timers_by_event(small_community())
-    assert out[["event_id", "attended", "first_timers", "returning"]].values.tolist() == [
-        ["e1", 1, 1, 0], ["e2", 2, 2, 0], ["e3", 2, 0, 2],
-    ]
-
-
-def test_events_table_turnout() -> None:
-    out = eng.events_table(small_community()).set_index("event_id")
-    assert out.loc["e3", ["registered", "attended", "first_timers", "no_shows"]].tolist() == [3, 2, 0, 1]
-    assert out.loc["e2", "first_timers"] == 2 and out.loc["e4", "first_timers"] == 0
-    assert out.loc["e3", "turnout"] == pytest.approx(2 / 3)
-    assert out.loc["e2", "turnout"] == pytest.approx(2 / 3)  # a registered, didn't check in
-    assert math.isnan(out.loc["e1", "turnout"])  # check-ins only: no RSVP data
-    assert out.index.tolist() == ["e4", "e3", "e2", "e1"]  # newest first
-
-
-def test_member_timeline() -> None:
-    out = eng.member_timeline(small_community(), "c")
-    assert out[["event_id", "status", "city"]].values.tolist() == [
-        ["e2", "attended", "York"], ["e3", "attended", "Leeds"], ["e4", "registered", "Leeds"],
-    ]
-
-
 def test_segment_mix_by_city() -> None:
     community = small_community()
     metrics = eng.member_metrics(community, pd.Timestamp("2026-03-15"), S)
@@ -508,19 +422,19 @@ def test_charts_are_figures_even_when_empty() -> None:
     as_of = pd.Timestamp("2026-03-15")
     metrics = eng.member_metrics(community, as_of, S)
     figures = [
-        charts.attendance_over_time(eng.attendance_by_month(community, by_city=True)),
-        charts.attendance_over_time(eng.attendance_by_month(community)),
-        charts.new_vs_returning(eng.new_vs_returning_by_month(community)),
-        charts.cohort_heatmap(eng.cohort_retention(community, 2, as_of), eng.cohort_sizes(community, as_of)),
+        charts.attendance_over_time(activity.attendance_by_month(community, by_city=True)),
+        charts.attendance_over_time(activity.attendance_by_month(community)),
+        charts.new_vs_returning(activity.new_vs_returning_by_month(community)),
+        charts.cohort_heatmap(activity.cohort_retention(community, 2, as_of), activity.cohort_sizes(community, as_of)),
         charts.segment_mix(eng.segment_mix_by_city(community.members, metrics)),
-        charts.member_timeline(eng.member_timeline(community, "a")),
+        charts.member_timeline(activity.member_timeline(community, "a")),
         charts.score_breakdown(eng.score_breakdown(community, "a", as_of, S)),
     ]
     assert [len(f.data) for f in figures] == [2, 1, 2, 1, 2, 2, 1]  # a: attended and registered
     heat = figures[3].data[0]
     assert list(heat.y) == ["Jan 2026 (2)", "Feb 2026 (1)"]
     assert heat.text.tolist() == [["50%", "50%", "50%"], ["100%", "100%", ""]]
-    empty = charts.attendance_over_time(eng.attendance_by_month(make_community()))
+    empty = charts.attendance_over_time(activity.attendance_by_month(make_community()))
     assert len(empty.data) == 0 and empty.layout.annotations[0].text == "No attendance recorded yet"
 
 
@@ -532,16 +446,3 @@ def test_monthly_bars_are_a_month_wide_with_month_ticks_even_for_one_month() -> 
     for fig in (charts.attendance_over_time(one_month[["month", "attended"]]), charts.new_vs_returning(one_month)):
         assert fig.layout.xaxis.tickformat == "%b %Y" and fig.layout.xaxis.dtick == "M1"
         assert {t.width for t in fig.data} == {charts._MONTH_BAR_MS}
-
-
-def test_views_given_the_attended_rows_match_the_views_that_work_them_out() -> None:
-    community = small_community()
-    as_of = pd.Timestamp("2026-03-15")
-    rows = eng.attended_events(community)
-    pd.testing.assert_frame_equal(eng.attendance_by_month(community, True, rows=rows),
-                                  eng.attendance_by_month(community, True))
-    pd.testing.assert_frame_equal(eng.new_vs_returning_by_month(community, rows),
-                                  eng.new_vs_returning_by_month(community))
-    pd.testing.assert_frame_equal(eng.cohort_retention(community, 2, as_of, rows),
-                                  eng.cohort_retention(community, 2, as_of))
-    pd.testing.assert_frame_equal(eng.events_table(community, rows), eng.events_table(community))

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import charts, mapviz, risk
+from dashboard import activity, charts, mapviz, risk
 from dashboard import engagement as eng
 from dashboard.charts import network_figure
 from dashboard.settings import Settings
@@ -70,9 +70,9 @@ def figures() -> dict[str, go.Figure]:
     edges = pd.DataFrame({"member_a": ["a"], "member_b": ["b"], "meetings": [2], "strength": [1.0]})
     summary = mapviz.city_summary(people)
     return {
-        "attendance_over_time": charts.attendance_over_time(eng.attendance_by_month(c, by_city=True)),
+        "attendance_over_time": charts.attendance_over_time(activity.attendance_by_month(c, by_city=True)),
         "segment_mix": charts.segment_mix(eng.segment_mix_by_city(c.members, metrics)),
-        "member_timeline": charts.member_timeline(eng.member_timeline(c, "a")),
+        "member_timeline": charts.member_timeline(activity.member_timeline(c, "a")),
         "score_breakdown": charts.score_breakdown(eng.score_breakdown(c, "a", AS_OF, S)),
         "tiers_by_city": charts.tiers_by_city(risk.tier_mix_by_city(c.members, scored)),
         "signal_bars": charts.signal_bars(risk.signal_counts(scored)),

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import activity, geo, outreach, risk
 from dashboard import engagement as eng
-from dashboard import geo, outreach, risk
 from dashboard.analysis import analyse
 from dashboard.filters import Filters, apply_filters, rows_for
 from dashboard.ingest import Upload, load_community
@@ -66,7 +66,7 @@ def test_engagement_shows_four_charts_and_the_events_table(engagement_page: AppT
     assert len(engagement_page.get("plotly_chart")) == 4
     events = engagement_page.dataframe[0].value
     assert len(events) == len(community.events)
-    expected = eng.events_table(eng.exclude_staff(community, Settings()))
+    expected = activity.events_table(eng.exclude_staff(community, Settings()))
     assert events["attended"].sum() == expected["attended"].sum()
 
 
