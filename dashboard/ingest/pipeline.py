@@ -7,16 +7,13 @@ reason.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from dashboard.columns import isin
 from dashboard.ingest.dates import (
     AUTO,
     DAY_FIRST,
@@ -28,6 +25,7 @@ from dashboard.ingest.dates import (
     parse_dates,
 )
 from dashboard.ingest.errors import InputError
+from dashboard.ingest.link import best_of_each, link_events, link_members
 from dashboard.ingest.mapping import (
     DATE_FIELDS,
     ColumnMatch,
@@ -36,18 +34,17 @@ from dashboard.ingest.mapping import (
     shared_field_notes,
     suggest_mapping,
 )
+from dashboard.ingest.problems import Problems
 from dashboard.ingest.read import ROW_COLUMN, ReadResult, read_table
 from dashboard.ingest.status import classify_status, is_tick, looks_like_grid_column
 from dashboard.ingest.strings import (
     RE2_SPACE,
     duplicated,
-    find,
     fold,
     match,
     numbered,
     on_distinct,
     per_distinct,
-    row_codes,
     rows,
     spread,
 )
@@ -55,7 +52,6 @@ from dashboard.model import (
     ATTENDANCE_COLUMNS,
     EVENT_COLUMNS,
     MEMBER_COLUMNS,
-    PROBLEM_COLUMNS,
     Community,
 )
 
@@ -95,36 +91,6 @@ class SourceReport:
     notes: tuple[str, ...] = ()
 
 
-class _Problems:
-    """Collects problem rows in order; turned into one frame at the end."""
-
-    def __init__(self) -> None:
-        self.parts: list[pd.DataFrame] = []
-
-    def add(self, file: str, row: object, column: str, value: object, problem: str) -> None:
-        self.parts.append(pd.DataFrame([{"file": file, "row": row, "column": column, "value": str(value)[:200], "problem": problem}]))
-
-    def add_many(self, file: str, frame: pd.DataFrame, column: str, values: pd.Series, problem: str | pd.Series) -> None:
-        """One problem per row of ``frame`` (``problem`` may differ per row)."""
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "file": file,
-                    "row": frame[ROW_COLUMN].to_numpy(),
-                    "column": column,
-                    "value": pd.Series(values, dtype=object).astype(str).str.slice(0, 200).to_numpy(),
-                    "problem": problem.to_numpy() if isinstance(problem, pd.Series) else problem,
-                }
-            )
-        )
-
-    def frame(self) -> pd.DataFrame:
-        parts = [p for p in self.parts if len(p)]
-        if not parts:
-            return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
-        return pd.concat(parts, ignore_index=True)[list(PROBLEM_COLUMNS)].astype({"row": "int64"})
-
-
 def _blank(n: int, index: pd.Index, value: object = "") -> pd.Series:
     return pd.Series([value] * n, index=index, dtype="object")
 
@@ -145,7 +111,7 @@ def _file_date_order(mapped: pd.DataFrame, upload: Upload, country: str) -> str:
 
 
 def _parse_date_field(
-    mapped: pd.DataFrame, fieldname: str, upload: Upload, country: str, problems: _Problems, column: str,
+    mapped: pd.DataFrame, fieldname: str, upload: Upload, country: str, problems: Problems, column: str,
     file_order: str = AUTO,
 ) -> tuple[pd.Series, DateReport | None]:
     if fieldname not in mapped:
@@ -211,7 +177,7 @@ Reader = Callable[[Upload], ReadResult]
 
 
 def _read(
-    upload: Upload, kind: str, problems: _Problems, reader: Reader = read_upload
+    upload: Upload, kind: str, problems: Problems, reader: Reader = read_upload
 ) -> tuple[ReadResult, list[ColumnMatch], pd.DataFrame, list[str]]:
     """Read and map one upload, list the reader's problems, and refuse a file nobody can be found in."""
     result = reader(upload)
@@ -235,7 +201,7 @@ def _read(
 
 
 def _canonical_members(
-    upload: Upload, country: str, problems: _Problems, reference_date: pd.Timestamp | None, reader: Reader
+    upload: Upload, country: str, problems: Problems, reference_date: pd.Timestamp | None, reader: Reader
 ) -> tuple[pd.DataFrame, SourceReport]:
     result, matches, mapped, columns = _read(upload, "members", problems, reader)
     n = len(mapped)
@@ -297,7 +263,7 @@ def _canonical_members(
     return out, report
 
 
-def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: _Problems) -> pd.DataFrame:
+def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: Problems) -> pd.DataFrame:
     """One person is one member: rows with the same email (or id) become one."""
     if members.empty:
         return members
@@ -355,7 +321,7 @@ def _assign_member_ids(members: pd.DataFrame, prefix: str) -> pd.DataFrame:
 
 
 def _canonical_events(
-    upload: Upload, country: str, problems: _Problems, reader: Reader
+    upload: Upload, country: str, problems: Problems, reader: Reader
 ) -> tuple[pd.DataFrame, SourceReport]:
     result, matches, mapped, columns = _read(upload, "events", problems, reader)
     n, idx = len(mapped), mapped.index
@@ -408,7 +374,7 @@ def _grid_to_long(result: ReadResult, matches: list[ColumnMatch], mapped: pd.Dat
 
 
 def _canonical_attendance(
-    upload: Upload, country: str, problems: _Problems, reader: Reader
+    upload: Upload, country: str, problems: Problems, reader: Reader
 ) -> tuple[pd.DataFrame, SourceReport, bool]:
     result, matches, mapped, columns = _read(upload, "attendance", problems, reader)
     notes = list(result.notes)
@@ -457,220 +423,10 @@ def _canonical_attendance(
         has_checkin = bool((rank == _STATUS_RANK["attended"]).any() or "checked_in" in mapped)
         if not has_checkin and (rank == _STATUS_RANK["registered"]).any():
             notes.append("No check-in information in this file: registrations at past events are counted as attendance.")
-    # fields no column gave are left out: _some_rows fills them in on the rows taken
+    # fields no column gave are left out: the linking (ingest.link) fills them in on the rows taken
     report = SourceReport("attendance", upload.name, tuple(columns), tuple(matches), dates,
                           len(mapped), 0, tuple(notes))
     return long, report, has_checkin
-
-
-def _norm_title(s: pd.Series) -> pd.Series:
-    """Titles compared without case or punctuation; each distinct title normalised once."""
-    codes, uniques = pd.factorize(s.fillna("").astype(str))
-    norm = pd.Series(uniques, dtype=str).str.casefold().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
-    return pd.Series(norm.to_numpy(dtype=object)[codes] if len(norm) else [], index=s.index, dtype=object)
-
-
-_EVENT_KEY = ("event_id", "event_title", "event_date")
-
-
-def _some_rows(long: pd.DataFrame, taken: np.ndarray, fields: tuple[str, ...]) -> pd.DataFrame:
-    """The ``fields`` and row numbers of some attendance rows (a mask, or ascending positions),
-    without joining a column's chunks; a field the file lacks is blank."""
-    if taken.dtype != bool:
-        keep = np.zeros(len(long), dtype=bool)
-        keep[taken] = True
-        taken = keep
-    out = rows(long[[f for f in (*fields, ROW_COLUMN) if f in long]], taken)
-    for f in fields:
-        if f not in out:
-            out[f] = ""
-    return out
-_PERSON_KEY = ("member_id", "email", "name")
-
-
-@dataclass(frozen=True)
-class _Linked:
-    """Ids found for attendance rows, kept per distinct key: row i's id is ``ids[codes[i]]``."""
-
-    codes: np.ndarray
-    ids: np.ndarray  # object: an id, or "" when nothing matched
-
-    def found(self) -> np.ndarray:
-        """True for rows that were matched."""
-        return (self.ids != "")[self.codes]
-
-    def keys(self, rows: np.ndarray) -> np.ndarray:
-        """The id of each of these rows as a number: rows with the same id share it (a person
-        found by email on one row and by name on another is one person)."""
-        return pd.factorize(self.ids)[0][self.codes[rows]]
-
-    def of(self, by_id: pd.Series, fill: npt.ArrayLike) -> np.ndarray:
-        """Each row's value in ``by_id`` (indexed by id; the last of repeated ids counts),
-        looked up once per distinct id; ``fill`` where there is none."""
-        at = find(pd.Series(self.ids, dtype=object), by_id.index.to_series())
-        values = by_id.to_numpy()
-        return np.where(at >= 0, values[at], fill)[self.codes] if len(values) else np.full(len(self.codes), fill)
-
-
-def _link_events(
-    long: pd.DataFrame, events: pd.DataFrame | None, filename: str, problems: _Problems
-) -> tuple[_Linked, pd.DataFrame]:
-    """Each attendance row's event id ("" when unknown) and the events frame (built if absent).
-
-    Rows are matched once per distinct (event id, title, date): an export repeats each
-    event once per ticket.
-    """
-    codes, firsts = row_codes(long, [c for c in _EVENT_KEY if c in long])
-    distinct_ids, events = _event_ids(_some_rows(long, firsts, _EVENT_KEY), events)
-    linked = _Linked(codes, distinct_ids.to_numpy(dtype=object))
-    unknown = ~linked.found()
-    if unknown.any():
-        bad = _some_rows(long, unknown, _EVENT_KEY)
-        shown = bad["event_id"].where(bad["event_id"] != "", bad["event_title"])
-        problems.add_many(filename, bad, "event", shown,
-                          "event not found in the events file: row not counted (check the event id or name)")
-    return linked, events
-
-
-def _event_ids(long: pd.DataFrame, events: pd.DataFrame | None) -> tuple[pd.Series, pd.DataFrame]:
-    """``_link_events`` for rows that each name a different event."""
-    if events is None:
-        key_title = _norm_title(long["event_title"])
-        key = long["event_id"].where(long["event_id"] != "", key_title + "|" + _day_text(long["event_date"]))
-        uniq = long.assign(_k=key).drop_duplicates("_k")
-        uniq = uniq[uniq["_k"].str.strip("|") != ""]
-        ids = uniq["event_id"].where(uniq["event_id"] != "", numbered("E", len(uniq), 4, uniq.index))
-        built = pd.DataFrame({
-            "event_id": ids.values,
-            "title": uniq["event_title"].where(uniq["event_title"] != "", "Event " + ids).values,
-            "starts_at": pd.to_datetime(uniq["event_date"]).values,
-            "city": "", "venue": "", "online": False,
-        })
-        mapping = dict(zip(uniq["_k"], ids, strict=True))
-        return key.map(mapping).astype("object").fillna(""), built
-    by_id = long["event_id"].where(isin(long["event_id"], events["event_id"]), "").astype(object)
-    need = (by_id == "").to_numpy()  # only rows without a known id are matched by name, date or grid header
-    if not need.any():
-        return by_id, events
-    rest = rows(long, need)
-    ids = events["event_id"].to_numpy(dtype=object)
-    titles = _norm_title(events["title"])
-    unique = (~titles.duplicated(keep=False)).to_numpy()
-    att_titles = _norm_title(rest["event_title"])
-    by_title = _ids_at(ids[unique], find(att_titles, titles[unique]))
-    # recurring titles ("Coffee morning"): title + date settles it
-    if events["starts_at"].notna().any():
-        ev_key = titles + "|" + _day_text(events["starts_at"])
-        att_key = att_titles + "|" + _day_text(rest["event_date"])
-        by_title = np.where(by_title != "", by_title, _ids_at(ids, find(att_key, ev_key)))
-    # a grid's column headers may be event ids or dates
-    by_header_id = rest["event_title"].where(isin(rest["event_title"], events["event_id"]), "")
-    event_id = by_id.copy()
-    event_id[need] = np.where(by_title != "", by_title, by_header_id.to_numpy(dtype=object))
-    return event_id, events
-
-
-def _day_text(when: pd.Series) -> pd.Series:
-    """``when.dt.strftime("%Y-%m-%d").fillna("")``, formatting each distinct day once."""
-    codes, days = pd.factorize(when.dt.floor("D"), use_na_sentinel=False)
-    text = pd.Series(days).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
-    return pd.Series(text[codes] if len(text) else [], index=when.index, dtype=object)
-
-
-def _link_members(
-    long: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems, has_members_file: bool
-) -> tuple[_Linked, pd.DataFrame]:
-    """Each attendance row's member id ("" when unlinkable) and members found only in attendance.
-
-    Rows are linked once per distinct (id, email, name): an export repeats each person
-    once per event.
-    """
-    codes, firsts = row_codes(long, [c for c in _PERSON_KEY if c in long])
-    distinct = _some_rows(long, firsts, _PERSON_KEY)
-    distinct_ids, added = _member_ids(distinct, members, filename, problems, has_members_file)
-    linked = _Linked(codes, distinct_ids.to_numpy(dtype=object))
-    unlinked = ~linked.found()
-    if unlinked.any():
-        bad = _some_rows(long, unlinked, _PERSON_KEY)
-        shown = bad["name"].where(bad["name"] != "", bad["member_id"])
-        problems.add_many(filename, bad, "name", shown,
-                          "no email or id, and the name matches no single member: row not counted")
-    return linked, added
-
-
-def _member_ids(
-    long: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems, has_members_file: bool
-) -> tuple[pd.Series, pd.DataFrame]:
-    """``_link_members`` for rows that each name a different person (in order of first appearance)."""
-    long = long.assign(email=fold(long["email"]))  # each spelling once: the rows are distinct
-    ids = members["member_id"].to_numpy(dtype=object)
-    by_id = np.where(isin(long["member_id"], members["member_id"]), long["member_id"].to_numpy(dtype=object), "")
-    at = find(long["email"], members["email"])
-    at[(long["email"] == "").to_numpy()] = -1  # an empty email is nobody's
-    member_id = pd.Series(np.where(by_id != "", by_id, _ids_at(ids, at)), index=long.index, dtype=object)
-    # a unique exact name links only rows with no email (names are never enough to merge people)
-    att_names = pd.Series("", index=long.index, dtype=object)
-    nameless = (member_id == "") & (long["email"] == "")
-    if nameless.any():
-        names = fold(members["name"])
-        unique = ((names != "") & ~names.duplicated(keep=False)).to_numpy()
-        att_names[nameless] = fold(long.loc[nameless, "name"]).to_numpy(dtype=object)
-        member_id[nameless] = _ids_at(ids[unique], find(att_names[nameless], names[unique]))
-
-    # people who appear only in attendance are members too (by email; by name only without a members file)
-    new_by_email = (member_id == "") & (long["email"] != "")
-    new_by_name = (member_id == "") & (long["email"] == "") & (att_names != "") & (not has_members_file)
-    new_by_id = (member_id == "") & (long["member_id"] != "") & ~new_by_email & ~new_by_name & (not has_members_file)
-    newcomers = long[new_by_email | new_by_name | new_by_id].copy()
-    newcomers["_key"] = np.where(newcomers["email"] != "", "e:" + newcomers["email"],
-                                 np.where(newcomers["member_id"] != "", "i:" + newcomers["member_id"], "n:" + att_names[newcomers.index]))
-    first = newcomers.drop_duplicates("_key")
-    new_ids = _newcomer_ids(first, members, filename, problems)
-    key_to_id = dict(zip(first["_key"], new_ids, strict=True))
-    member_id.loc[newcomers.index] = newcomers["_key"].map(key_to_id)
-    added = pd.DataFrame({
-        "member_id": new_ids.values, "name": first["name"].values, "email": first["email"].values,
-        ROW_COLUMN: first[ROW_COLUMN].values,
-    })
-    if has_members_file and not added.empty:
-        problems.add_many(filename, first, "email", first["email"].where(first["email"] != "", first["name"]),
-                          "not in the members file: added as a member from this attendance export")
-    return member_id, added
-
-
-def _ids_at(ids: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """``ids[at]`` (object), "" where ``at`` is -1."""
-    out = np.full(len(at), "", dtype=object)
-    hit = at >= 0
-    out[hit] = ids[at[hit]]
-    return out
-
-
-def _newcomer_ids(first: pd.DataFrame, members: pd.DataFrame, filename: str, problems: _Problems) -> pd.Series:
-    """An id for each person found only in attendance: the export's own when it is free,
-    else a new one; two people the export gives one id keep it apart (and it is listed)."""
-    given = first["member_id"].tolist()
-    taken = set(members["member_id"].tolist()) | {i for i in given if i}
-    spare = (f"A{n:05d}" for n in itertools.count(len(members) + 1) if f"A{n:05d}" not in taken)
-    owner: dict[str, int] = {}
-    ids = []
-    for pos, (given_id, row) in enumerate(zip(given, first[ROW_COLUMN].tolist(), strict=True)):
-        if not given_id:
-            ids.append(next(spare))
-        elif given_id in owner:
-            own, k = f"{given_id}-{row}", 2
-            while own in taken:
-                own, k = f"{given_id}-{row}-{k}", k + 1
-            taken.add(own)
-            ids.append(own)
-            earlier = first.iloc[owner[given_id]]
-            problems.add(filename, row, "member id", first["email"].iloc[pos] or first["name"].iloc[pos],
-                         f"member id {given_id} is also given to {earlier['email'] or earlier['name']} on row "
-                         f"{earlier[ROW_COLUMN]}: kept as two people, this one as {own}")
-        else:
-            owner[given_id] = pos
-            ids.append(given_id)
-    return pd.Series(ids, index=first.index, dtype=object)
 
 
 def _fill_member_defaults(frame: pd.DataFrame) -> pd.DataFrame:
@@ -692,19 +448,6 @@ def _fill_member_defaults(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _best_of_each(group: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """Ascending positions of the highest-ranked row of each group, the earliest among equals
-    (a hash and a scatter, not a sort of a million rows)."""
-    codes, uniques = pd.factorize(group)
-    n = len(group)
-    score = np.int64(rank.max(initial=0)) - rank  # lower is better, then earlier: one score per row
-    score *= n
-    score += np.arange(n)
-    best = np.full(len(uniques), np.iinfo(np.int64).max)
-    np.minimum.at(best, codes, score)
-    return np.flatnonzero(best[codes] == score)
-
-
 def load_community(
     members: Upload | None = None,
     events: Upload | None = None,
@@ -723,7 +466,7 @@ def load_community(
     if members is None and attendance is None:
         raise InputError("Upload a members file or an attendance export: one of them says who your members are.")
     reader = reader or read_upload
-    problems = _Problems()
+    problems = Problems()
     sources: list[SourceReport] = []
     if members is not None:
         member_frame, rep = _canonical_members(members, country, problems, reference_date, reader)
@@ -766,13 +509,13 @@ def load_community(
 
 def _attendance_of(
     attendance: Upload, member_frame: pd.DataFrame, event_frame: pd.DataFrame | None, has_members_file: bool,
-    country: str, reference_date: pd.Timestamp | None, problems: _Problems, reader: Reader,
+    country: str, reference_date: pd.Timestamp | None, problems: Problems, reader: Reader,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, SourceReport]:
     """The attendance rows linked to members and events, the members with those found only in
     attendance added, the events (built from attendance when there is no events file), and the report."""
     long, rep, has_checkin = _canonical_attendance(attendance, country, problems, reader)
-    events_of, event_frame = _link_events(long, event_frame, attendance.name, problems)
-    members_of, added = _link_members(long, member_frame, attendance.name, problems, has_members_file)
+    events_of, event_frame = link_events(long, event_frame, attendance.name, problems)
+    members_of, added = link_members(long, member_frame, attendance.name, problems, has_members_file)
     starts_by_id = pd.Series(event_frame["starts_at"].astype("datetime64[ns]").to_numpy(), index=event_frame["event_id"])
     starts = events_of.of(starts_by_id, np.datetime64("NaT", "ns")).astype("datetime64[ns]")
     if not added.empty:
@@ -797,7 +540,7 @@ def _attendance_of(
     pair = members_of.keys(linked)
     pair *= len(events_of.ids) + 1
     pair += events_of.keys(linked)
-    keep = _best_of_each(pair, rank)
+    keep = best_of_each(pair, rank)
     dropped = len(linked) - len(keep)
     notes = rep.notes + ((f"{dropped} repeated row(s) for the same person and event were counted once.",) if dropped else ())
     rows = linked[keep]
