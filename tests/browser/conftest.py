@@ -35,6 +35,9 @@ SKIP_REASON = f"no Chromium at {CHROMIUM}: install Debian's chromium: apt-get in
 SCREENSHOTS = ROOT / "screenshots"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 SERVER_START_TIMEOUT = 90.0
+#: how long an ``expect`` waits for the page: a rerun after an upload starts only once the file
+#: has reached the server, so on a busy machine it can end well after Playwright's 5 s default
+EXPECT_TIMEOUT_MS = 30_000
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -46,6 +49,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",  # containers have a tiny /dev/shm
 ]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _patient_expect() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
