@@ -22,7 +22,9 @@ KINDS = {
 
 shell.page_config("Data")
 st.title("Your data")
-st.caption("Files stay in this browser session until you keep them as a snapshot in the workspace (below).")
+st.caption("Files you drop here stay in this browser session until you keep them as a snapshot in the "
+           "workspace (below). Kept snapshots are stored:")
+st.text(workspace.where())
 st.caption(f"Up to {MAX_UPLOAD_MB} MB a file. A bigger one is refused in its box: export fewer rows or columns, "
            "or save a workbook as CSV.")
 
@@ -30,7 +32,7 @@ st.caption(f"Up to {MAX_UPLOAD_MB} MB a file. A bigger one is refused in its box
 def _file_removed(kind: str) -> None:
     """The organiser took a file out of its box: stop using it. (A box that is empty because
     the page was left and opened again says nothing, so only this callback drops a file.)"""
-    if st.session_state.get(f"upload_{kind}") is None:
+    if st.session_state.get(workspace.box_key(kind)) is None:
         st.session_state[KEY_UPLOADS] = {k: u for k, u in (st.session_state.get(KEY_UPLOADS) or {}).items() if k != kind}
 
 
@@ -39,7 +41,7 @@ uploads: dict[str, Upload] = dict(st.session_state.get(KEY_UPLOADS) or {})
 cols = st.columns(3)
 for (kind, (label, help_text)), col in zip(KINDS.items(), cols, strict=True):
     with col:
-        file = st.file_uploader(label, type=["csv", "tsv", "txt", "xlsx", "xls"], key=f"upload_{kind}", help=help_text,
+        file = st.file_uploader(label, type=["csv", "tsv", "txt", "xlsx", "xls"], key=workspace.box_key(kind), help=help_text,
                                 on_change=_file_removed, args=(kind,))
         if file is not None:
             shell.took_upload(file.file_id)
@@ -57,9 +59,11 @@ country = c1.text_input(
     help="Two letters, e.g. GB. Ambiguous places (London, Ontario vs London, England) prefer it; empty = guess from the data.",
 ).strip().upper()
 st.session_state[KEY_COUNTRY] = country
-if uploads and c2.button("Back to the demo community", icon=":material/restart_alt:"):
-    st.session_state[KEY_UPLOADS] = {}
-    st.rerun()
+if uploads and workspace.shown_snapshot() is None:  # the session's own uploads, not kept
+    back = "Back to the demo community" if workspace.is_empty() else "Back to the latest kept snapshot"
+    if c2.button(back, icon=":material/restart_alt:"):
+        workspace.drop_uploads()
+        st.rerun()
 
 for kind, upload in uploads.items():
     with st.expander(f"{KINDS[kind][0]}: {shell.literal(upload.name)}", expanded=True):
@@ -106,6 +110,9 @@ for kind, upload in uploads.items():
                     index=[AUTO, DAY_FIRST, MONTH_FIRST].index(orders.get(m.field, AUTO)),
                     key=f"order_{kind}_{m.field}",
                 )
+        # "auto" is what no choice means: leave it out, so opening this page changes nothing (a kept
+        # snapshot stays the kept one rather than becoming an unkept copy with the same data)
+        orders = {f: order for f, order in orders.items() if order != AUTO}
         changed = replace(changed, overrides=overrides, date_orders=orders)
         if changed != upload:
             uploads[kind] = changed
@@ -152,14 +159,15 @@ else:
                        on_click="ignore", icon=":material/download:")  # built when asked for
 
 st.subheader("Workspace")
-st.text(workspace.where())
-if not ctx.is_demo and workspace.shown_snapshot() is None and workspace.store() is not None:
+st.text(workspace.shown_now(ctx.is_demo))
+shown = workspace.shown_snapshot()
+if not ctx.is_demo and shown is None and workspace.store() is not None:
     if st.button("Keep these uploads as a snapshot", icon=":material/save:", type="primary"):
         workspace.keep(community)
         st.rerun()
 kept = workspace.store().snapshots() if workspace.store() is not None else []
 if kept:
-    st.dataframe(workspace.table(kept, workspace.shown_snapshot()), hide_index=True, width="stretch")
+    st.dataframe(workspace.table(kept, shown), hide_index=True, width="stretch")
     pick = st.selectbox("Snapshot", [k.id for k in kept], key="snapshot_pick",
                         format_func=lambda i: f"{i}: " + next(k.created_at.strftime("%Y-%m-%d %H:%M") for k in kept if k.id == i))
     b1, b2 = st.columns(2)

@@ -15,6 +15,7 @@ from dashboard.filters import Filters, apply_filters, rows_for
 from dashboard.ingest import Upload, load_community
 from dashboard.model import default_as_of
 from dashboard.settings import Settings
+from dashboard.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
@@ -164,11 +165,15 @@ def test_tier_filter(risk_page: AppTest, demo) -> None:
     assert len(checkin_table(risk_page)) == risk.tier_counts(staff_free_risk(demo))["high"]
 
 
-def test_staff_listed_when_the_setting_is_off(demo) -> None:
+def test_staff_listed_when_the_setting_is_off(demo, tmp_path, monkeypatch) -> None:
     _, analysis, _ = demo
+    url = f"sqlite:///{tmp_path / 'workspace.db'}"  # the settings are the workspace's: one of this test's own
+    monkeypatch.setenv("NEIGHBOURLY_DB", url)
+    store = Store.open(url)
+    store.save_settings(Settings(exclude_organisers=False))
+    store.close()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.switch_page("pages/4_Connection_risk.py")
-    at.session_state["_settings"] = Settings(exclude_organisers=False)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     counts = risk.tier_counts(analysis.risk)

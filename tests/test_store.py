@@ -90,6 +90,27 @@ def test_settings_are_kept_in_the_workspace(store, db_url):
     other.close()
 
 
+def test_resetting_settings_goes_back_to_the_defaults(store, db_url):
+    store.save_settings(dataclasses.replace(Settings(), lapsed_days=99))
+    store.reset_settings()
+    assert store.settings() == Settings()
+
+
+def test_a_place_fix_on_a_kept_snapshot_is_seen_by_another_session(store, db_url):
+    first = store.keep(_uploads("1"), {"Lidz": "Leeds, GB"}, "GB", Counts(1, 1, 1))
+    second = store.keep(_uploads("2"), {}, "GB", Counts(1, 1, 1))
+    assert store.fix_place(second.id, "Yrok", "York, GB") is True
+    assert store.fix_place(second.id, "Yrok", "York, England") is True  # changed, not added twice
+    assert store.fix_place(second.id + 1, "Lidz", "Leeds, GB") is False  # no such snapshot
+    other = Store.open(db_url)
+    assert other.place_fixes(second.id) == {"Yrok": "York, England"}
+    assert other.latest().place_fixes == {"Yrok": "York, England"}
+    assert other.place_fixes(first.id) == {"Lidz": "Leeds, GB"}  # the earlier snapshot keeps its own
+    assert other.snapshot(second.id).uploads == store.snapshot(second.id).uploads  # the files stay as kept
+    assert other.place_fixes(second.id + 1) is None  # deleted, or never kept
+    other.close()
+
+
 def test_settings_from_another_version_keep_the_defaults():
     saved = {**settings_to(Settings()), "lapsed_days": 200, "no_such_setting": 3, "risk_high": "lots",
              "weights.newcomer": 30, "weights.gone": 1, "exclude_organisers": 1, "decay_per_month": 1}

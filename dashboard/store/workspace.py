@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.engine import URL
 
 from dashboard.ingest import Upload
@@ -166,10 +166,7 @@ class Store:
             file_rows = conn.execute(
                 select(t.snapshot_files).where(t.snapshot_files.c.snapshot_id == snapshot_id)
             ).all()
-            fixes = conn.execute(
-                select(t.place_fixes.c.city_text, t.place_fixes.c.query)
-                .where(t.place_fixes.c.snapshot_id == snapshot_id).order_by(t.place_fixes.c.city_text)
-            ).all()
+            fixes = _place_fixes(conn, snapshot_id)
         order = {k: i for i, k in enumerate(KINDS)}
         file_rows = sorted(file_rows, key=lambda f: order.get(f.kind, 99))
         uploads = {
@@ -177,7 +174,7 @@ class Store:
             for f in file_rows
         }
         info = _info(row, [(f.kind, f.name) for f in file_rows])
-        return Snapshot(info, uploads, {c: q for c, q in fixes})
+        return Snapshot(info, uploads, fixes)
 
     def latest(self) -> Snapshot | None:
         """The newest snapshot (None when the workspace is empty)."""
@@ -190,6 +187,24 @@ class Store:
             return conn.execute(
                 select(func.max(t.snapshots.c.id)).where(t.snapshots.c.id < snapshot_id)
             ).scalar()
+
+    def place_fixes(self, snapshot_id: int) -> dict[str, str] | None:
+        """One snapshot's place fixes (city text -> the place chosen); None if there is no such snapshot."""
+        with self._tx() as conn:
+            if conn.execute(select(t.snapshots.c.id).where(t.snapshots.c.id == snapshot_id)).first() is None:
+                return None
+            return _place_fixes(conn, snapshot_id)
+
+    def fix_place(self, snapshot_id: int, city_text: str, query: str) -> bool:
+        """Add or change one place fix of a kept snapshot (a correction of where a place is, not
+        of the data: the snapshot's files stay as kept); False if there is no such snapshot."""
+        with self._tx(write=True) as conn:
+            if conn.execute(select(t.snapshots.c.id).where(t.snapshots.c.id == snapshot_id)).first() is None:
+                return False
+            conn.execute(delete(t.place_fixes).where(
+                (t.place_fixes.c.snapshot_id == snapshot_id) & (t.place_fixes.c.city_text == city_text)))
+            conn.execute(insert(t.place_fixes).values(snapshot_id=snapshot_id, city_text=city_text, query=query))
+        return True
 
     def delete(self, snapshot_id: int) -> bool:
         """Delete one snapshot with its files and place fixes; False if it wasn't there."""
@@ -231,6 +246,19 @@ class Store:
         with self._tx(write=True) as conn:
             conn.execute(delete(t.settings))
             conn.execute(insert(t.settings), rows)
+
+    def reset_settings(self) -> None:
+        """Forget the saved settings: the workspace uses the defaults (this version's)."""
+        with self._tx(write=True) as conn:
+            conn.execute(delete(t.settings))
+
+
+def _place_fixes(conn: Connection, snapshot_id: int) -> dict[str, str]:
+    rows = conn.execute(
+        select(t.place_fixes.c.city_text, t.place_fixes.c.query)
+        .where(t.place_fixes.c.snapshot_id == snapshot_id).order_by(t.place_fixes.c.city_text)
+    ).all()
+    return {c: q for c, q in rows}
 
 
 def _info(row, files: list[tuple[str, str]]) -> SnapshotInfo:

@@ -98,15 +98,26 @@ def uploads() -> tuple[dict[str, Upload], bool]:
 
 
 def settings() -> Settings:
-    """The session's thresholds (defaults until the organiser changes them)."""
-    return st.session_state.get(KEY_SETTINGS) or Settings()
+    """The workspace's thresholds (defaults until an organiser changes them); the session's own
+    when the workspace can't be used."""
+    kept = workspace.settings()
+    return kept if kept is not None else st.session_state.get(KEY_SETTINGS) or Settings()
+
+
+def _save_settings(chosen: Settings | None) -> None:
+    """Keep the thresholds in the workspace (None: the defaults), or for this session without one."""
+    if workspace.save_settings(chosen):
+        return
+    if chosen is None:
+        st.session_state.pop(KEY_SETTINGS, None)
+    else:
+        st.session_state[KEY_SETTINGS] = chosen
 
 
 def set_manual_place(city_text: str, place_query: str) -> None:
-    """Remember a hand-made fix for a place; every page uses it from the next run."""
-    fixes = dict(st.session_state.get(KEY_MANUAL_PLACES) or {})
-    fixes[city_text] = place_query
-    st.session_state[KEY_MANUAL_PLACES] = fixes
+    """Remember a hand-made fix for a place; every page (and every session showing the same
+    kept snapshot) uses it from the next run."""
+    workspace.fix_place(city_text, place_query)
 
 
 def load_community() -> tuple[Community, bool, str]:
@@ -191,7 +202,12 @@ def _nav() -> None:
 
 def _data_source(community: Community, is_demo: bool) -> None:
     with st.sidebar:
-        if is_demo:
+        unusable = workspace.problem()
+        if unusable:
+            st.warning("The workspace database can't be used, so nothing is kept between visits.",
+                       icon=":material/warning:")
+            st.text(unusable)
+        elif is_demo:
             st.caption("Showing the **demo community**: the workspace has no kept snapshot yet. "
                        "Upload your own spreadsheets on the Data page.")
         else:
@@ -259,11 +275,12 @@ def _settings_form(default: pd.Timestamp) -> tuple[Settings, pd.Timestamp]:
             }
             c1, c2 = st.columns(2)
             if c1.form_submit_button("Apply"):
-                st.session_state[KEY_SETTINGS] = Settings(**values, weights=RiskWeights(**weights))
+                _save_settings(Settings(**values, weights=RiskWeights(**weights)))
                 st.rerun()
             if c2.form_submit_button("Defaults"):
-                st.session_state.pop(KEY_SETTINGS, None)
+                _save_settings(None)
                 st.rerun()
+        st.caption("Kept in the workspace: everyone using it works with the same thresholds.")
     if as_of != default.date():
         st.session_state[KEY_AS_OF] = as_of
     else:

@@ -7,10 +7,10 @@ KEY_RADIUS = "radius_km"
 KEY_FROM = "from"
 KEY_TO = "to"
 
-# data and choices kept for the session (never written to disk)
+# the session's data and choices (in memory; what is kept lives in the workspace: dashboard/ui/workspace.py)
 KEY_UPLOADS = "_uploads"  # kind -> dashboard.ingest.Upload
 KEY_MANUAL_PLACES = "_manual_places"  # city text -> place query typed by the organiser
-KEY_SETTINGS = "_settings"  # dashboard.settings.Settings
+KEY_SETTINGS = "_settings"  # dashboard.settings.Settings, only when the workspace can't be used
 KEY_AS_OF = "_as_of"  # date or None (default: latest event)
 KEY_COUNTRY = "_country"  # ISO code or "" (auto)
 KEY_SHOW_CONTACTS = "show_contacts"

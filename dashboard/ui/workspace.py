@@ -4,6 +4,9 @@ A session with no uploads of its own shows the workspace's latest snapshot, and 
 newer one when another session (or the command line) keeps it; the demo shows only when
 the workspace is empty. Going back to an earlier snapshot stays there until the organiser
 keeps or picks another. Keeping, going back, deleting and erasing live on the Data page.
+
+The thresholds are the workspace's (read on every rerun), and a place fixed while a kept
+snapshot shows is written into that snapshot: another session sees either on its next rerun.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ import streamlit as st
 
 from dashboard import snapshots
 from dashboard.model import Community
+from dashboard.settings import Settings
 from dashboard.store import ENV_VAR, SnapshotInfo, Store, StoreError, default_url
+from dashboard.store.workspace import KINDS
 from dashboard.ui import loaders
 from dashboard.ui.state import KEY_COUNTRY, KEY_MANUAL_PLACES, KEY_UPLOADS
 
 KEY_SNAPSHOT = "_snapshot"  # id of the kept snapshot the session's data came from (None: not kept)
 KEY_FINGERPRINT = "_snapshot_fingerprint"  # content key of that snapshot, to notice edits since
 KEY_FOLLOW = "_snapshot_follow"  # False after going back on purpose: don't jump to the latest
+KEY_BOXES = "_upload_boxes"  # how many times the Data page's upload boxes were emptied (part of their keys)
 
 
 @st.cache_resource(show_spinner=False)
@@ -35,14 +41,21 @@ def url() -> str:
 
 
 def store() -> Store | None:
-    """The workspace (opened once per server and database); None, with a warning, if unusable."""
+    """The workspace (opened once per server and database); None if it can't be used (``problem``
+    says why; the sidebar warns)."""
     try:
         return _open(url())
-    except StoreError as exc:
-        st.warning("The workspace database can't be used, so nothing is kept between visits.",
-                   icon=":material/warning:")
-        st.text(str(exc))
+    except StoreError:
         return None
+
+
+def problem() -> str | None:
+    """Why the workspace can't be used, or None when it can."""
+    try:
+        _open(url())
+    except StoreError as exc:
+        return str(exc)
+    return None
 
 
 def _fingerprint() -> str:
@@ -51,7 +64,21 @@ def _fingerprint() -> str:
                                st.session_state.get(KEY_COUNTRY, ""))
 
 
+def box_key(kind: str) -> str:
+    """The widget key of the Data page's upload box for ``kind`` (a new one after ``_empty_boxes``)."""
+    generation = st.session_state.get(KEY_BOXES, 0)
+    return f"upload_{kind}" + (f"_{generation}" if generation else "")
+
+
+def _empty_boxes() -> None:
+    """Make the Data page's upload boxes let go of their files, which the page would otherwise
+    take again on its next run (Streamlit can't empty a file box: it gets new keys)."""
+    if any(st.session_state.get(box_key(kind)) is not None for kind in KINDS):
+        st.session_state[KEY_BOXES] = st.session_state.get(KEY_BOXES, 0) + 1
+
+
 def _show(snapshot_id: int | None, s: Store, follow: bool) -> None:
+    _empty_boxes()
     snap = s.snapshot(snapshot_id) if snapshot_id is not None else None
     st.session_state[KEY_UPLOADS] = dict(snap.uploads) if snap else {}
     st.session_state[KEY_MANUAL_PLACES] = dict(snap.place_fixes) if snap else {}
@@ -62,7 +89,8 @@ def _show(snapshot_id: int | None, s: Store, follow: bool) -> None:
 
 
 def follow_latest() -> None:
-    """Bring the session in line with the workspace, before anything is loaded (every rerun)."""
+    """Bring the session in line with the workspace, before anything is loaded (every rerun):
+    a newer snapshot, place fixes made in another session, a snapshot deleted elsewhere."""
     s = store()
     if s is None:
         return
@@ -73,6 +101,9 @@ def follow_latest() -> None:
         if _fingerprint() != st.session_state.get(KEY_FINGERPRINT):
             st.session_state[KEY_SNAPSHOT] = None  # edited since: now the organiser's own
             return
+        if not _same_fixes(s, shown):  # deleted elsewhere: the latest one left (or the demo)
+            _show(s.latest_id(), s, follow=True)
+            return
         if not st.session_state.get(KEY_FOLLOW, True):
             return
     latest = s.latest_id()
@@ -80,15 +111,78 @@ def follow_latest() -> None:
         _show(latest, s, follow=True)
 
 
+def _same_fixes(s: Store, shown: int) -> bool:
+    """Take the shown snapshot's place fixes as the workspace has them now; False if it is gone."""
+    fixes = s.place_fixes(shown)
+    if fixes is None:
+        return False
+    if fixes != st.session_state.get(KEY_MANUAL_PLACES):
+        st.session_state[KEY_MANUAL_PLACES] = fixes
+        st.session_state[KEY_FINGERPRINT] = _fingerprint()
+    return True
+
+
+def fix_place(city_text: str, place_query: str) -> None:
+    """Remember a hand-made place fix: in the shown snapshot, so every session of the workspace
+    uses it from its next rerun, or, for uploads not kept yet, in this session (kept with them)."""
+    shown, s = shown_snapshot(), store()
+    st.session_state[KEY_MANUAL_PLACES] = {**(st.session_state.get(KEY_MANUAL_PLACES) or {}), city_text: place_query}
+    if shown is not None and s is not None and s.fix_place(shown, city_text, place_query):
+        st.session_state[KEY_FINGERPRINT] = _fingerprint()  # still the kept snapshot, not an edit
+
+
+def settings() -> Settings | None:
+    """The workspace's settings, read on every rerun so a change made in another session shows
+    (None when the workspace can't be used)."""
+    s = store()
+    return None if s is None else s.settings()
+
+
+def save_settings(settings: Settings | None) -> bool:
+    """Save the settings in the workspace (None: back to the defaults); False if it can't be used."""
+    s = store()
+    if s is None:
+        return False
+    if settings is None:
+        s.reset_settings()
+    else:
+        s.save_settings(settings)
+    return True
+
+
 def shown_snapshot() -> int | None:
     """The kept snapshot the session shows, if it shows one unchanged."""
-    return st.session_state.get(KEY_SNAPSHOT)
+    shown = st.session_state.get(KEY_SNAPSHOT)
+    return shown if shown is not None and _fingerprint() == st.session_state.get(KEY_FINGERPRINT) else None
 
 
 def is_empty() -> bool:
     """True when the workspace holds no snapshot (or can't be used)."""
     s = store()
     return s is None or s.latest_id() is None
+
+
+def drop_uploads() -> None:
+    """Stop using this session's own uploads (not kept): the latest snapshot shows again, or the
+    demo when the workspace is empty."""
+    _empty_boxes()
+    st.session_state[KEY_UPLOADS] = {}
+    st.session_state[KEY_MANUAL_PLACES] = {}
+    st.session_state[KEY_SNAPSHOT] = None
+    st.session_state[KEY_FOLLOW] = True
+
+
+def shown_now(is_demo: bool) -> str:
+    """What the session shows, in plain words (for the Data page)."""
+    if is_demo:
+        return "Showing the demo community, because the workspace has no kept snapshot yet."
+    shown, s = shown_snapshot(), store()
+    if shown is None or s is None:
+        return "Showing your uploads from this browser session; they are not kept in the workspace yet."
+    kept = next((k for k in s.snapshots() if k.id == shown), None)
+    when = f", kept {kept.created_at:%Y-%m-%d %H:%M} UTC" if kept else ""
+    latest = " (the latest)" if shown == s.latest_id() else " (an earlier one: newer snapshots are kept)"
+    return f"Showing snapshot {shown}{when}{latest}."
 
 
 def keep(community: Community) -> SnapshotInfo | None:
@@ -131,7 +225,7 @@ def where() -> str:
     """Where the data is kept, in plain words."""
     s = store()
     if s is None:
-        return "Nowhere: the workspace database can't be used."
+        return f"Nowhere: the workspace database can't be used ({problem()}), so nothing is kept between visits."
     if s.path is not None:
         return f"In the workspace file {s.path} on the machine running this app, readable by its owner only."
     return f"In the workspace database {s.url}."
