@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -236,72 +236,36 @@ def sorted_attended(
 def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
     """Per-member engagement metrics, score and segment, indexed by member_id."""
     members = community.members
-    n = len(members)
     today = as_of_day(as_of)
-    window = int(settings.active_window_days)
-    m, d, no_shows, rsvps, has_rows = sorted_attended(community, as_of)
-
-    count = np.bincount(m, minlength=n).astype(np.float64)
-    first = np.full(n, NAT_DAY, dtype=np.int64)
-    last = np.full(n, NAT_DAY, dtype=np.int64)
-    starts, ends = _group_bounds(m)
-    if len(starts):
-        first[m[starts]] = d[starts]
-        last[m[ends - 1]] = d[ends - 1]
-    ago = today - d
-    last90 = np.bincount(m[ago < window], minlength=n).astype(np.float64)
-    prev90 = np.bincount(m[(ago >= window) & (ago < 2 * window)], minlength=n).astype(np.float64)
-    recent6m = np.bincount(m[ago < CORE_WINDOW_DAYS], minlength=n)
-    decay = np.exp(ago * (math.log(settings.decay_per_month) / DAYS_PER_MONTH))
-    raw = np.bincount(m, weights=decay, minlength=n) * member_weights(members, settings)
-    median_gap = _median_gaps(m, d, n)
-
-    # members known only from Meetup totals
-    agg_events = _float_column(members, "agg_events_attended")
-    agg_last = date_days(members, "agg_last_attended")
-    use_agg = ~has_rows & (~np.isnan(agg_events) | (agg_last != NAT_DAY))
-    community_has_log = len(community.attendance) > 0
-    none = ~has_rows & ~use_agg & (not community_has_log)
-    source_code = np.where(use_agg, 1, np.where(none, 2, 0)).astype(np.int8)
-
-    count = np.where(use_agg, agg_events, count)
-    count[none] = np.nan
-    last = np.where(use_agg, agg_last, last)
-    no_shows_f = np.where(use_agg, _float_column(members, "agg_no_shows"), no_shows.astype(np.float64))
-    rsvps_f = np.where(use_agg, _float_column(members, "agg_rsvps"), rsvps.astype(np.float64))
-    no_shows_f[none] = np.nan
-    rsvps_f[none] = np.nan
-    computable = ~use_agg & ~none
-    for arr in (last90, prev90, raw):
-        arr[~computable] = np.nan
-    first[~computable] = NAT_DAY
+    cols, recent6m, has_rows = _log_columns(community, as_of, settings)
+    cols, source_code = _with_totals(members, cols, has_rows, community_has_log=len(community.attendance) > 0)
+    first, last, count = cols.pop("first"), cols.pop("last"), cols["events_attended"]
     has_last = last != NAT_DAY
     since_last = np.where(has_last, np.maximum(today - last, 0), -1).astype(np.float64)
     since_last[~has_last] = np.nan
-    score = np.asarray(score_from_raw(raw), dtype=float)  # an array in, an array out
-
+    score = np.asarray(score_from_raw(cols["score_raw"]), dtype=float)  # an array in, an array out
     joined = date_days(members, "joined_on")
     since_joined = np.where(joined != NAT_DAY, today - joined, np.iinfo(np.int64).max)
-    join_known = joined != NAT_DAY
     frame = pd.DataFrame(
         {
             "events_attended": count,
             "first_attended_on": days_to_datetime(first),
             "last_attended_on": days_to_datetime(last),
             "days_since_last": since_last,
-            "attended_last_90": last90,
-            "attended_prev_90": prev90,
-            "median_gap_days": median_gap,
-            "no_shows": no_shows_f,
-            "rsvps": rsvps_f,
+            "attended_last_90": cols["attended_last_90"],
+            "attended_prev_90": cols["attended_prev_90"],
+            "median_gap_days": cols["median_gap_days"],
+            "no_shows": cols["no_shows"],
+            "rsvps": cols["rsvps"],
             "engagement_score": score,
-            "score_raw": raw,
+            "score_raw": cols["score_raw"],
         },
         index=pd.Index(members["member_id"].astype("str"), name="member_id"),
     )
-    segment, reason = _segments(
-        count, since_last, last90, prev90, median_gap, score, recent6m, since_joined, join_known, source_code, settings
-    )
+    segment, reason = _segments(_Facts(
+        count, since_last, cols["attended_last_90"], cols["attended_prev_90"], cols["median_gap_days"], score,
+        recent6m, since_joined, joined != NAT_DAY, source_code,
+    ), settings)
     frame["segment"] = pd.Categorical.from_codes(segment, categories=list(SEGMENTS))
     frame["metrics_source"] = pd.Categorical.from_codes(source_code, categories=list(SOURCES))
     # object dtype: converting 100k sentences to Arrow strings would double this step
@@ -309,6 +273,62 @@ def member_metrics(community: Community, as_of: pd.Timestamp, settings: Settings
     for col in ("events_attended", "days_since_last", "attended_last_90", "attended_prev_90", "no_shows", "rsvps"):
         frame[col] = pd.array(frame[col].to_numpy(), dtype="Int64")
     return frame
+
+
+def _log_columns(
+    community: Community, as_of: pd.Timestamp, settings: Settings
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """What the attendance log says per member: counts, windows, median gap, no-shows, RSVPs,
+    the raw decayed score and first/last day numbers ("first", "last"); also the attendances
+    in the last six months and whether the member has any row in the log."""
+    n = len(community.members)
+    window = int(settings.active_window_days)
+    m, d, no_shows, rsvps, has_rows = sorted_attended(community, as_of)
+    first = np.full(n, NAT_DAY, dtype=np.int64)
+    last = np.full(n, NAT_DAY, dtype=np.int64)
+    starts, ends = _group_bounds(m)
+    if len(starts):
+        first[m[starts]] = d[starts]
+        last[m[ends - 1]] = d[ends - 1]
+    ago = as_of_day(as_of) - d
+    decay = np.exp(ago * (math.log(settings.decay_per_month) / DAYS_PER_MONTH))
+    cols = {
+        "events_attended": np.bincount(m, minlength=n).astype(np.float64),
+        "first": first,
+        "last": last,
+        "attended_last_90": np.bincount(m[ago < window], minlength=n).astype(np.float64),
+        "attended_prev_90": np.bincount(m[(ago >= window) & (ago < 2 * window)], minlength=n).astype(np.float64),
+        "median_gap_days": _median_gaps(m, d, n),
+        "no_shows": no_shows.astype(np.float64),
+        "rsvps": rsvps.astype(np.float64),
+        "score_raw": np.bincount(m, weights=decay, minlength=n) * member_weights(community.members, settings),
+    }
+    return cols, np.bincount(m[ago < CORE_WINDOW_DAYS], minlength=n), has_rows
+
+
+def _with_totals(
+    members: pd.DataFrame, cols: dict[str, np.ndarray], has_rows: np.ndarray, community_has_log: bool
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """``_log_columns`` with members known only from Meetup totals counted from those (what
+    the totals can't give left missing), and nothing known where there is no information
+    at all; and each member's source code (into ``SOURCES``)."""
+    agg_events = _float_column(members, "agg_events_attended")
+    agg_last = date_days(members, "agg_last_attended")
+    use_agg = ~has_rows & (~np.isnan(agg_events) | (agg_last != NAT_DAY))
+    none = ~has_rows & ~use_agg & (not community_has_log)
+    source_code = np.where(use_agg, 1, np.where(none, 2, 0)).astype(np.int8)
+    out = dict(cols)
+    out["events_attended"] = np.where(use_agg, agg_events, cols["events_attended"])
+    out["last"] = np.where(use_agg, agg_last, cols["last"])
+    out["no_shows"] = np.where(use_agg, _float_column(members, "agg_no_shows"), cols["no_shows"])
+    out["rsvps"] = np.where(use_agg, _float_column(members, "agg_rsvps"), cols["rsvps"])
+    for col in ("events_attended", "no_shows", "rsvps"):
+        out[col][none] = np.nan
+    computable = ~use_agg & ~none
+    for col in ("attended_last_90", "attended_prev_90", "score_raw"):
+        out[col] = np.where(computable, cols[col], np.nan)
+    out["first"] = np.where(computable, cols["first"], NAT_DAY)
+    return out, source_code
 
 
 def _median_gaps(m: np.ndarray, d: np.ndarray, n: int) -> np.ndarray:
@@ -349,32 +369,35 @@ def drifting_mask(
     return gap_rule | window_rule, gap_rule, window_rule
 
 
-def _segments(
-    count: np.ndarray,
-    since_last: np.ndarray,
-    last90: np.ndarray,
-    prev90: np.ndarray,
-    median_gap: np.ndarray,
-    score: np.ndarray,
-    recent6m: np.ndarray,
-    since_joined: np.ndarray,
-    join_known: np.ndarray,
-    source_code: np.ndarray,
-    settings: Settings,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Segment codes (into SEGMENTS, -1 missing) and plain-words reasons (source_code indexes SOURCES)."""
-    n = len(count)
+class _Facts(NamedTuple):
+    """Per-member arrays the segments and their reasons are worked out from."""
+
+    events: np.ndarray  # events attended
+    since_last: np.ndarray
+    last90: np.ndarray
+    prev90: np.ndarray
+    median_gap: np.ndarray
+    score: np.ndarray
+    recent6m: np.ndarray
+    since_joined: np.ndarray
+    join_known: np.ndarray
+    source_code: np.ndarray  # indexes SOURCES
+
+
+def _segments(f: _Facts, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """Segment codes (into SEGMENTS, -1 missing), the first rule that matches, and plain-words reasons."""
+    n = len(f.events)
     with np.errstate(invalid="ignore"):
-        has_count = ~np.isnan(count)
-        never = has_count & (count == 0) & (~join_known | (since_joined >= settings.never_attended_days))
-        new = join_known & (since_joined < settings.new_member_days)
-        came = (has_count & (count > 0)) | ~np.isnan(since_last)
-        lapsed = came & (since_last >= settings.lapsed_days)
-        drifting, gap_rule, _ = drifting_mask(count, since_last, last90, prev90, median_gap, settings)
-        core_score = score >= settings.core_score
-        core_events = recent6m >= settings.core_min_events_6m
-        core = (core_score | core_events) & (source_code == SOURCES.index(SOURCE_LOG))
-        active = came | (has_count & (count == 0))
+        has_count = ~np.isnan(f.events)
+        never = has_count & (f.events == 0) & (~f.join_known | (f.since_joined >= settings.never_attended_days))
+        new = f.join_known & (f.since_joined < settings.new_member_days)
+        came = (has_count & (f.events > 0)) | ~np.isnan(f.since_last)
+        lapsed = came & (f.since_last >= settings.lapsed_days)
+        drifting, gap_rule, _ = drifting_mask(f.events, f.since_last, f.last90, f.prev90, f.median_gap, settings)
+        core_score = f.score >= settings.core_score
+        core_events = f.recent6m >= settings.core_min_events_6m
+        core = (core_score | core_events) & (f.source_code == SOURCES.index(SOURCE_LOG))
+        active = came | (has_count & (f.events == 0))
     rules = [never, new, lapsed, drifting, core, active]
     names = ["never attended", "new", "lapsed", "drifting", "core", "active"]
     code = np.full(n, -1, dtype=np.int8)
@@ -383,11 +406,19 @@ def _segments(
         hit = rule & ~assigned
         code[hit] = SEGMENTS.index(name)
         assigned |= hit
+    return code, _segment_reasons(code, f, gap_rule, core_score, settings)
 
-    reason = np.empty(n, dtype=object)
+
+def _segment_reasons(
+    code: np.ndarray, f: _Facts, gap_rule: np.ndarray, core_score: np.ndarray, settings: Settings
+) -> np.ndarray:
+    """Why each member is in their segment, in plain words (object array); a drifting member
+    by the gap rule and a core member by score are told so (``gap_rule``, ``core_score``)."""
+    since_joined, since_last, count = f.since_joined, f.since_last, f.events
+    reason = np.empty(len(code), dtype=object)
     reason[code == -1] = "No attendance data for this member"
     i = np.flatnonzero(code == SEGMENTS.index("never attended"))
-    known, unknown = i[join_known[i]], i[~join_known[i]]
+    known, unknown = i[f.join_known[i]], i[~f.join_known[i]]
     reason[known] = format_by_value(
         since_joined[known], lambda v: f"Joined {plural(v, 'day')} ago and hasn't come to an event yet"
     )
@@ -401,24 +432,24 @@ def _segments(
     i = np.flatnonzero(code == SEGMENTS.index("drifting"))
     by_gap, by_window = i[gap_rule[i]], i[~gap_rule[i]]
     reason[by_gap] = format_by_value(since_last[by_gap], lambda v: f"Last came {plural(v, 'day')} ago") + \
-        format_by_value(median_gap[by_gap], lambda v: f", usually every {v:g} days")
+        format_by_value(f.median_gap[by_gap], lambda v: f", usually every {v:g} days")
     w = settings.active_window_days
-    reason[by_window] = format_by_value(last90[by_window], lambda v: f"{plural(v, 'event')} in the last {w} days") + \
-        format_by_value(prev90[by_window], lambda v: f", down from {v:g} in the {w} before")
+    reason[by_window] = format_by_value(f.last90[by_window], lambda v: f"{plural(v, 'event')} in the last {w} days") + \
+        format_by_value(f.prev90[by_window], lambda v: f", down from {v:g} in the {w} before")
     i = np.flatnonzero(code == SEGMENTS.index("core"))
     by_score, by_events = i[core_score[i]], i[~core_score[i]]
     reason[by_score] = format_by_value(
-        np.floor(score[by_score]), lambda v: f"Engagement score {v:.0f} (core from {settings.core_score:g})"
+        np.floor(f.score[by_score]), lambda v: f"Engagement score {v:.0f} (core from {settings.core_score:g})"
     )
-    reason[by_events] = format_by_value(recent6m[by_events], lambda v: f"{plural(v, 'event')} in the last six months")
+    reason[by_events] = format_by_value(f.recent6m[by_events], lambda v: f"{plural(v, 'event')} in the last six months")
     i = np.flatnonzero(code == SEGMENTS.index("active"))
     dated, undated = i[~np.isnan(since_last[i])], i[np.isnan(since_last[i])]
     reason[dated] = format_by_value(count[dated], lambda v: "Came" if np.isnan(v) else f"Came {plural(v, 'time')}") + \
         format_by_value(since_last[dated], lambda v: f", last {plural(v, 'day')} ago")
     reason[undated] = format_by_value(count[undated], lambda v: f"Came {plural(v, 'time')}" if v > 0 else "No events yet")
-    meetup = np.flatnonzero(source_code == SOURCES.index(SOURCE_MEETUP))
+    meetup = np.flatnonzero(f.source_code == SOURCES.index(SOURCE_MEETUP))
     reason[meetup] = "From Meetup totals: " + reason[meetup]
-    return code, reason
+    return reason
 
 
 def uncomputable_metrics(metrics: pd.DataFrame) -> list[str]:

@@ -25,9 +25,6 @@ import pandas as pd
 
 from dashboard.days import DAYS_PER_MONTH
 
-#: months ago are fractional: days over the one month length the engagement decay uses
-MONTH_DAYS: float = DAYS_PER_MONTH
-
 #: events with more attendees than this are crowds and make no ties
 DEFAULT_MAX_EVENT_SIZE: int = 50
 
@@ -148,11 +145,7 @@ def co_attendance_ties(
     group_size = np.diff(np.r_[group_start, len(em)])
 
     starts_ns = pd.to_datetime(held["starts_at"]).to_numpy("datetime64[ns]")
-    # whole days between the event's date and as_of's date (same day: 0)
-    as_of_day = np.datetime64(pd.Timestamp(as_of).date(), "D")
-    days_ago = (as_of_day - starts_ns.astype("datetime64[D]")).astype(np.float64)
-    weight = float(decay_per_month) ** (np.clip(days_ago, 0.0, None) / MONTH_DAYS)
-
+    weight = _event_weights(starts_ns, as_of, decay_per_month)
     sizes, n_groups = np.unique(group_size, return_counts=True)
     wanted = (sizes >= 2) & (sizes <= max_event_size)
     sizes, n_groups = sizes[wanted], n_groups[wanted]
@@ -174,7 +167,21 @@ def co_attendance_ties(
         a_codes, b_codes, meetings, strength, last = _pairs_unpacked(
             mem_sorted, ev_sorted, group_start, group_size, sizes, total, n_members, weight
         )
+    return _edges(member_ids, a_codes, b_codes, meetings, strength, starts_ns[last])
 
+
+def _event_weights(starts_ns: np.ndarray, as_of: pd.Timestamp, decay_per_month: float) -> np.ndarray:
+    """Each event's ``decay_per_month ** months_ago``, by whole days between its date and
+    as_of's (same day: 0; a later event counts as today)."""
+    as_of_day = np.datetime64(pd.Timestamp(as_of).date(), "D")
+    days_ago = np.subtract(as_of_day, starts_ns.astype("datetime64[D]")).astype(np.float64)
+    return float(decay_per_month) ** (np.clip(days_ago, 0.0, None) / DAYS_PER_MONTH)
+
+
+def _edges(member_ids: np.ndarray, a_codes: np.ndarray, b_codes: np.ndarray, meetings: np.ndarray,
+           strength: np.ndarray, last_met: np.ndarray) -> pd.DataFrame:
+    """The edges frame: member codes as ordered categoricals over the sorted member ids."""
+    n_members = len(member_ids)
     cats = pd.CategoricalDtype(member_ids, ordered=True)
     code_type = np.int32 if n_members < 2**31 else np.int64
     return pd.DataFrame(
@@ -184,7 +191,7 @@ def co_attendance_ties(
             "member_b": pd.Categorical.from_codes(b_codes.astype(code_type), dtype=cats, validate=False),
             "meetings": meetings.astype("int64"),
             "strength": strength.astype("float64"),
-            "last_met": starts_ns[last],
+            "last_met": last_met,
         },
         copy=False,
     )

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.days import DAYS_PER_MONTH
 from dashboard.ties import (
     EDGE_COLUMNS,
-    MONTH_DAYS,
     TIE_STAT_COLUMNS,
     co_attendance_ties,
     member_tie_stats,
@@ -61,7 +61,7 @@ def tiny() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_hand_computed_meetings_and_strength(tiny):
     attendance, events = tiny
     edges = co_attendance_ties(attendance, events, AS_OF)
-    old = 0.9 ** (61 / MONTH_DAYS)  # 0.8105...
+    old = 0.9 ** (61 / DAYS_PER_MONTH)  # 0.8105...
     got = _pairs(edges)
     assert set(got) == {("ann", "bob"), ("ann", "cat"), ("bob", "cat")}
     assert got[("ann", "bob")][0] == 2
@@ -160,7 +160,7 @@ def test_matches_naive_pair_count_on_random_frame():
         start = starts[int(event_id[1:])]
         if start > as_of or not 2 <= len(group) <= 8:
             continue
-        weight = 0.9 ** ((as_of - start).days / MONTH_DAYS)
+        weight = 0.9 ** ((as_of - start).days / DAYS_PER_MONTH)
         for a, b in combinations(sorted(group["member_id"]), 2):
             expected[(a, b)][0] += 1
             expected[(a, b)][1] += weight
@@ -269,7 +269,7 @@ def _reference_ties(
         if len(people) > max_size:
             continue
         days = (as_of.normalize() - start.normalize()).days
-        weight = 0.9 ** (max(days, 0) / MONTH_DAYS)
+        weight = 0.9 ** (max(days, 0) / DAYS_PER_MONTH)
         for pair in combinations(people, 2):
             meetings, strength, _ = out.get(pair, (0, 0.0, None))
             out[pair] = (meetings + 1, strength + weight, start)

@@ -232,15 +232,7 @@ def _canonical_members(
     for f in ("ucla_companionship", "ucla_left_out", "ucla_isolated", "ons_lonely"):
         out[f] = _field(mapped, f)
     for f in ("agg_events_attended", "agg_no_shows", "agg_rsvps"):
-        if f in mapped:
-            raw = mapped[f].str.replace(",", "", regex=False)
-            num = pd.to_numeric(raw, errors="coerce")
-            bad = (raw != "") & num.isna()
-            if bad.any():
-                problems.add_many(upload.name, mapped[bad], _column_of(matches, f), raw[bad], "not a number: left empty")
-            out[f] = num.astype("float64")
-        else:
-            out[f] = np.nan
+        out[f] = _number_field(mapped, f, upload.name, _column_of(matches, f), problems)
     out[ROW_COLUMN] = mapped[ROW_COLUMN]
 
     if reference_date is not None:
@@ -261,6 +253,18 @@ def _canonical_members(
         notes=result.notes,
     )
     return out, report
+
+
+def _number_field(mapped: pd.DataFrame, fieldname: str, filename: str, column: str, problems: Problems) -> pd.Series:
+    """A count column ("1,234" allowed) as float64; what isn't a number is left empty and listed."""
+    if fieldname not in mapped:
+        return pd.Series(np.nan, index=mapped.index, dtype="float64")
+    raw = mapped[fieldname].str.replace(",", "", regex=False)
+    num = pd.to_numeric(raw, errors="coerce")
+    bad = (raw != "") & num.isna()
+    if bad.any():
+        problems.add_many(filename, mapped[bad], column, raw[bad], "not a number: left empty")
+    return num.astype("float64")
 
 
 def _merge_duplicate_members(members: pd.DataFrame, filename: str, problems: Problems) -> pd.DataFrame:
