@@ -7,7 +7,7 @@ data are there whether a page is opened by clicking or by a deep link.
 import streamlit as st
 
 from dashboard.overview import headline, top_checkins
-from dashboard.ui import shell
+from dashboard.ui import shell, whatchanged
 
 ctx = shell.page("Overview")
 st.title("Neighbourly")
@@ -35,4 +35,5 @@ with c2:
     shell.page_link("Introductions", "Suggested buddies")
 with c3:
     shell.page_link("Data", "Upload your own spreadsheets")
+whatchanged.panel(ctx)
 st.caption(f"Indicators computed as of {ctx.as_of:%d %B %Y}.")

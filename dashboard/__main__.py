@@ -97,7 +97,7 @@ def _report_files(args: argparse.Namespace) -> dict:
 def _report_db(args: argparse.Namespace) -> dict:
     from dashboard import snapshots
     from dashboard.analysis import analyse
-    from dashboard.changes import CHANGES, what_changed
+    from dashboard.changes import CHANGES, since
     from dashboard.export import neutralise_formulas
     from dashboard.model import default_as_of
     from dashboard.report import build_report, write_report
@@ -125,8 +125,7 @@ def _report_db(args: argparse.Namespace) -> dict:
     write_report(report, args.out)
     summary = {**report.summary, "snapshot": latest.id}
     if earlier is not None:
-        before = snapshots.community(earlier)
-        changes = what_changed(analyse(before, default_as_of(before), settings).members, analysis.members)
+        changes = since(snapshots.community(earlier), analysis.members, settings)
         neutralise_formulas(changes).to_csv(args.out / "changes.csv", index=False)
         counts = changes["change"].value_counts()
         summary["changes_since"] = earlier.id

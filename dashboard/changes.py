@@ -3,14 +3,21 @@ no longer does, or left the lists.
 
 Pure: it compares two analysed member tables (``Analysis.members``). People are matched by
 email where they have one, else by member id, so a re-exported sign-up sheet whose rows
-moved (and whose generated ids shifted) still matches the same people.
+moved (and whose generated ids shifted) still matches the same people. ``since`` is the one
+way the Overview and ``report --db`` compare a later analysis with an earlier snapshot.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from dashboard.analysis import analyse
+from dashboard.engagement import is_staff
 from dashboard.introductions import AT_RISK_TIERS
+from dashboard.model import Community, default_as_of
+from dashboard.settings import Settings
 
 #: every kind of change, in the order they are listed
 CHANGES: tuple[str, ...] = ("joined", "came_back", "newly_at_risk", "no_longer_at_risk", "left")
@@ -40,8 +47,9 @@ def _keyed(members: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rows(frame: pd.DataFrame, change: str) -> pd.DataFrame:
+    names = frame["name"] if "name" in frame else pd.Series("", index=frame.index)  # none for a role without names
     return pd.DataFrame({"member_id": frame["member_id"].astype(str).to_numpy(),
-                         "name": frame["name"].fillna("").astype(str).to_numpy(), "change": change})
+                         "name": names.fillna("").astype(str).to_numpy(), "change": change})
 
 
 def what_changed(before: pd.DataFrame, after: pd.DataFrame,
@@ -68,3 +76,38 @@ def what_changed(before: pd.DataFrame, after: pd.DataFrame,
     order = out["change"].map({c: i for i, c in enumerate(CHANGES)})
     out = out.assign(_o=order).sort_values(["_o", "name", "member_id"], kind="stable")
     return out.drop(columns="_o").reset_index(drop=True)[list(CHANGE_COLUMNS)]
+
+
+def since(before: Community, after: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """What changed from an earlier community to a later analysis's members (``what_changed``):
+    the earlier one is analysed as of its own latest event, with the same settings; organisers
+    and hosts are left out when the settings leave them out of the statistics."""
+    earlier = analyse(before, default_as_of(before), settings).members
+    if settings.exclude_organisers:
+        earlier, after = earlier.loc[~is_staff(earlier)], after.loc[~is_staff(after)]
+    return what_changed(earlier, after)
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One kind of change as the Overview lists it: its words, how many, and who (names only)."""
+
+    change: str
+    label: str
+    count: int
+    names: str
+
+
+def lines(changes: pd.DataFrame, most: int = 30) -> list[ChangeLine]:
+    """The kinds of change that happened, in ``CHANGES`` order, each naming up to ``most`` people
+    (then "and N more"); a person without a name is "(no name)"."""
+    out = []
+    for change in CHANGES:
+        names = changes.loc[changes["change"] == change, "name"].fillna("").astype(str)
+        if names.empty:
+            continue
+        shown = [n.strip() or "(no name)" for n in names.head(most)]
+        more = len(names) - len(shown)
+        out.append(ChangeLine(change, CHANGE_LABELS[change], len(names),
+                              ", ".join(shown) + (f" and {more} more" if more else "")))
+    return out

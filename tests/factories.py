@@ -152,3 +152,44 @@ def small_community() -> Community:
         attendance=[("a", "e1"), ("a", "e3"), ("b", "e2"), ("c", "e2"), ("c", "e3"),
                     ("b", "e3", "no_show"), ("a", "e2", "registered"), ("c", "e4", "registered")],
     )
+
+
+# --- a hand-made pair of snapshots (files as uploaded) with known changes between them ----------
+
+_PAIR_HEAD = "Name,Email,City,Joined,Role\n"
+_PAIR_EVENTS = "Event ID,Event name,Date,City\nE0,Picnic,2024-06-01 12:00,Leeds\nE1,Coffee,2025-06-01 10:00,Leeds\n"
+_PAIR_BEFORE_ATTENDANCE = (
+    "Event ID,Email,Status\nE0,ann@example.org,attended\nE0,bo@example.org,attended\nE1,bo@example.org,attended\n"
+    "E0,ed@example.org,attended\nE1,ed@example.org,attended\nE0,fay@example.org,attended\n"
+    "E1,fay@example.org,attended\nE0,cy@example.org,attended\nE1,cy@example.org,attended\n"
+)
+#: kept on 2 June 2025 (its latest event: 1 June 2025)
+PAIR_BEFORE: dict[str, tuple[str, bytes]] = {
+    "members": ("members-june.csv", (
+        _PAIR_HEAD + "Ann Returner,ann@example.org,Leeds,2024-01-01,member\n"  # last came June 2024: lapsed
+        "Bo Steady,bo@example.org,Leeds,2024-01-01,member\n"
+        "Cy Leaver,cy@example.org,Leeds,2024-01-01,member\n"
+        "Ed Drifter,ed@example.org,Leeds,2024-01-01,member\n"
+        "Fay Organiser,fay@example.org,Leeds,2024-01-01,organiser\n").encode()),
+    "events": ("events-june.csv", _PAIR_EVENTS.encode()),
+    "attendance": ("attendance-june.csv", _PAIR_BEFORE_ATTENDANCE.encode()),
+}
+#: kept on 2 March 2026 (a walk on 1 March 2026): Cy is gone, Di signed up, Ann came back, Bo came
+#: again, Ed and Fay (an organiser) stayed away long enough to be "lapsed"
+PAIR_AFTER: dict[str, tuple[str, bytes]] = {
+    "members": ("members-march.csv", (
+        _PAIR_HEAD + "Bo Steady,bo@example.org,Leeds,2024-01-01,member\n"  # the rows moved: ids shift, emails match
+        "Ann Returner,ann@example.org,Leeds,2024-01-01,member\n"
+        "Di Joiner,di@example.org,Leeds,2026-02-01,member\n"
+        "Ed Drifter,ed@example.org,Leeds,2024-01-01,member\n"
+        "Fay Organiser,fay@example.org,Leeds,2024-01-01,organiser\n").encode()),
+    "events": ("events-march.csv", (_PAIR_EVENTS + "E2,Walk,2026-03-01 10:00,Leeds\n").encode()),
+    "attendance": ("attendance-march.csv", (
+        _PAIR_BEFORE_ATTENDANCE.replace("E0,cy@example.org,attended\nE1,cy@example.org,attended\n", "")
+        + "E2,ann@example.org,attended\nE2,bo@example.org,attended\nE2,di@example.org,attended\n").encode()),
+}
+#: (name, change) between them, organisers left out (the default settings)
+PAIR_CHANGES: list[tuple[str, str]] = [
+    ("Di Joiner", "joined"), ("Ann Returner", "came_back"), ("Ed Drifter", "newly_at_risk"),
+    ("Ann Returner", "no_longer_at_risk"), ("Cy Leaver", "left"),
+]

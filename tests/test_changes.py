@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.changes import CHANGE_COLUMNS, CHANGES, what_changed
+from dashboard import snapshots
+from dashboard.analysis import analyse
+from dashboard.changes import CHANGE_COLUMNS, CHANGES, lines, since, what_changed
+from dashboard.ingest import Upload
+from dashboard.model import default_as_of
+from dashboard.settings import Settings
+from tests.factories import PAIR_AFTER, PAIR_BEFORE, PAIR_CHANGES
 
 NaT = pd.NaT
 
@@ -58,3 +64,35 @@ def test_everyone_joins_from_an_empty_start_and_everyone_leaves_at_the_end():
     assert (what_changed(empty, AFTER)["change"] == "joined").sum() == len(AFTER)
     assert set(what_changed(AFTER, empty)["change"]) == {"left"}
     assert set(CHANGES) == {"joined", "came_back", "newly_at_risk", "no_longer_at_risk", "left"}
+
+
+# --- since: an earlier kept community against a later analysis -----------------------------------
+
+
+def _pair_community(files: dict[str, tuple[str, bytes]], kept_on: str):
+    uploads = {kind: Upload(name, data) for kind, (name, data) in files.items()}
+    return snapshots.load(uploads, {}, "GB", pd.Timestamp(kept_on))
+
+
+def test_since_an_earlier_snapshot_finds_the_known_joiners_returners_and_leavers():
+    before = _pair_community(PAIR_BEFORE, "2025-06-02")
+    after = _pair_community(PAIR_AFTER, "2026-03-02")
+    later = analyse(after, default_as_of(after), Settings()).members
+    got = since(before, later, Settings())
+    assert list(zip(got["name"], got["change"])) == PAIR_CHANGES
+    assert set(got.loc[got["name"] == "Ann Returner", "member_id"]) == {"M00002"}  # the later ids
+
+    with_staff = since(before, later, Settings(exclude_organisers=False))  # the organiser lapsed too
+    assert ("Fay Organiser", "newly_at_risk") in list(zip(with_staff["name"], with_staff["change"]))
+
+
+def test_lines_group_the_names_by_change_in_order_and_say_how_many_more():
+    frame = pd.DataFrame({"member_id": [f"M{i}" for i in range(5)],
+                          "name": ["Ann", "Bo", "Cy", "", "Di"],
+                          "change": ["left", "joined", "joined", "joined", "joined"]})
+    got = lines(frame, most=3)
+    assert [(g.change, g.label, g.count, g.names) for g in got] == [
+        ("joined", "Joined", 4, "Bo, Cy, (no name) and 1 more"),
+        ("left", "Left the lists", 1, "Ann"),
+    ]
+    assert lines(frame.iloc[0:0]) == []

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import geo
+from dashboard import changes, geo, snapshots
 from dashboard import load as load_path
 from dashboard.analysis import Analysis, analyse
 from dashboard.ingest import InputError, ReadResult, Upload
@@ -27,6 +27,7 @@ from dashboard.ingest.describe import UploadPreview, preview_upload
 from dashboard.ingest.pipeline import read_upload
 from dashboard.model import Community
 from dashboard.settings import Settings
+from dashboard.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_FILES = {
@@ -43,6 +44,7 @@ PREVIEW_ENTRIES = 8  # the Data page's previews, one per file
 LOAD_ENTRIES = 8  # loaded communities (the largest: hundreds of MB for 100k members)
 ANALYSIS_ENTRIES = 16  # indicators per community, as-of date and settings
 REVIEW_ENTRIES = 8  # the Map page's places to check
+CHANGES_ENTRIES = 8  # the Overview's "what changed" (names only: small)
 
 
 @st.cache_resource(show_spinner="Loading the offline gazetteer (once per server)…")
@@ -116,8 +118,24 @@ def places_to_review(key: str, _community: Community) -> pd.DataFrame:
     return geo.places_to_review(_community)
 
 
+@st.cache_data(show_spinner="Comparing with the earlier snapshot…", ttl=PERSONAL_TTL, max_entries=CHANGES_ENTRIES)
+def changes_since(before_key: str, after_key: str, as_of: pd.Timestamp, settings_key: str, _store: Store,
+                  before_id: int, _after: pd.DataFrame, _settings: Settings) -> pd.DataFrame | None:
+    """``changes.since`` the kept snapshot ``before_id`` (cached by the two snapshots' keys, the
+    as-of date and the settings; the earlier snapshot is read and analysed only on a miss).
+    None if that snapshot is gone or no longer loads."""
+    snap = _store.snapshot(before_id)
+    if snap is None:
+        return None
+    try:
+        before = snapshots.community(snap, geocoder())
+    except InputError:
+        return None
+    return changes.since(before, _after, _settings)
+
+
 #: every cache above that holds data from an upload (the gazetteer and the demo files do not)
-PERSONAL_CACHES = (_read, preview, load, analysis, places_to_review)
+PERSONAL_CACHES = (_read, preview, load, analysis, places_to_review, changes_since)
 
 
 def clear_personal_caches() -> None:

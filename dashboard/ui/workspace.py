@@ -11,6 +11,7 @@ snapshot shows is written into that snapshot: another session sees either on its
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pandas as pd
@@ -183,6 +184,34 @@ def shown_now(is_demo: bool) -> str:
     when = f", kept {kept.created_at:%Y-%m-%d %H:%M} UTC" if kept else ""
     latest = " (the latest)" if shown == s.latest_id() else " (an earlier one: newer snapshots are kept)"
     return f"Showing snapshot {shown}{when}{latest}."
+
+
+def compared_with() -> SnapshotInfo | None:
+    """The snapshot the Overview's "what changed" compares the session's data with: the one kept
+    before the shown snapshot, or the latest kept one for uploads not kept yet (None for the demo,
+    or when there is no earlier snapshot)."""
+    s = store()
+    if s is None or not st.session_state.get(KEY_UPLOADS):
+        return None
+    shown = shown_snapshot()
+    earlier = s.previous_id(shown) if shown is not None else s.latest_id()
+    return None if earlier is None else next((k for k in s.snapshots() if k.id == earlier), None)
+
+
+def changes_since(data_key: str, as_of: pd.Timestamp, settings: Settings,
+                  after: pd.DataFrame) -> tuple[SnapshotInfo, pd.DataFrame] | None:
+    """What changed since ``compared_with()`` (``changes.since``, cached by the two snapshots'
+    keys): ``after`` is the session's analysed members (``data_key`` its content key), unredacted."""
+    s, earlier = store(), compared_with()
+    if s is None or earlier is None:
+        return None
+    fixes = s.place_fixes(earlier.id)
+    if fixes is None:
+        return None
+    # a kept snapshot's files never change, its place fixes may: both make its key
+    before_key = hashlib.sha256(repr((s.url, earlier.id, sorted(fixes.items()))).encode()).hexdigest()[:16]
+    found = loaders.changes_since(before_key, data_key, as_of, repr(settings), s, earlier.id, after, settings)
+    return None if found is None else (earlier, found)
 
 
 def keep(community: Community) -> SnapshotInfo | None:
