@@ -99,6 +99,7 @@ def _report_db(args: argparse.Namespace) -> dict:
     from dashboard.analysis import analyse
     from dashboard.changes import CHANGES, since
     from dashboard.export import neutralise_formulas
+    from dashboard.load import grouped
     from dashboard.model import default_as_of
     from dashboard.report import build_report, write_report
     from dashboard.store import Store
@@ -118,14 +119,14 @@ def _report_db(args: argparse.Namespace) -> dict:
         earlier = store.snapshot(earlier_id) if earlier_id is not None else None
     finally:
         store.close()
-    community = snapshots.community(latest)
+    community = grouped(snapshots.community(latest), settings)
     as_of = as_of if as_of is not None else default_as_of(community)
     analysis = analyse(community, as_of, settings)
     report = build_report(community, as_of, settings, analysis=analysis)
     write_report(report, args.out)
     summary = {**report.summary, "snapshot": latest.id}
     if earlier is not None:
-        changes = since(snapshots.community(earlier), analysis.members, settings)
+        changes = since(grouped(snapshots.community(earlier), settings), analysis.members, settings)
         neutralise_formulas(changes).to_csv(args.out / "changes.csv", index=False)
         counts = changes["change"].value_counts()
         summary["changes_since"] = earlier.id

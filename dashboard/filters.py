@@ -16,6 +16,9 @@ Rules (the pages rely on them):
 - Attendance keeps the rows whose member *and* event are both in view.
 - A community without geo columns still works: labels come from the raw city
   text, and a radius filter matches nothing.
+- Cities are ``city_label``: a neighbourhood counts under the city it belongs to
+  (``geo.cities``), so picking London keeps the members in Camden Town, whose own
+  place stays in ``place_label`` ("Camden Town, London": ``place_and_city``).
 """
 
 from __future__ import annotations
@@ -65,6 +68,32 @@ def city_labels(frame: pd.DataFrame, online: pd.Series | None = None) -> pd.Seri
     if online is not None:
         labels = labels.where(~online, ONLINE_LABEL)
     return labels
+
+
+def place_and_city(frame: pd.DataFrame) -> pd.Series:
+    """Where a member lives as the organiser reads it: "Camden Town, London" when their place
+    counts under a city (``place_label`` and ``city_label`` differ), else the city label."""
+    cities = city_labels(frame)
+    if "place_label" not in frame:
+        return cities
+    places = frame["place_label"].fillna("").astype(str)
+    differs = (places != cities) & (places != "")
+    return cities.where(~differs, places + ", " + cities)
+
+
+def neighbourhoods(frame: pd.DataFrame) -> pd.Series:
+    """City label -> the places counted under it, most members first ("Camden Town (3),
+    Hackney (1)"); cities with none are left out."""
+    if "place_label" not in frame or frame.empty:
+        return pd.Series(dtype="str")
+    pairs = pd.DataFrame({"city": city_labels(frame).to_numpy(), "place": frame["place_label"].astype(str).to_numpy()})
+    pairs = pairs[(pairs["place"] != pairs["city"]) & (pairs["place"] != "")]
+    if pairs.empty:
+        return pd.Series(dtype="str")
+    counts = pairs.groupby(["city", "place"], sort=False).size().reset_index(name="n")
+    counts = counts.sort_values(["city", "n", "place"], ascending=[True, False, True], kind="stable")
+    text = counts["place"] + " (" + counts["n"].astype(str) + ")"
+    return text.groupby(counts["city"].to_numpy(), sort=False).agg(", ".join).astype("str")
 
 
 def _coords(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ from dashboard import geo
 from dashboard.ingest import Upload, load_community
 from dashboard.ingest.pipeline import Reader
 from dashboard.model import Community
+from dashboard.settings import Settings
 
 
 def load(
@@ -38,3 +39,13 @@ def load(
     )
     # the organiser's place fixes are applied in the same geocoding pass
     return geo.geocode_community(community, geocoder=geocoder, country=country, fixes=dict(manual_places or {}))
+
+
+def grouped(community: Community, settings: Settings) -> Community:
+    """``community`` (from ``load``) with its places grouped as ``settings`` say: neighbourhoods
+    under their city within ``neighbourhood_km``, or each place as typed (``group_by_place``);
+    the community itself when it is grouped so already (``load`` groups by the defaults)."""
+    wanted = (float(settings.neighbourhood_km), bool(settings.group_by_place))
+    if community.grouping == wanted:
+        return community
+    return geo.group_places(community, *wanted)

@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import label
+from dashboard.filters import city_labels, neighbourhoods
 from dashboard.geo import GEONAMES_ATTRIBUTION
 
 __all__ = [
@@ -43,22 +44,27 @@ TOPOJSON_URL = "app/static/topojson/"
 #: the files plotly.js asks for, by scope and resolution (must exist in static/topojson)
 TOPOJSON_FILES = ("world_110m.json", "world_50m.json", "europe_110m.json", "europe_50m.json")
 _COLORBAR = {"thickness": 12, "len": 0.75}
-SUMMARY_COLUMNS = ("city_label", "country_code", "lat", "lon", "members", "share_at_risk", "mean_engagement")
+SUMMARY_COLUMNS = ("city_label", "country_code", "lat", "lon", "members", "neighbourhoods", "share_at_risk",
+                   "mean_engagement")
 
 
-def city_summary(members: pd.DataFrame, min_members: int = 1) -> pd.DataFrame:
-    """One row per placed city: city_label, country_code, lat, lon, members and, when the
-    columns exist, share_at_risk (medium + high tier) and mean_engagement; busiest first."""
+def city_summary(members: pd.DataFrame, min_members: int = 1, unplaced: bool = False) -> pd.DataFrame:
+    """One row per placed city (every city, NaN lat/lon for those not placed, with ``unplaced``):
+    city_label, country_code, lat, lon, members, the neighbourhoods counted under it
+    (``filters.neighbourhoods``) and, when the columns exist, share_at_risk (medium + high
+    tier) and mean_engagement; busiest first."""
     cols = list(SUMMARY_COLUMNS)
     needed = {"city_label", "lat", "lon"}
     if members.empty or not needed.issubset(members.columns):
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c not in ("city_label", "country_code") else "str")
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c not in ("city_label", "country_code", "neighbourhoods") else "str")
                              for c in cols}).iloc[:0]
     lat = pd.to_numeric(members["lat"], errors="coerce")
     lon = pd.to_numeric(members["lon"], errors="coerce")
-    placed = members.assign(_lat=lat, _lon=lon)[lat.notna() & lon.notna()]
+    placed = members.assign(_lat=lat, _lon=lon)
+    if not unplaced:
+        placed = placed[lat.notna() & lon.notna()]
     frame = pd.DataFrame({
-        "city_label": placed["city_label"].astype(str),
+        "city_label": city_labels(placed),
         "country_code": placed["country_code"].fillna("").astype(str) if "country_code" in placed else "",
         "lat": placed["_lat"], "lon": placed["_lon"],
         "at_risk": placed["risk_tier"].isin(["medium", "high"]).astype(float)
@@ -77,9 +83,11 @@ def city_summary(members: pd.DataFrame, min_members: int = 1) -> pd.DataFrame:
         "lat": grouped["lat"].mean(),
         "lon": grouped["lon"].mean(),
         "members": grouped.size().astype("int64"),
+        "neighbourhoods": neighbourhoods(placed),
         "share_at_risk": grouped["at_risk"].mean() if "risk_tier" in placed else np.nan,
         "mean_engagement": grouped["engagement"].mean() if "engagement_score" in placed else np.nan,
-    }).reset_index()
+    }).rename_axis("city_label").reset_index()
+    out["neighbourhoods"] = out["neighbourhoods"].fillna("").astype("str")
     out = out.sort_values(["members", "city_label"], ascending=[False, True], kind="stable")
     if "risk_tier" not in members:
         out = out.drop(columns="share_at_risk")

@@ -41,12 +41,15 @@ MEMBER_GEO_COLUMNS: tuple[str, ...] = (
     "lon",
     "place",  # resolved place name, "" when unresolved
     "country_code",  # ISO-3166 alpha-2 of the resolved place, "" when unresolved
-    "city_label",  # what filters and tables show: resolved place name, else the
+    "place_label",  # the place as typed: resolved place name ("Camden Town"), else the
     # organiser's own text stripped, else "(no city)"
+    "city_label",  # what filters, tables and charts group by: the city the place counts
+    # under ("London", ``geo.cities``), else the place label itself
+    "city_reason",  # why the place counts under that city, "" when it is its own city
 )
 
 #: geocode columns added to events by the geography step (online events: NaN)
-EVENT_GEO_COLUMNS: tuple[str, ...] = ("lat", "lon", "city_label")
+EVENT_GEO_COLUMNS: tuple[str, ...] = ("lat", "lon", "place_label", "city_label")
 
 #: events: one row per event. ``event_id`` is a string and unique.
 EVENT_COLUMNS: tuple[str, ...] = (
@@ -98,6 +101,9 @@ class Community:
     country: str = ""
     #: what ingestion understood, per file: free-form dicts for the Data page
     sources: tuple = ()
+    #: how ``city_label`` groups places: (reach in km, by the place typed), as
+    #: ``geo.group_places`` last did it; None before geocoding
+    grouping: tuple[float, bool] | None = None
 
     def with_(self, **changes) -> "Community":
         """A copy with some fields replaced."""

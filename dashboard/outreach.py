@@ -10,6 +10,7 @@ import pandas as pd
 
 from dashboard.columns import isin
 from dashboard.export import list_as_text
+from dashboard.filters import place_and_city
 
 #: columns of the outreach list, in order (email only when contacts are shown)
 OUTREACH_COLUMNS: tuple[str, ...] = (
@@ -70,7 +71,7 @@ def outreach_list(
     def col(name: str, default: str = "") -> pd.Series:
         return m[name].astype("str") if name in m.columns else pd.Series(default, index=m.index, dtype="str")
 
-    city = col("city_label") if "city_label" in m.columns else col("city")
+    city = place_and_city(m) if "city_label" in m.columns else col("city")  # "Camden Town, London"
     reasons = (
         flagged["risk_reasons_text"]
         if "risk_reasons_text" in flagged.columns

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import introductions
+from dashboard import introductions, mapviz
 from dashboard.analysis import Analysis, analyse
 from dashboard.export import neutralise_formulas
 from dashboard.model import Community, default_as_of
@@ -19,7 +19,7 @@ MEMBER_REPORT_COLUMNS = (
     "events_attended", "last_attended_on", "days_since_last", "engagement_score",
     "segment", "risk_score", "risk_tier", "risk_reasons",
 )
-CITY_REPORT_COLUMNS = ("city_text", "place", "country", "lat", "lon", "members", "confidence", "status")
+CITY_REPORT_COLUMNS = ("city", "country", "lat", "lon", "members", "neighbourhoods")
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,11 @@ def member_report(community: Community, analysis: Analysis) -> pd.DataFrame:
 
 
 def city_report(community: Community) -> pd.DataFrame:
-    """One row per distinct city string with how it was placed and how many members."""
-    geo = community.geocodes.copy()
-    counts = community.members["city"].fillna("").str.strip().value_counts()
-    geo["members"] = geo["city_text"].map(counts).fillna(0).astype(int)
-    return geo[list(CITY_REPORT_COLUMNS)].sort_values("members", ascending=False, kind="stable")
+    """One row per city members are counted under (as the city filter groups them), with the
+    neighbourhoods folded into it; cities not placed have no lat/lon."""
+    cities = mapviz.city_summary(community.members, unplaced=True)
+    cities = cities.rename(columns={"city_label": "city", "country_code": "country"})
+    return cities[list(CITY_REPORT_COLUMNS)]
 
 
 def build_report(community: Community, as_of: pd.Timestamp | None = None, settings: Settings | None = None,

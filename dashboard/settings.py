@@ -84,6 +84,13 @@ class Settings:
     risk_high: int = _setting(
         60, "High risk from (score)", "Risk scores from here are 'high'.", 0, 100)
     weights: RiskWeights = field(default_factory=RiskWeights)
+    # places
+    group_by_place: bool = _setting(
+        False, "Group by the place typed", "Show each place as members typed it (Camden Town) as a city of its "
+        "own, instead of counting neighbourhoods under the city they belong to (London).")
+    neighbourhood_km: float = _setting(
+        20.0, "Neighbourhoods within (km)", "A place this close to the centre of a city at least 3 times its "
+        "size, in the same region and inside the city's built-up area, counts under that city.", 0.0, 100.0)
     # introductions
     buddy_radius_km: float = _setting(
         25.0, "Buddy within (km)", "Suggest buddies who live within this distance.", 0.1, 20000.0)

@@ -70,8 +70,8 @@ with right:
     st.subheader("Cities")
     st.dataframe(
         summary, hide_index=True, width="stretch",
-        column_order=[c for c in ("city_label", "country_code", "members", "share_at_risk", "mean_engagement")
-                      if c in summary],
+        column_order=[c for c in ("city_label", "country_code", "members", "share_at_risk", "mean_engagement",
+                                  "neighbourhoods") if c in summary],
         column_config={
             "city_label": st.column_config.TextColumn("City"),
             "country_code": st.column_config.TextColumn("Country"),
@@ -80,6 +80,8 @@ with right:
                 "At risk", help="Share at medium or high connection risk", format="percent", min_value=0.0,
                 max_value=1.0),
             "mean_engagement": st.column_config.NumberColumn("Engagement", format="%.0f"),
+            "neighbourhoods": st.column_config.TextColumn(
+                "Neighbourhoods", help="Places members typed that count under this city (members each)"),
         },
     )
 

@@ -4,7 +4,8 @@
 fills every other canonical column with its documented empty value ("" for
 text, NaT for dates, NaN for numbers, () for interests, "member" for role), so
 tests read as the facts they check. Geo columns (``lat``, ``lon``, ``place``,
-``country_code``, ``city_label``) are always present, NaN/"" unless given.
+``country_code``, ``place_label``, ``city_label``, ``city_reason``) are always present,
+NaN/"" unless given (a label not given is the other label, else the city).
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ def make_members(rows: list[dict]) -> pd.DataFrame:
             out[col] = pd.Series([v or "member" for v in values], dtype="str")
         elif col == "name":
             out[col] = _texts_or(values, rows, lambda r: f"Member {r.get('member_id')}")
-        elif col == "city_label":
-            out[col] = _texts_or(values, rows, _city_label)
+        elif col in ("city_label", "place_label"):  # one defaults to the other, then to the city
+            other = "place_label" if col == "city_label" else "city_label"
+            out[col] = _texts_or(values, rows, lambda r, other=other: r.get(other) or _city_label(r))
         else:
             out[col] = _texts(values)
     return pd.DataFrame(out, columns=list(columns))
@@ -99,8 +101,10 @@ def make_events(rows: list[dict]) -> pd.DataFrame:
             out[col] = _floats(values)
         elif col == "title":
             out[col] = _texts_or(values, rows, lambda r: f"Event {r.get('event_id')}")
-        elif col == "city_label":
-            out[col] = _texts_or(values, rows, lambda r: ONLINE_LABEL if r.get("online") else _city_label(r))
+        elif col in ("city_label", "place_label"):
+            other = "place_label" if col == "city_label" else "city_label"
+            out[col] = _texts_or(values, rows, lambda r, other=other: (
+                ONLINE_LABEL if r.get("online") else r.get(other) or _city_label(r)))
         else:
             out[col] = _texts(values)
     return pd.DataFrame(out, columns=list(columns))

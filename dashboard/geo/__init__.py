@@ -13,7 +13,8 @@ The package, along its seams (see each module's docstring):
 - ``adapter``: ``OfflineGeocoder``, a geopy ``Geocoder`` over the resolver;
 - ``columns``: geocoding a column of city texts and the place columns it gives;
 - ``fixes``: manual fixes and places to review;
-- ``community``: geocoding a whole community, hand fixes included;
+- ``cities``: neighbourhoods that roll up into their city (the rule and why);
+- ``community``: geocoding a whole community, hand fixes included, and grouping its places;
 - ``online``: opt-in Nominatim lookups for what stayed unresolved.
 
 ``from dashboard import geo`` gives the public names below.
@@ -31,7 +32,7 @@ from dashboard.geo.columns import (
     main_country,
     valid_point,
 )
-from dashboard.geo.community import geocode_community
+from dashboard.geo.community import geocode_community, group_places
 from dashboard.geo.fixes import apply_manual_fix, places_to_review, resolve_manual
 from dashboard.geo.index import (
     GEONAMES_ATTRIBUTION,
@@ -96,6 +97,7 @@ __all__ = [
     "cache_dir",
     "city_key",
     "geocode_community",
+    "group_places",
     "geocode_places",
     "get_place_index",
     "junk_reason",

@@ -16,14 +16,18 @@ import pandas as pd
 import pyarrow as pa
 from geopy.geocoders.base import Geocoder
 
-from dashboard.geo.index import PlaceIndex
-from dashboard.geo.keys import REASON_NOT_FOUND, city_key, junk_reason
+from dashboard.geo import cities
+from dashboard.geo.index import PlaceIndex, get_place_index
+from dashboard.geo.keys import REASON_NOT_FOUND, city_key, junk_reason, name_key
 from dashboard.geo.resolution import LOW_CONFIDENCE_MIN, RESOLVED_MIN, PlaceLookup, Resolution
 from dashboard.geo.resolver import Resolver
 from dashboard.model import GEOCODE_COLUMNS
+from dashboard.settings import Settings
 
 NO_CITY_LABEL = "(no city)"
 ONLINE_LABEL = "Online"
+#: how far a neighbourhood may be from its city's centre, unless the organiser says otherwise
+DEFAULT_REACH_KM: float = Settings().neighbourhood_km
 #: what geocodes a column: the offline resolver (or its geopy adapter), or any geopy geocoder
 AnyGeocoder: TypeAlias = PlaceLookup | Geocoder
 
@@ -226,11 +230,15 @@ def _labels(geocodes: pd.DataFrame) -> dict[str, str]:
     return labels
 
 
-Spot = tuple[float, float, str, str, str]
+#: lat, lon, place, country, the place's label, the label of the city it counts under, and why
+Spot = tuple[float, float, str, str, str, str, str]
 
 
-def geo_lookup(geocodes: pd.DataFrame) -> dict[str, Spot]:
-    """city_key -> (lat, lon, place, country, label) for placed strings."""
+def geo_lookup(geocodes: pd.DataFrame, reach_km: float = DEFAULT_REACH_KM, by_place: bool = False,
+               index: PlaceIndex | None = None) -> dict[str, Spot]:
+    """city_key -> (lat, lon, place, country, label, city, why) for placed strings: ``city`` is
+    the city the place counts under (``cities.roll_up`` within ``reach_km``; its own label when
+    it is a city itself or ``by_place``) and ``why`` says so ("" when it is its own city)."""
     labels = _labels(geocodes)
     out: dict[str, Spot] = {}
     if not labels:
@@ -239,14 +247,43 @@ def geo_lookup(geocodes: pd.DataFrame) -> dict[str, Spot]:
     for text, lat, lon, place, country in zip(*columns, strict=True):
         key = city_key(text)
         if key in labels and valid_point(lat, lon):
-            out[key] = (float(lat), float(lon), str(place), str(country), labels[key])
+            label = labels[key]
+            out[key] = (float(lat), float(lon), str(place), str(country), label, label, "")
+    if by_place or reach_km <= 0:
+        return out
+    return _rolled_up(out, reach_km, index if index is not None else get_place_index())
+
+
+def _rolled_up(spots: dict[str, Spot], reach_km: float, ix: PlaceIndex) -> dict[str, Spot]:
+    """``spots`` with each place's city and why (``cities.roll_up``), a city's label being the
+    label members who typed it have (else its gazetteer name, with its region if that name is
+    some other place's label)."""
+    points = list(dict.fromkeys(cities.Point(s[0], s[1], s[3], s[2]) for s in spots.values()))
+    ids = [cities.gazetteer_id(ix, p) for p in points]
+    found = dict(zip(points, cities.roll_up(ix, points, reach_km, ids), strict=True))
+    id_of = dict(zip(points, ids, strict=True))
+    own_label = {id_of[cities.Point(s[0], s[1], s[3], s[2])]: s[4] for s in spots.values()}
+    own_label.pop(None, None)
+    taken = {s[4] for s in spots.values()}
+    out = {}
+    for key, spot in spots.items():
+        hit = found[cities.Point(spot[0], spot[1], spot[3], spot[2])]
+        if hit is None or name_key(spot[2]) == ix.primary[hit.city]:  # a hand-placed point named as its city is it
+            out[key] = spot
+            continue
+        city = own_label.get(hit.city) or ix.names[hit.city]
+        if hit.city not in own_label and city in taken:
+            city = ix.describe(hit.city).rsplit(",", 1)[0]
+        out[key] = (*spot[:5], city, cities.reason(spot[4], city, hit.km))
     return out
 
 
 def place_columns(frame: pd.DataFrame, lookup: dict[str, Spot], online: np.ndarray | None = None,
                    coded: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, pd.Series]:
-    """lat, lon, place, country_code and city_label for each row's city, looked up once per
-    distinct text; rows flagged ``online`` get no place and the label "Online".
+    """lat, lon, place, country_code, place_label (the place as typed, "Camden Town"), city_label
+    (the city it counts under, "London"; the place label when it is a city itself) and
+    city_reason (why, "" when not rolled up) for each row's city, looked up once per distinct
+    text; rows flagged ``online`` get no place and the label "Online".
 
     ``coded`` is ``text_codes(frame["city"])`` when the caller has it already."""
     if coded is not None:
@@ -257,9 +294,13 @@ def place_columns(frame: pd.DataFrame, lookup: dict[str, Spot], online: np.ndarr
         codes, distinct = np.zeros(len(frame), dtype=np.intp), np.array([""], dtype=object)
     hits = [lookup.get(city_key(t)) for t in distinct]
     labels = [h[4] if h else (" ".join(t.split()) or NO_CITY_LABEL) for h, t in zip(hits, distinct)]
+    groups = [h[5] if h else label for h, label in zip(hits, labels)]
+    reasons = [h[6] if h else "" for h in hits]
     online_rows = online if online is not None and len(frame) and online.any() else None
     if online_rows is not None:
         labels.append(ONLINE_LABEL)  # the online rows point at it
+        groups.append(ONLINE_LABEL)
+        reasons.append("")
         label_codes = np.where(online_rows, len(labels) - 1, codes)
     else:
         label_codes = codes
@@ -285,17 +326,20 @@ def place_columns(frame: pd.DataFrame, lookup: dict[str, Spot], online: np.ndarr
         "lon": numbers([h[1] if h else np.nan for h in hits]),
         "place": texts([h[2] if h else "" for h in hits], codes),
         "country_code": texts([h[3] if h else "" for h in hits], codes),
-        "city_label": texts(labels, label_codes),
+        "place_label": texts(labels, label_codes),
+        "city_label": texts(groups, label_codes),
+        "city_reason": texts(reasons, label_codes),
     }
 
 
 def add_coordinates(members: pd.DataFrame, geocodes: pd.DataFrame, lookup: dict[str, Spot] | None = None) -> pd.DataFrame:
-    """Members with lat, lon, place, country_code and city_label from the geocodes."""
+    """Members with ``place_columns`` from the geocodes."""
     return members.assign(**place_columns(members, geo_lookup(geocodes) if lookup is None else lookup))
 
 
 def add_event_coordinates(events: pd.DataFrame, geocodes: pd.DataFrame, lookup: dict[str, Spot] | None = None) -> pd.DataFrame:
-    """Events with lat, lon and city_label; online events get NaN and the label "Online"."""
+    """Events with lat, lon, place_label and city_label; online events get NaN and the label "Online"."""
     online = events["online"].fillna(False).astype(bool).to_numpy() if "online" in events else np.zeros(len(events), dtype=bool)
     columns = place_columns(events, geo_lookup(geocodes) if lookup is None else lookup, online)
-    return events.assign(lat=columns["lat"], lon=columns["lon"], city_label=columns["city_label"])
+    return events.assign(lat=columns["lat"], lon=columns["lon"], place_label=columns["place_label"],
+                         city_label=columns["city_label"])

@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard.geo.columns import (
+    DEFAULT_REACH_KM,
     AnyGeocoder,
+    Spot,
     add_coordinates,
     add_event_coordinates,
     geo_lookup,
@@ -26,6 +28,7 @@ from dashboard.geo.columns import (
 from dashboard.geo.fixes import apply_manual_fix
 from dashboard.geo.index import get_place_index
 from dashboard.geo.keys import name_key
+from dashboard.geo.resolution import PlaceLookup
 from dashboard.geo.resolver import Resolver
 from dashboard.model import Community
 
@@ -64,15 +67,19 @@ def _community_texts(community: Community) -> tuple[np.ndarray, np.ndarray, list
 
 
 def geocode_community(community: Community, geocoder: AnyGeocoder | None = None, country: str = "",
-                      geocodes: pd.DataFrame | None = None, *, fixes: Mapping[str, str] | None = None) -> Community:
+                      geocodes: pd.DataFrame | None = None, *, fixes: Mapping[str, str] | None = None,
+                      reach_km: float = DEFAULT_REACH_KM, by_place: bool = False) -> Community:
     """Geocode members' and in-person events' cities; fill geocodes, geo columns and country.
+
+    Neighbourhoods count under their city (``cities.roll_up`` within ``reach_km``) unless
+    ``by_place``; ``group_places`` changes that later without geocoding again.
 
     ``fixes`` (city text as typed -> the place the organiser chose, as ``resolve_manual``
     reads it) are applied in the same pass, to every case/space variant of the text.
     ``geocodes`` (e.g. from an earlier pass) are kept as they are; only strings they
     don't cover are geocoded.
     """
-    members, events = community.members, community.events
+    members = community.members
     member_codes, member_texts, event_texts = _community_texts(community)
     country = (country or community.country or "").upper()
     geocoder = geocoder if geocoder is not None else Resolver(country)
@@ -90,11 +97,24 @@ def geocode_community(community: Community, geocoder: AnyGeocoder | None = None,
     all_geo = pd.concat(frames, ignore_index=True) if frames else geocode_frame([])
     for city_text, query in (fixes or {}).items():
         all_geo = apply_manual_fix(all_geo, city_text, query, geocoder)
-    lookup = geo_lookup(all_geo)
+    index = geocoder.index if isinstance(geocoder, PlaceLookup) else None
+    placed = community.with_(geocodes=all_geo, country=country, grouping=(float(reach_km), bool(by_place)))
+    return _with_places(placed, geo_lookup(all_geo, reach_km, by_place, index), (member_codes, member_texts))
+
+
+def group_places(community: Community, reach_km: float = DEFAULT_REACH_KM, by_place: bool = False) -> Community:
+    """The community with its members' and events' cities grouped again from its geocodes:
+    neighbourhoods under their city within ``reach_km``, or each place as typed (``by_place``)."""
+    regrouped = community.with_(grouping=(float(reach_km), bool(by_place)))
+    return _with_places(regrouped, geo_lookup(community.geocodes, reach_km, by_place))
+
+
+def _with_places(community: Community, lookup: dict[str, Spot],
+                 coded: tuple[np.ndarray, np.ndarray] | None = None) -> Community:
+    """Members and events with their place columns from ``lookup``."""
+    members, events = community.members, community.events
     return community.with_(
-        members=members.assign(**place_columns(members, lookup, coded=(member_codes, member_texts))) if "city" in members
-        else add_coordinates(members, all_geo, lookup),
-        events=add_event_coordinates(events, all_geo, lookup),
-        geocodes=all_geo,
-        country=country,
+        members=members.assign(**place_columns(members, lookup, coded=coded)) if "city" in members
+        else add_coordinates(members, community.geocodes, lookup),
+        events=add_event_coordinates(events, community.geocodes, lookup),
     )

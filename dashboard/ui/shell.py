@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboard import load as load_path
 from dashboard.analysis import Analysis
 from dashboard.engagement import exclude_staff
 from dashboard.filters import Filters, apply_filters, city_options, rows_for
@@ -320,6 +321,7 @@ def page(title: str) -> PageContext:
         page_link("Data", "Data page")
         st.stop()
     _data_source(community, is_demo)
+    community = load_path.grouped(community, settings())  # neighbourhoods under their city, or not
     filters = _filters(community)
     current, as_of = _settings_form(default_as_of(community))
     result = loaders.analysis(key, community, as_of, repr(current), current)
