@@ -6,6 +6,7 @@ data are there whether a page is opened by clicking or by a deep link.
 
 import streamlit as st
 
+from dashboard.filters import rows_for
 from dashboard.overview import headline, top_checkins
 from dashboard.ui import shell, whatchanged
 
@@ -17,13 +18,15 @@ st.caption(
 )
 shell.stop_if_empty(ctx)
 
-numbers = headline(ctx.members, ctx.view, ctx.analysis.metrics, ctx.as_of, ctx.settings)
+view = shell.without_staff(ctx, "these numbers and the check-ins")
+members = rows_for(ctx.analysis.members, view)
+numbers = headline(members, view, ctx.analysis.metrics, ctx.as_of, ctx.settings)
 cols = st.columns(len(numbers))
 for col, (label, value, help_text) in zip(cols, numbers, strict=True):
     col.metric(label, value, help=help_text)
 
 st.subheader("Start here: who might welcome a check-in")
-table = top_checkins(ctx.members, n=8)
+table = top_checkins(members, n=8)
 if table.empty:
     st.success("Nobody in this view has a connection-risk signal right now.")
 else:

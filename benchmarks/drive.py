@@ -261,12 +261,15 @@ async def city_options(page, n: int) -> list[str]:
 
 
 def expected_members(files: SynthFiles) -> int:
-    """How many members the app should show for these files: the core's own load, in this process."""
+    """How many members the Overview should show for these files: the core's own load, in this
+    process, with organisers and hosts left out as the default settings do."""
     import pandas as pd
 
+    from dashboard.engagement import exclude_staff
     from dashboard.ingest import Upload, load_community
+    from dashboard.settings import Settings
 
     up = {k: Upload(p.name, p.read_bytes()) for k, p in files.paths.items()}
     community = load_community(up["members"], up["events"], up["attendance"],
                                reference_date=pd.Timestamp.today().normalize())
-    return len(community.members)
+    return len(exclude_staff(community, Settings()).members)

@@ -528,6 +528,11 @@ def summary(community: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, se
     }
 
 
+def members_card(numbers: dict) -> tuple[str, str, str]:
+    """``summary``'s member count as (label, value, help): the same card on every page."""
+    return ("Members", f"{numbers['members']:,}", "Members in this view (organisers and hosts left out when set).")
+
+
 def active_card(numbers: dict) -> tuple[str, str, str]:
     """``summary``'s active count as (label, value, help): the same card on every page."""
     days = numbers["active_window_days"]
@@ -543,7 +548,7 @@ def summary_cards(numbers: dict) -> list[tuple[str, str, str]]:
     turnout = numbers["avg_turnout"]
     rate = numbers["no_show_rate"]
     return [
-        ("Members", f"{numbers['members']:,}", "Members in this view (organisers and hosts left out when set)."),
+        members_card(numbers),
         active_card(numbers),
         ("New this month", f"{numbers['new_this_month']:,}", "Joined in the as-of date's calendar month."),
         ("Events held", f"{numbers['events_held']:,}", "Events on or before the as-of date."),

@@ -14,12 +14,14 @@ from dashboard.settings import Settings
 def headline(
     members: pd.DataFrame, view: Community, metrics: pd.DataFrame, as_of: pd.Timestamp, settings: Settings
 ) -> list[tuple[str, str, str]]:
-    """(label, value, help) for the overview's metric row; active members and events come
-    from ``engagement.summary``, as on the Engagement page."""
+    """(label, value, help) for the overview's metric row. ``view`` and ``members`` (its
+    analysed rows) leave organisers and hosts out when the settings say so
+    (``engagement.exclude_staff``), as the Engagement and Connection risk pages do; members,
+    active members and events come from ``engagement.summary``, as on the Engagement page."""
     numbers = engagement.summary(view, metrics, as_of, settings)
     at_risk = int(members["risk_tier"].isin(AT_RISK_TIERS).sum()) if "risk_tier" in members else 0
     return [
-        ("Members", f"{len(members):,}", "People in this view (after the sidebar filters)."),
+        engagement.members_card(numbers),
         engagement.active_card(numbers),
         ("Might welcome a check-in", f"{at_risk:,}",
          "Medium or high connection risk: see the Connection risk page for why."),

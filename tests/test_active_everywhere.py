@@ -65,3 +65,29 @@ def test_overview_and_engagement_show_the_same_active_number(uploads) -> None:
     assert overview == engagement
     if uploads:
         assert overview == "1"  # Ann only
+
+
+# Cy, an organiser, came once three months ago: a check-in prompt, had organisers been counted
+STAFF_AT_RISK = {
+    **UPLOADED,
+    "attendance": Upload("attendance.csv", b"""Event ID,First Name,Last Name,Email,Attendee Status
+e1,Ann,Lee,ann@example.org,Checked In
+e2,Cy,Moss,cy@example.org,Checked In
+"""),
+}
+
+
+def metrics_shown(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.main.metric}
+
+
+def test_overview_leaves_staff_out_as_the_engagement_and_risk_pages_do() -> None:
+    overview = run("app.py", STAFF_AT_RISK)
+    shown = metrics_shown(overview)
+    engagement = metrics_shown(run("pages/3_Engagement.py", STAFF_AT_RISK))
+    risk = metrics_shown(run("pages/4_Connection_risk.py", STAFF_AT_RISK))
+    assert shown["Members"] == engagement["Members"] == "3"  # Cy left out everywhere
+    assert shown["Might welcome a check-in"] == str(int(risk["High"]) + int(risk["Medium"])) == "2"
+    names = overview.main.dataframe[0].value["name"].tolist()
+    assert sorted(names) == ["Bo Chen", "Di Park"]
+    assert any("Organisers and hosts are left out" in c.value for c in overview.main.caption)
