@@ -7,7 +7,8 @@ data are there whether a page is opened by clicking or by a deep link.
 import streamlit as st
 
 from dashboard.filters import rows_for
-from dashboard.overview import headline, top_checkins
+from dashboard.overview import headline, this_week, tier_cards
+from dashboard.risk import tier_counts
 from dashboard.ui import shell, whatchanged
 
 ctx = shell.page("Overview")
@@ -25,12 +26,16 @@ cols = st.columns(len(numbers))
 for col, (label, value, help_text) in zip(cols, numbers, strict=True):
     col.metric(label, value, help=help_text)
 
-st.subheader("Start here: who might welcome a check-in")
-table = top_checkins(members, n=8)
-if table.empty:
-    st.success("Nobody in this view has a connection-risk signal right now.")
+st.subheader("Check in this week")
+week = this_week(members, ctx.settings)
+if week.people.empty:
+    st.success(week.caption)
 else:
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(week.caption + " How many: *Check-ins I can do this week* in *Settings and thresholds*.")
+    st.dataframe(week.people, hide_index=True, width="stretch")
+tiers = st.columns(3)
+for col, (label, value, help_text) in zip(tiers, tier_cards(tier_counts(members), ctx.settings), strict=True):
+    col.metric(label, value, help=help_text)
 c1, c2, c3 = st.columns(3)
 with c1:
     shell.page_link("Connection risk", "Full check-in list")

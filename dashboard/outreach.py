@@ -100,6 +100,13 @@ def outreach_list(
     return out
 
 
+def first_checkins(checkins: pd.DataFrame, n: int) -> tuple[pd.DataFrame, int]:
+    """The first ``n`` people of an ``outreach_list`` (its order: due follow-ups first, then the
+    highest score) and how many more are waiting after them: the week's short list."""
+    n = max(int(n), 0)
+    return checkins.head(n), max(len(checkins) - n, 0)
+
+
 #: columns of the "contacted" log kept in the session
 CONTACT_LOG_COLUMNS: tuple[str, ...] = ("member_id", "name", "on", "until", "note")
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 import pandas as pd
 
 from dashboard import engagement
 from dashboard.model import Community
-from dashboard.outreach import outreach_list
-from dashboard.risk import AT_RISK_TIERS
+from dashboard.outreach import first_checkins, outreach_list
+from dashboard.risk import AT_RISK_TIERS, TIER_LABELS, TIERS
 from dashboard.settings import Settings
+from dashboard.words import noun_for, plural
 
 
 def headline(
@@ -17,24 +21,59 @@ def headline(
     """(label, value, help) for the overview's metric row. ``view`` and ``members`` (its
     analysed rows) leave organisers and hosts out when the settings say so
     (``engagement.exclude_staff``), as the Engagement and Connection risk pages do; members,
-    active members and events come from ``engagement.summary``, as on the Engagement page."""
+    active members and events come from ``engagement.summary``, as on the Engagement page (the check-ins come first, from ``this_week``, and the
+    tiers beside them, from ``tier_cards``)."""
     numbers = engagement.summary(view, metrics, as_of, settings)
-    at_risk = int(members["risk_tier"].isin(AT_RISK_TIERS).sum()) if "risk_tier" in members else 0
     return [
         engagement.members_card(numbers),
         engagement.active_card(numbers),
-        ("Might welcome a check-in", f"{at_risk:,}",
-         "Medium or high connection risk: see the Connection risk page for why."),
         ("Events held", f"{numbers['events_held']:,}", "Events on or before the as-of date."),
         ("Upcoming events", f"{numbers['upcoming_events']:,}", "Events after the as-of date."),
     ]
 
 
-def top_checkins(members: pd.DataFrame, n: int = 8) -> pd.DataFrame:
-    """The first n people of the check-in list (medium and high risk, highest score first),
-    for a first look."""
+def tier_cards(counts: dict[str, int], settings: Settings) -> list[tuple[str, str, str]]:
+    """(label, value, help) per connection-risk tier, high first, each named by its words
+    (``risk.TIER_LABELS``: medium is "Keep an eye on"), not by its colour."""
+    helps = {
+        "high": f"Score {settings.risk_high} or more of 100: first in line for a check-in.",
+        "medium": f"Score {settings.risk_medium} to {settings.risk_high - 1}: worth a look when there is time.",
+        "low": f"Score under {settings.risk_medium}.",
+    }
+    return [(TIER_LABELS[t], f"{counts.get(t, 0):,}", helps[t]) for t in reversed(TIERS)]
+
+
+@dataclass(frozen=True)
+class ThisWeek:
+    """The week's short check-in list and what is left after it."""
+
+    people: pd.DataFrame  # name, city, risk, why
+    waiting: int  # people on the check-in list after them
+
+    @property
+    def caption(self) -> str:
+        """What the list is and how many more are waiting, in words."""
+        if self.people.empty:
+            return "Nobody in this view has a connection-risk signal right now."
+        n = len(self.people)
+        first = (f"The {plural(n, 'person')} with the highest connection-risk scores" if n > 1
+                 else "The person with the highest connection-risk score")
+        if not self.waiting:
+            return first + ": everyone on the check-in list."
+        return (f"{first}; {plural(self.waiting, 'more person')} {noun_for(self.waiting, 'is')} waiting "
+                "on the full check-in list.")
+
+
+def this_week(members: pd.DataFrame, settings: Settings, risk: pd.DataFrame | None = None,
+              exclude: Iterable[str] = ()) -> ThisWeek:
+    """The first ``settings.checkins_per_week`` people of the check-in list (high and "keep an
+    eye on" tiers, as ``outreach.outreach_list`` orders them, ``exclude`` left out) and how many
+    more are waiting. ``risk`` defaults to the risk columns of ``members``."""
     if "risk_score" not in members or members.empty:
-        return pd.DataFrame(columns=["name", "city", "risk", "why"])
-    risk = members.set_index(members["member_id"].astype("str").to_numpy())
-    top = outreach_list(members, risk, show_contacts=False, tiers=AT_RISK_TIERS).head(n)
-    return top[["name", "city", "risk_tier", "risk_reasons"]].set_axis(["name", "city", "risk", "why"], axis=1)
+        return ThisWeek(pd.DataFrame(columns=["name", "city", "risk", "why"]), 0)
+    if risk is None:
+        risk = members.set_index(members["member_id"].astype("str").to_numpy())
+    checkins = outreach_list(members, risk, show_contacts=False, tiers=AT_RISK_TIERS, exclude=exclude)
+    first, waiting = first_checkins(checkins, settings.checkins_per_week)
+    people = first[["name", "city", "risk_tier", "risk_reasons"]].set_axis(["name", "city", "risk", "why"], axis=1)
+    return ThisWeek(people.assign(risk=people["risk"].map(TIER_LABELS)), waiting)

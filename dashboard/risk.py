@@ -61,6 +61,9 @@ from dashboard.settings import Settings
 TIERS: tuple[str, ...] = ("low", "medium", "high")
 #: the tiers that might welcome a check-in: the check-in list, the Overview, buddies, meetups
 AT_RISK_TIERS: tuple[str, ...] = ("medium", "high")
+#: what each tier is called on the pages and in charts (medium is someone to keep an eye on,
+#: not the week's list), so a tier never rests on its colour alone
+TIER_LABELS: dict[str, str] = {"high": "High", "medium": "Keep an eye on", "low": "Low"}
 
 RISK_FRAMING: str = (
     "This list is a prompt for a friendly check-in, not a measure of loneliness. "

@@ -84,6 +84,10 @@ class Settings:
     risk_high: int = _setting(
         60, "High risk from (score)", "Risk scores from here are 'high'.", 0, 100)
     weights: RiskWeights = field(default_factory=RiskWeights)
+    # check-ins
+    checkins_per_week: int = _setting(
+        10, "Check-ins I can do this week", "How many people the Overview and Connection risk pages put "
+        "first: the highest connection-risk scores, due follow-ups before them.", 1, 500)
     # places
     group_by_place: bool = _setting(
         False, "Group by the place typed", "Show each place as members typed it (Camden Town) as a city of its "

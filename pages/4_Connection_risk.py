@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, export, outreach, risk
+from dashboard import charts, export, outreach, overview, risk
 from dashboard.filters import rows_for
 from dashboard.ui import shell
 from dashboard.ui.state import KEY_CONTACTED, KEY_SHOW_CONTACTS
@@ -16,11 +16,18 @@ shell.stop_if_empty(ctx)
 settings = ctx.settings
 view = shell.without_staff(ctx, "this list")
 view_risk = rows_for(ctx.analysis.risk, view)
-counts = risk.tier_counts(view_risk)
-c1, c2, c3 = st.columns(3)
-c1.metric("High", f"{counts['high']:,}", help=f"Score {settings.risk_high}+ of 100")
-c2.metric("Medium", f"{counts['medium']:,}", help=f"Score {settings.risk_medium}–{settings.risk_high - 1}")
-c3.metric("Low", f"{counts['low']:,}", help=f"Score under {settings.risk_medium}")
+log: list[dict] = list(st.session_state.get(KEY_CONTACTED) or [])
+now = pd.Timestamp.now()
+contacted = outreach.recently_contacted(log, now)
+
+st.subheader("Check in this week")
+week = overview.this_week(ctx.members, settings, view_risk, exclude=contacted)
+st.caption(week.caption + " How many: *Check-ins I can do this week* in *Settings and thresholds*.")
+if not week.people.empty:
+    st.dataframe(week.people, hide_index=True, width="stretch", key="week_list")
+for col, (label, value, help_text) in zip(st.columns(3), overview.tier_cards(risk.tier_counts(view_risk), settings),
+                                          strict=True):
+    col.metric(label, value, help=help_text)
 
 g1, g2 = st.columns(2)
 g1.plotly_chart(charts.tiers_by_city(risk.tier_mix_by_city(view.members, view_risk)), width="stretch")
@@ -44,13 +51,11 @@ with st.expander("How the score works", icon=":material/help:"):
         st.dataframe(unknown, hide_index=True)
 
 # --- the check-in list ---------------------------------------------------------------------
-st.subheader("Check-in list")
-log: list[dict] = list(st.session_state.get(KEY_CONTACTED) or [])
-now = pd.Timestamp.now()
-contacted = outreach.recently_contacted(log, now)
+st.subheader("Full check-in list")
 f1, f2 = st.columns([2, 1])
 tiers = f1.multiselect(
-    "Tiers", list(reversed(risk.TIERS)), default=list(reversed(risk.AT_RISK_TIERS)), key="risk_tiers"
+    "Tiers", list(reversed(risk.TIERS)), default=list(reversed(risk.AT_RISK_TIERS)), key="risk_tiers",
+    format_func=risk.TIER_LABELS.get,
 )
 show_contacts = f2.toggle("Show contact details", key=KEY_SHOW_CONTACTS, value=False)
 buddies = ctx.analysis.buddies

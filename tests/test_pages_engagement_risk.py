@@ -117,7 +117,7 @@ def test_risk_counts_and_list(risk_page: AppTest, demo) -> None:
     view_risk = staff_free_risk(demo)
     assert len(view_risk) < len(analysis.risk)  # the demo has organisers and hosts
     counts = risk.tier_counts(view_risk)
-    assert metrics_shown(risk_page) == {"High": str(counts["high"]), "Medium": str(counts["medium"]),
+    assert metrics_shown(risk_page) == {"High": str(counts["high"]), "Keep an eye on": str(counts["medium"]),
                                         "Low": str(counts["low"])}
     table = checkin_table(risk_page)
     expected = outreach.outreach_list(analysis.members, view_risk, False, tiers=("high", "medium"))
@@ -128,6 +128,14 @@ def test_risk_counts_and_list(risk_page: AppTest, demo) -> None:
     assert (table["risk_reasons"] != "").all()
     assert any(f"{len(expected):,} people" in t.value for t in risk_page.text)
     assert len(risk_page.get("plotly_chart")) == 2
+
+
+def test_the_page_leads_with_this_weeks_check_ins(risk_page: AppTest, demo) -> None:
+    full = checkin_table(risk_page)
+    week = next(d.value for d in risk_page.main.dataframe if "why" in d.value.columns)
+    assert week["name"].tolist() == full["name"].head(Settings().checkins_per_week).tolist()
+    waiting = len(full) - Settings().checkins_per_week
+    assert any(f"; {waiting} more people are waiting" in c.value for c in risk_page.caption)
 
 
 def test_emails_hidden_until_asked(risk_page: AppTest, demo) -> None:
@@ -177,4 +185,4 @@ def test_staff_listed_when_the_setting_is_off(demo, tmp_path, monkeypatch) -> No
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     counts = risk.tier_counts(analysis.risk)
-    assert metrics_shown(at) == {"High": str(counts["high"]), "Medium": str(counts["medium"]), "Low": str(counts["low"])}
+    assert metrics_shown(at) == {"High": str(counts["high"]), "Keep an eye on": str(counts["medium"]), "Low": str(counts["low"])}

@@ -31,7 +31,10 @@ def test_overview_opens_on_the_demo_community():
     at = run("app.py")
     assert at.title[0].value == "Neighbourly"
     assert metric(at, "Members") == "288"  # 301 people; 13 organisers and hosts left out (the default)
-    assert int(metric(at, "Might welcome a check-in")) > 0
+    assert int(metric(at, "High")) > 0
+    week = next(d.value for d in at.dataframe if "why" in d.value.columns)
+    assert len(week) == 10  # "check-ins I can do this week", by default
+    assert any("more people are waiting on the full check-in list" in c.value for c in at.caption)
     assert any("demo community" in c.value for c in at.sidebar.caption)
 
 
