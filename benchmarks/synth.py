@@ -475,14 +475,13 @@ def ensure(size: str | int | tuple[int, int], seed: int = 0, cache: Path | None 
 
 def community(size: str | int | tuple[int, int], seed: int = 0, cluster: float = 0.0) -> Community:
     """The generated files for ``size`` as the app sees them: read, merged and geocoded by the
-    dashboard's own load (``load_community`` then ``geocode_community``, offline) as of ``AS_OF``."""
-    from dashboard import geo
-    from dashboard.ingest import Upload, load_community
+    dashboard's own load path (``dashboard.load.load``, offline) as of ``AS_OF``."""
+    from dashboard.ingest import Upload
+    from dashboard.load import load
 
     files = ensure(size, seed, cluster=cluster)
     up = {kind: Upload(path.name, path.read_bytes()) for kind, path in files.paths.items()}
-    loaded = load_community(up["members"], up["events"], up["attendance"], reference_date=AS_OF)
-    return geo.geocode_community(loaded, country="")
+    return load(up, today=AS_OF, country="")
 
 
 if __name__ == "__main__":
