@@ -31,7 +31,8 @@ SEGMENT_COLOURS: dict[str, str] = {
     "drifting": "#f0ad4e",
     "lapsed": "#d9534f",
 }
-TIER_COLOURS: dict[str, str] = {"low": "#b0b7c3", "medium": "#f0ad4e", "high": "#d9534f"}
+#: the one palette of the risk tiers (bars, the network's nodes), deep enough to read on lines
+TIER_COLOURS: dict[str, str] = {"low": "#7f8c99", "medium": "#f0a202", "high": "#d1495b"}
 STATUS_COLOURS: dict[str, str] = {
     "attended": "#1b7a3a", "registered": "#4c9be8", "no_show": "#d9534f", "cancelled": "#b0b7c3",
 }
@@ -208,17 +209,13 @@ def signal_bars(counts: pd.DataFrame, title: str = "Which signals fire most") ->
     if shown.empty:
         return _empty(title, "No signal fires for anyone here")
     fig = go.Figure(
-        go.Bar(y=labels(shown["label"]), x=shown["members"], orientation="h", marker_color="#f0ad4e")
+        go.Bar(y=labels(shown["label"]), x=shown["members"], orientation="h", marker_color=TIER_COLOURS["medium"])
     )
     fig.update_layout(title=label(title), xaxis_title="members", yaxis_autorange="reversed", **_LAYOUT)
     return fig
 
 
 # --- the network picture (Introductions page) -------------------------------------------
-
-#: the network picture's own node colours (a little deeper than TIER_COLOURS, to read on lines)
-NETWORK_TIER_COLOURS: dict[str, str] = {"low": "#7f8c99", "medium": "#f0a202", "high": "#d1495b"}
-
 
 def _spring_layout(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray, seed: int = 0) -> np.ndarray:
     """Fruchterman–Reingold positions for n nodes, seeded, scaled into the unit disc."""
@@ -379,7 +376,7 @@ def _add_people(fig: go.Figure, sub: pd.DataFrame, pos: np.ndarray, ties_here: n
                 mode="markers",
                 marker={
                     "size": 9 + np.minimum(sub["events_attended"].to_numpy()[mask], 20) / 2,
-                    "color": NETWORK_TIER_COLOURS[tier],
+                    "color": TIER_COLOURS[tier],
                     "line": {"width": 1, "color": "white"},
                 },
                 hovertext=text,

@@ -111,3 +111,12 @@ def test_map_selection_still_gets_the_city_as_typed() -> None:
     c = community()
     fig = mapviz.city_map_figure(mapviz.city_summary(c.members), "members")
     assert LINK in list(fig.data[0].customdata)
+
+
+def test_risk_tiers_have_one_palette_in_the_bars_and_the_network() -> None:
+    drawn = figures()
+    bars = {t.name: t.marker.color for t in drawn["tiers_by_city"].data}
+    nodes = {t.name: t.marker.color for t in drawn["network"].data if t.mode == "markers"}
+    assert len(bars) >= 2 and bars == {tier: charts.TIER_COLOURS[tier] for tier in bars}
+    by_tier = {"not at risk": "low", "medium risk": "medium", "high risk": "high"}
+    assert nodes and nodes == {name: charts.TIER_COLOURS[by_tier[name]] for name in nodes}
