@@ -229,3 +229,45 @@ def test_an_existing_workspace_gains_users_and_keeps_its_snapshots(db_url):
 def test_erasing_the_workspace_keeps_users_and_audit(users, store):
     store.erase()
     assert users.count() == 1 and users.audit()
+
+
+# --- the first organiser, from the app -------------------------------------------------
+
+
+def test_the_first_organiser_is_made_in_an_empty_workspace_and_signed_in(store):
+    users = Users(store)
+    first = users.add_first_organiser(" Ana@Example.org", PASSWORD, "this computer", now=NOW, hasher=CHEAP)
+    assert (first.email, first.role, first.last_sign_in_at) == ("ana@example.org", "organiser", NOW)
+    assert users.sign_in("ana@example.org", PASSWORD, NOW, hasher=CHEAP).ok
+    assert [(e.actor, e.action) for e in users.audit()][-1] == ("this computer", "user_added")
+
+
+def test_once_anyone_has_an_account_no_first_organiser_can_be_made(users):
+    with pytest.raises(UserError, match="has an account already: sign in"):
+        users.add_first_organiser("mallory@example.org", PASSWORD, "this computer", hasher=CHEAP)
+    assert [u.email for u in users.list()] == ["ana@example.org"]
+
+
+def test_the_first_organiser_needs_a_good_password(store):
+    with pytest.raises(UserError, match="at least 12"):
+        Users(store).add_first_organiser("ana@example.org", "short", "this computer", hasher=CHEAP)
+    assert Users(store).count() == 0
+
+
+# --- signing in with an identity provider ----------------------------------------------
+
+
+def test_a_provider_identity_with_a_users_email_signs_in_as_that_user(users):
+    user = users.provider_sign_in("ana@example.org", "google", now=NOW + timedelta(hours=1))
+    assert user is not None and user.role == "organiser"
+    assert users.get("ana@example.org").last_sign_in_at == NOW + timedelta(hours=1)
+    assert (users.audit()[0].actor, users.audit()[0].action, users.audit()[0].detail) == (
+        "ana@example.org", "signed_in", "with google")
+
+
+@pytest.mark.parametrize("email", ["zed@example.org", None])
+def test_a_provider_identity_with_no_user_here_is_a_failed_sign_in(users, email):
+    assert users.provider_sign_in(email, "google", now=NOW) is None
+    entry = users.audit()[0]
+    assert entry.action == "sign_in_failed" and entry.detail == "google: no account with this email"
+    assert users.count() == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import Literal
 
 #: open: no users and a loopback-only server, as on one's own laptop; sign_in: ask first;
@@ -42,3 +43,28 @@ def access(user_count: int, server_address: str | None) -> Access:
 def sign_in_required(user_count: int, server_address: str | None) -> bool:
     """True when the workspace has a user or the server listens beyond loopback."""
     return access(user_count, server_address) != "open"
+
+
+#: headers a reverse proxy adds: a visit through one comes from wherever the proxy's visitor is
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
+
+
+def _host_name(host: str) -> str:
+    """The name in a Host header, without its port ("[::1]:8501" -> "::1")."""
+    host = host.strip()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def is_local_visit(peer_ip: str | None, headers: Mapping[str, str]) -> bool:
+    """Whether a browser is on this very machine: its connection comes from a loopback address,
+    it asked for a loopback name (a page of another site pointing its name at 127.0.0.1 does
+    not), and no proxy passed it on (a proxy on this machine connects from loopback for anyone).
+    Unknown (None) is not local."""
+    if peer_ip is None or not is_loopback(peer_ip):
+        return False
+    lowered = {str(k).casefold(): v for k, v in headers.items()}
+    if any(h in lowered for h in PROXY_HEADERS):
+        return False
+    return is_loopback(_host_name(lowered.get("host", "")))

@@ -137,6 +137,25 @@ class Users:
             self._record(conn, actor, "user_added", f"{email} as {role}", at)
         return User(email, role, at, None, 0, None)
 
+    def add_first_organiser(self, email: str, password: str, actor: str, now: datetime | None = None,
+                            hasher: PasswordHasher = HASHER) -> User:
+        """Create the workspace's first user, an organiser; ``UserError`` once any user exists
+        (checked under the write lock, so two browsers at once can't both make one)."""
+        email, at = _email(email), _now(now)
+        try:
+            password_hash = hash_password(password, hasher)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        with self._tx(write=True) as conn:
+            if conn.dialect.name == "postgresql":  # SQLite's write transaction already excludes other writers
+                conn.exec_driver_sql("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            if conn.execute(select(func.count()).select_from(t.users)).scalar():
+                raise UserError("this workspace has an account already: sign in, or ask an organiser for one")
+            conn.execute(insert(t.users).values(email=email, role=ORGANISER, password_hash=password_hash,
+                                                created_at=at, last_sign_in_at=at, failures=0, locked_until=None))
+            self._record(conn, actor, "user_added", f"{email} as {ORGANISER} (the first, in the app)", at)
+        return User(email, ORGANISER, at, at, 0, None)
+
     def _other_organisers(self, conn: Connection, email: str) -> int:
         return int(conn.execute(select(func.count()).select_from(t.users).where(
             t.users.c.role == ORGANISER, t.users.c.email != email)).scalar() or 0)
@@ -206,6 +225,20 @@ class Users:
                 self._record(conn, key, "sign_in_failed", f"locked until {lock.locked_until:%Y-%m-%d %H:%M} UTC", at)
                 return attempt
             return self._failed(conn, key, attempt, at)
+
+    def provider_sign_in(self, email: str | None, provider: str, now: datetime | None = None) -> User | None:
+        """The user an identity provider vouched for (``email``: its verified email, None when it
+        gave none), keeping the sign-in; None, recorded as a failed sign-in, when no user has it."""
+        at = _now(now)
+        with self._tx(write=True) as conn:
+            row = None if email is None else conn.execute(select(t.users).where(t.users.c.email == email)).first()
+            if row is None:
+                self._record(conn, email or "(no verified email)", "sign_in_failed",
+                             f"{provider}: no account with this email", at)
+                return None
+            conn.execute(update(t.users).where(t.users.c.email == email).values(last_sign_in_at=at))
+            self._record(conn, email, "signed_in", f"with {provider}", at)
+        return replace(_user(row), last_sign_in_at=at)
 
     def _signed_in(self, conn: Connection, email: str, attempt: Attempt, at: datetime) -> Attempt:
         values: dict[str, object] = {"failures": 0, "locked_until": None, "last_sign_in_at": at}

@@ -41,11 +41,16 @@ def url() -> str:
     return os.environ.get(ENV_VAR) or default_url()
 
 
+def open_store() -> Store:
+    """The workspace (opened once per server and database); ``StoreError`` if it can't be used."""
+    return _open(url())
+
+
 def store() -> Store | None:
     """The workspace (opened once per server and database); None if it can't be used (``problem``
     says why; the sidebar warns)."""
     try:
-        return _open(url())
+        return open_store()
     except StoreError:
         return None
 
