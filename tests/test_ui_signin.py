@@ -27,11 +27,9 @@ st.write("DATA for " + policy.role)
 def workspace(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'w.db'}"
     monkeypatch.setenv("NEIGHBOURLY_DB", url)
-    signin.users.clear()
     store = Store.open(url)
     yield Users(store)
     store.close()
-    signin.users.clear()
 
 
 @pytest.fixture

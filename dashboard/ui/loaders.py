@@ -22,6 +22,7 @@ import streamlit as st
 from dashboard import changes, geo, snapshots
 from dashboard import load as load_path
 from dashboard.analysis import Analysis, analyse
+from dashboard.auth.roles import redaction
 from dashboard.ingest import InputError, ReadResult, Upload
 from dashboard.ingest.describe import UploadPreview, preview_upload
 from dashboard.ingest.pipeline import read_upload
@@ -43,6 +44,7 @@ PREVIEW_ENTRIES = 8  # the Data page's previews, one per file
 # each other's data and every page reloads (seconds on 10k members)
 LOAD_ENTRIES = 8  # loaded communities (the largest: hundreds of MB for 100k members)
 ANALYSIS_ENTRIES = 16  # indicators per community, as-of date and settings
+REDACTED_ENTRIES = 16  # the same, as a helper or a viewer may see them
 REVIEW_ENTRIES = 8  # the Map page's places to check
 CHANGES_ENTRIES = 8  # the Overview's "what changed" (names only: small)
 
@@ -112,6 +114,15 @@ def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key:
     return analyse(_community, as_of, _settings)
 
 
+@st.cache_data(show_spinner=False, ttl=PERSONAL_TTL, max_entries=REDACTED_ENTRIES)
+def redacted(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings,
+             role: str) -> tuple[Community, Analysis]:
+    """The community and every indicator as ``role`` may see them (``dashboard.auth.roles``;
+    cached by data key, date, settings and role: a rerun redacts nothing again)."""
+    r = redaction(role, _community)
+    return r.community(_community), r.analysis(analysis(key, _community, as_of, settings_key, _settings))
+
+
 @st.cache_data(show_spinner=False, ttl=PERSONAL_TTL, max_entries=REVIEW_ENTRIES)
 def places_to_review(key: str, _community: Community) -> pd.DataFrame:
     """The Map page's place names to fix (cached by ``key``, the community's content hash)."""
@@ -135,7 +146,7 @@ def changes_since(before_key: str, after_key: str, as_of: pd.Timestamp, settings
 
 
 #: every cache above that holds data from an upload (the gazetteer and the demo files do not)
-PERSONAL_CACHES = (_read, preview, load, analysis, places_to_review, changes_since)
+PERSONAL_CACHES = (_read, preview, load, analysis, redacted, places_to_review, changes_since)
 
 
 def clear_personal_caches() -> None:

@@ -122,3 +122,20 @@ def forget_upload(session_id: str, file_id: str) -> None:
         # the memory manager streamlit runs has remove_file; its UploadedFileManager protocol doesn't list it
         runtime.get_instance().uploaded_file_mgr.remove_file(session_id, file_id)  # type: ignore[attr-defined]
     _dropped(session_id, file_id)
+
+
+# --- who is connecting ------------------------------------------------------------------------
+
+
+def peer_ip(session_id: str | None) -> str | None:
+    """The address this session's browser connection comes from, as the socket saw it (None
+    when unknown, e.g. under AppTest). ``st.context.ip_address`` turns loopback into None too,
+    so it can't tell this machine from nobody-knows-where."""
+    from streamlit import runtime
+
+    if session_id is None or not runtime.exists():
+        return None
+    client = runtime.get_instance().get_client(session_id)
+    context = getattr(client, "client_context", None)
+    ip = getattr(context, "remote_ip", None)
+    return ip if isinstance(ip, str) else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -21,13 +22,14 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import load as load_path
 from dashboard.analysis import Analysis
+from dashboard.auth.roles import ORGANISER, Policy
 from dashboard.engagement import exclude_staff
 from dashboard.filters import Filters, apply_filters, city_options, rows_for
 from dashboard.ingest import InputError, Upload
 from dashboard.model import Community, default_as_of
 from dashboard.risk import RISK_SIGNALS
 from dashboard.settings import LIMITS, RiskWeights, Settings, setting_help, setting_label
-from dashboard.ui import loaders, server, workspace
+from dashboard.ui import loaders, server, signin, workspace
 from dashboard.ui.state import (
     KEY_AS_OF,
     KEY_CITIES,
@@ -71,7 +73,8 @@ def page_link(title: str, label: str | None = None) -> None:
 
 @dataclass(frozen=True)
 class PageContext:
-    """What a page starts from: the full community, the filtered view and the indicators."""
+    """What a page starts from: the full community, the filtered view and the indicators, each
+    already as the signed-in role may see them (a viewer's have no names in them at all)."""
 
     community: Community
     view: Community
@@ -81,7 +84,8 @@ class PageContext:
     analysis: Analysis
     members: pd.DataFrame  # analysed members in the view
     is_demo: bool
-    data_key: str
+    data_key: str  # the content key; with the role after it when the frames are redacted
+    policy: Policy  # what the signed-in role may see and do
 
 
 def literal(text: object) -> str:
@@ -296,9 +300,15 @@ def page_config(title: str) -> None:
     st.set_page_config(page_title=f"{title} · Neighbourly", page_icon=FAVICON, layout="wide")
 
 
-def page(title: str) -> PageContext:
-    """Draw the shared frame and return what the page needs; stops the page on unusable data."""
+def page(title: str, policy: Policy | None = None) -> PageContext:
+    """Draw the shared frame and return what the page needs; stops the page on unusable data.
+
+    Sign-in comes first (``signin.require``): nothing is loaded or drawn from the data before
+    it passes. A page that had to pass it earlier (the Data page, before its uploaders) hands
+    its ``policy`` in."""
     page_config(title)
+    if policy is None:
+        policy = signin.require()
     _nav()
     _uploads_notice()
     try:
@@ -324,7 +334,11 @@ def page(title: str) -> PageContext:
     community = load_path.grouped(community, settings())  # neighbourhoods under their city, or not
     filters = _filters(community)
     current, as_of = _settings_form(default_as_of(community))
-    result = loaders.analysis(key, community, as_of, repr(current), current)
+    if policy.role == ORGANISER:
+        result = loaders.analysis(key, community, as_of, repr(current), current)
+    else:  # the whole community's, cached per role, so a viewer's rerun redacts nothing again
+        community, result = loaders.redacted(key, community, as_of, repr(current), current, policy.role)
+        key = f"{key}:{policy.role}"
     view = apply_filters(community, filters)
     with st.sidebar:
         st.caption(
@@ -333,7 +347,7 @@ def page(title: str) -> PageContext:
         )
     return PageContext(
         community=community, view=view, filters=filters, settings=current, as_of=as_of,
-        analysis=result, members=rows_for(result.members, view), is_demo=is_demo, data_key=key,
+        analysis=result, members=rows_for(result.members, view), is_demo=is_demo, data_key=key, policy=policy,
     )
 
 
@@ -351,3 +365,23 @@ def without_staff(ctx: PageContext, what: str) -> Community:
     if view is not ctx.view:
         st.caption(f"Organisers and hosts are left out of {what} (see *Settings and thresholds*).")
     return view
+
+
+def role_note(policy: Policy, text: str) -> None:
+    """One line saying what this role doesn't get here, and why."""
+    st.caption(f":material/lock: {text} (you are signed in as a {policy.role}; an organiser can change that).")
+
+
+def personal_download(policy: Policy, label: str, build: Callable[[], bytes], file_name: str, mime: str,
+                      what: str, key: str | None = None) -> None:
+    """A download of a file that lists people: drawn only for roles allowed one, built when
+    asked for, and recorded in the audit log then (what and which file, never its rows)."""
+    if not policy.personal_downloads:
+        return
+    record = signin.recorder()
+
+    def fetched() -> bytes:
+        record("download", f"{what} ({file_name})")
+        return build()
+    # with on_click="ignore": a rerun on click replaced the file before the browser fetched it
+    st.download_button(label, fetched, file_name, mime, key=key, on_click="ignore", icon=":material/download:")
