@@ -30,6 +30,9 @@ st.subheader("Check in this week")
 week = this_week(members, ctx.settings)
 if week.people.empty:
     st.success(week.caption)
+elif not ctx.policy.per_person:
+    st.caption(week.caption)
+    shell.role_note(ctx.policy, "Who they are is shown to organisers and helpers")
 else:
     st.caption(week.caption + " How many: *Check-ins I can do this week* in *Settings and thresholds*.")
     st.dataframe(week.people, hide_index=True, width="stretch")

@@ -104,6 +104,10 @@ else:
             "members": st.column_config.NumberColumn("Members"),
         },
     )
+
+if not review.empty and not ctx.policy.uploads:
+    shell.role_note(ctx.policy, "Fixing place names is for organisers")
+elif not review.empty:
     f1, f2, f3 = st.columns([2, 2, 3])
     texts = review["city_text"].tolist()
     text = f1.selectbox("Place as typed", texts, key="fix_text")

@@ -75,12 +75,16 @@ st.dataframe(
 )
 
 st.subheader("A member's profile")
-people = ctx.members[["member_id", "name"]]
-names = dict(zip(people["member_id"], people["name"], strict=True))
-picked = st.selectbox(
-    "Member", list(names), index=None, key="eng_member", placeholder="Pick a member",
-    format_func=lambda mid: f"{names[mid]} ({mid})",
-)
+picked = None
+if not ctx.policy.per_person:
+    shell.role_note(ctx.policy, "Profiles of single members are for organisers and helpers")
+else:
+    people = ctx.members[["member_id", "name"]]
+    names = dict(zip(people["member_id"], people["name"], strict=True))
+    picked = st.selectbox(
+        "Member", list(names), index=None, key="eng_member", placeholder="Pick a member",
+        format_func=lambda mid: f"{names[mid]} ({mid})",
+    )
 if picked is not None:
     for col, (label, value) in zip(st.columns(5), eng.profile_cards(ctx.analysis.metrics, picked), strict=True):
         col.metric(label, value)

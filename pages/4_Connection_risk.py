@@ -23,7 +23,9 @@ contacted = outreach.recently_contacted(log, now)
 st.subheader("Check in this week")
 week = overview.this_week(ctx.members, settings, view_risk, exclude=contacted)
 st.caption(week.caption + " How many: *Check-ins I can do this week* in *Settings and thresholds*.")
-if not week.people.empty:
+if not week.people.empty and not ctx.policy.per_person:
+    shell.role_note(ctx.policy, "Who they are is shown to organisers and helpers")
+elif not week.people.empty:
     st.dataframe(week.people, hide_index=True, width="stretch", key="week_list")
 for col, (label, value, help_text) in zip(st.columns(3), overview.tier_cards(risk.tier_counts(view_risk), settings),
                                           strict=True):
@@ -52,12 +54,19 @@ with st.expander("How the score works", icon=":material/help:"):
 
 # --- the check-in list ---------------------------------------------------------------------
 st.subheader("Full check-in list")
+if not ctx.policy.per_person:
+    shell.role_note(ctx.policy, "The check-in list names people, so it is for organisers and helpers")
+    st.caption(f"Computed as of {ctx.as_of:%d %B %Y}.")
+    st.stop()
 f1, f2 = st.columns([2, 1])
 tiers = f1.multiselect(
     "Tiers", list(reversed(risk.TIERS)), default=list(reversed(risk.AT_RISK_TIERS)), key="risk_tiers",
     format_func=risk.TIER_LABELS.get,
 )
-show_contacts = f2.toggle("Show contact details", key=KEY_SHOW_CONTACTS, value=False)
+show_contacts = ctx.policy.emails and f2.toggle("Show contact details", key=KEY_SHOW_CONTACTS, value=False)
+if not ctx.policy.emails:
+    with f2:
+        shell.role_note(ctx.policy, "Emails are for organisers")
 buddies = ctx.analysis.buddies
 checkins = outreach.outreach_list(
     ctx.members, view_risk, show_contacts, tiers=tuple(tiers), exclude=contacted, buddies=buddies
@@ -83,14 +92,15 @@ st.dataframe(
     },
 )
 d1, d2 = st.columns(2)
-# the files are built when asked for, not on every rerun (an Excel list of 20k people takes seconds)
-# (with on_click="ignore": a rerun on click replaced the file before the browser fetched it)
-d1.download_button("Download list (CSV)", lambda: export.to_csv_bytes(checkins), "check-in-list.csv", "text/csv",
-                   on_click="ignore", icon=":material/download:")
-d2.download_button(
-    "Download list (Excel)", lambda: export.to_xlsx_bytes(checkins, "Check-in list"), "check-in-list.xlsx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore", icon=":material/download:",
-)
+with d1:  # the files are built when asked for, not on every rerun (an Excel list of 20k people takes seconds)
+    shell.personal_download(ctx.policy, "Download list (CSV)", lambda: export.to_csv_bytes(checkins),
+                            "check-in-list.csv", "text/csv", f"check-in list, {len(checkins)} people")
+with d2:
+    shell.personal_download(
+        ctx.policy, "Download list (Excel)", lambda: export.to_xlsx_bytes(checkins, "Check-in list"),
+        "check-in-list.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"check-in list, {len(checkins)} people",
+    )
 
 with st.form("contacted", clear_on_submit=True):
     st.write("**Mark as contacted** (they leave the list for a while, in this session only)")
@@ -110,6 +120,6 @@ if log:
     with st.expander(f"Contacted log ({len(log)})", icon=":material/history:"):
         table = outreach.contact_log_frame(log)
         st.dataframe(table, hide_index=True, width="stretch")
-        st.download_button("Download log (CSV)", export.to_csv_bytes(table), "contacted-log.csv", "text/csv",
-                           icon=":material/download:")
+        shell.personal_download(ctx.policy, "Download log (CSV)", lambda: export.to_csv_bytes(table),
+                                "contacted-log.csv", "text/csv", f"contacted log, {len(table)} rows")
 st.caption(f"Computed as of {ctx.as_of:%d %B %Y}.")

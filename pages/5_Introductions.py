@@ -24,69 +24,67 @@ st.caption(
     f"met them twice, sharing an interest where possible. No regular is asked to take more than "
     f"{settings.buddy_capacity} people. Everyone gets a first suggestion before anyone gets a second."
 )
-every = ctx.analysis.buddies
-# decisions live outside the editor: its own state goes when the organiser opens another page
-decisions = dict(st.session_state.get(KEY_DECISIONS) or {})
-table = introductions.review_table(every, ctx.members["member_id"], decisions)
-c1, c2, c3 = st.columns(3)
-c1.metric("People at risk in view", introductions.at_risk_count(ctx.members))
-c2.metric("With a suggestion", int(table["member_id"].nunique()))
-c3.metric("Suggestions", len(table))
-
-if table.empty:
-    st.info("No suggestions here: nobody at risk has an active regular nearby with room left.")
-    reviewed = table
+if not ctx.policy.per_person:
+    shell.role_note(ctx.policy, "Suggestions name people, so they are for organisers and helpers")
 else:
-    reviewed = st.data_editor(
-        table,
-        key=f"intro_review_{introductions.review_key(table)}",
-        hide_index=True,
-        width="stretch",
-        disabled=[c for c in table.columns if c != "decision"],
-        column_order=[
-            "decision", "name", "city", "risk_tier", "rank", "buddy_name", "buddy_city", "distance_km", "reason",
-        ],
-        column_config={
-            "decision": st.column_config.SelectboxColumn(
-                "Decision", options=list(introductions.DECISIONS), required=True,
-            ),
-            "name": st.column_config.TextColumn("Person"),
-            "city": st.column_config.TextColumn("City"),
-            "risk_tier": st.column_config.TextColumn("Risk"),
-            "rank": st.column_config.NumberColumn("Choice", help="1 = best available match"),
-            "buddy_name": st.column_config.TextColumn("Buddy"),
-            "buddy_city": st.column_config.TextColumn("Buddy's city"),
-            "distance_km": st.column_config.NumberColumn("km", format="%.1f"),
-            "reason": st.column_config.TextColumn("Why", width="large"),
-        },
-    )
+    every = ctx.analysis.buddies
+    # decisions live outside the editor: its own state goes when the organiser opens another page
+    decisions = dict(st.session_state.get(KEY_DECISIONS) or {})
+    table = introductions.review_table(every, ctx.members["member_id"], decisions)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("People at risk in view", introductions.at_risk_count(ctx.members))
+    c2.metric("With a suggestion", int(table["member_id"].nunique()))
+    c3.metric("Suggestions", len(table))
 
-st.session_state[KEY_DECISIONS] = {**decisions, **introductions.decisions_from(reviewed)}
-approved = introductions.approved_introductions(reviewed)
-counts = introductions.decision_counts(reviewed)
-st.text(f"{counts['approve']} approved, {counts['decline']} declined.")
-
-with st.expander("Export approved introductions", icon=":material/download:", expanded=not approved.empty):
-    if "intro_template" not in st.session_state:  # the box is new (first visit, or back from another page)
-        st.session_state["intro_template"] = st.session_state.get(KEY_TEMPLATE, introductions.message_template)
-    template = st.text_area(
-        "Message template", key="intro_template",
-        help="Placeholders: {name}, {buddy_name}, {city}, {reason}. Anything else is left exactly as typed.",
-    )
-    st.session_state[KEY_TEMPLATE] = template
-    messages = introductions.render_messages(approved, template)
-    if messages.empty:
-        st.info("Approve some suggestions above to export them with a message.")
+    if table.empty:
+        st.info("No suggestions here: nobody at risk has an active regular nearby with room left.")
+        reviewed = table
     else:
-        export = messages[["member_id", "name", "city", "buddy_id", "buddy_name", "buddy_city", "reason", "message"]]
-        st.dataframe(export[["name", "buddy_name", "message"]], hide_index=True, width="stretch")
-        st.download_button(
-            "Download introductions (CSV)",
-            data=to_csv_bytes(export),
-            file_name="introductions.csv",
-            mime="text/csv",
-            icon=":material/download:",
+        reviewed = st.data_editor(
+            table,
+            key=f"intro_review_{introductions.review_key(table)}",
+            hide_index=True,
+            width="stretch",
+            disabled=[c for c in table.columns if c != "decision"],
+            column_order=[
+                "decision", "name", "city", "risk_tier", "rank", "buddy_name", "buddy_city", "distance_km", "reason",
+            ],
+            column_config={
+                "decision": st.column_config.SelectboxColumn(
+                    "Decision", options=list(introductions.DECISIONS), required=True,
+                ),
+                "name": st.column_config.TextColumn("Person"),
+                "city": st.column_config.TextColumn("City"),
+                "risk_tier": st.column_config.TextColumn("Risk"),
+                "rank": st.column_config.NumberColumn("Choice", help="1 = best available match"),
+                "buddy_name": st.column_config.TextColumn("Buddy"),
+                "buddy_city": st.column_config.TextColumn("Buddy's city"),
+                "distance_km": st.column_config.NumberColumn("km", format="%.1f"),
+                "reason": st.column_config.TextColumn("Why", width="large"),
+            },
         )
+
+    st.session_state[KEY_DECISIONS] = {**decisions, **introductions.decisions_from(reviewed)}
+    approved = introductions.approved_introductions(reviewed)
+    counts = introductions.decision_counts(reviewed)
+    st.text(f"{counts['approve']} approved, {counts['decline']} declined.")
+
+    with st.expander("Export approved introductions", icon=":material/download:", expanded=not approved.empty):
+        if "intro_template" not in st.session_state:  # the box is new (first visit, or back from another page)
+            st.session_state["intro_template"] = st.session_state.get(KEY_TEMPLATE, introductions.message_template)
+        template = st.text_area(
+            "Message template", key="intro_template",
+            help="Placeholders: {name}, {buddy_name}, {city}, {reason}. Anything else is left exactly as typed.",
+        )
+        st.session_state[KEY_TEMPLATE] = template
+        messages = introductions.render_messages(approved, template)
+        if messages.empty:
+            st.info("Approve some suggestions above to export them with a message.")
+        else:
+            export = messages[["member_id", "name", "city", "buddy_id", "buddy_name", "buddy_city", "reason", "message"]]
+            st.dataframe(export[["name", "buddy_name", "message"]], hide_index=True, width="stretch")
+            shell.personal_download(ctx.policy, "Download introductions (CSV)", lambda: to_csv_bytes(export),
+                                    "introductions.csv", "text/csv", f"approved introductions, {len(export)} rows")
 
 # --- meetups -------------------------------------------------------------------------------
 st.subheader("Where the next meetup would reach most people at risk")
@@ -157,7 +155,9 @@ else:
 # --- network -------------------------------------------------------------------------------
 st.subheader("Who has met whom")
 cities = introductions.city_choices(ctx.members)
-if not cities:
+if not ctx.policy.per_person:
+    shell.role_note(ctx.policy, "Who has met whom is drawn person by person, so it is for organisers and helpers")
+elif not cities:
     st.info("Nobody in this view has a known city.")
 else:
     city = st.selectbox("City", cities, key="intro_city")

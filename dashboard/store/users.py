@@ -236,8 +236,8 @@ class Users:
                 self._record(conn, email or "(no verified email)", "sign_in_failed",
                              f"{provider}: no account with this email", at)
                 return None
-            conn.execute(update(t.users).where(t.users.c.email == email).values(last_sign_in_at=at))
-            self._record(conn, email, "signed_in", f"with {provider}", at)
+            conn.execute(update(t.users).where(t.users.c.email == row.email).values(last_sign_in_at=at))
+            self._record(conn, row.email, "signed_in", f"with {provider}", at)
         return replace(_user(row), last_sign_in_at=at)
 
     def _signed_in(self, conn: Connection, email: str, attempt: Attempt, at: datetime) -> Attempt:
