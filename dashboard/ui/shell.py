@@ -251,7 +251,7 @@ def _filters(community: Community) -> Filters:
     )
 
 
-def _settings_form(default: pd.Timestamp) -> tuple[Settings, pd.Timestamp]:
+def _settings_form(default: pd.Timestamp, policy: Policy) -> tuple[Settings, pd.Timestamp]:
     current = settings()
     with st.sidebar.expander("Settings and thresholds", icon=":material/tune:"):
         as_of = st.date_input(
@@ -279,13 +279,16 @@ def _settings_form(default: pd.Timestamp) -> tuple[Settings, pd.Timestamp]:
                 for sig in RISK_SIGNALS
             }
             c1, c2 = st.columns(2)
-            if c1.form_submit_button("Apply"):
+            mine = policy.uploads  # the thresholds are the workspace's, like its data
+            if c1.form_submit_button("Apply", disabled=not mine):
                 _save_settings(Settings(**values, weights=RiskWeights(**weights)))
                 st.rerun()
-            if c2.form_submit_button("Defaults"):
+            if c2.form_submit_button("Defaults", disabled=not mine):
                 _save_settings(None)
                 st.rerun()
         st.caption("Kept in the workspace: everyone using it works with the same thresholds.")
+        if not policy.uploads:
+            role_note(policy, "Changing them is for organisers")
     if as_of != default.date():
         st.session_state[KEY_AS_OF] = as_of
     else:
@@ -333,7 +336,7 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
     _data_source(community, is_demo)
     community = load_path.grouped(community, settings())  # neighbourhoods under their city, or not
     filters = _filters(community)
-    current, as_of = _settings_form(default_as_of(community))
+    current, as_of = _settings_form(default_as_of(community), policy)
     if policy.role == ORGANISER:
         result = loaders.analysis(key, community, as_of, repr(current), current)
     else:  # the whole community's, cached per role, so a viewer's rerun redacts nothing again
