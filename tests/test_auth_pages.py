@@ -184,3 +184,31 @@ def test_a_viewers_rerun_redacts_nothing_again(kept_db, monkeypatch):
 def test_the_check_finds_names_where_an_organiser_sees_them(page, demo_db, monkeypatch):
     # the same search that finds nothing for a viewer finds the demo's people for an organiser
     assert len(found(open_page(page, demo_db, ORGANISER, monkeypatch), DEMO_NAMES)) >= 5
+
+
+@pytest.fixture(scope="module")
+def pair_db(tmp_path_factory):
+    from dashboard import snapshots
+    from tests.factories import PAIR_AFTER, PAIR_BEFORE
+
+    url = _workspace(tmp_path_factory.mktemp("pair") / "w.db", kept=False)
+    store = Store.open(url)
+    for files, when in ((PAIR_BEFORE, datetime(2025, 6, 2, tzinfo=UTC)), (PAIR_AFTER, datetime(2026, 3, 2, tzinfo=UTC))):
+        snapshots.keep(store, {k: Upload(n, d) for k, (n, d) in files.items()}, {}, "GB", now=when)
+    store.close()
+    return url
+
+
+PAIR_NAMES = ["Di Joiner", "Ann Returner", "Ed Drifter", "Cy Leaver", "Bo Steady"]
+
+
+def _changes(at: AppTest) -> list[str]:
+    return [m.value for m in at.main.markdown if m.value.startswith("**")]
+
+
+def test_what_changed_tells_a_viewer_how_many_and_a_helper_who(pair_db, monkeypatch):
+    viewer = open_page("app.py", pair_db, VIEWER, monkeypatch)
+    assert "**Joined** (1)" in _changes(viewer) and "**Left the lists** (1)" in _changes(viewer)
+    assert found(viewer, PAIR_NAMES) == []  # not even the one who left, known only from the earlier snapshot
+    helper = open_page("app.py", pair_db, HELPER, monkeypatch)
+    assert "**Joined** (1): Di Joiner" in _changes(helper) and "**Left the lists** (1): Cy Leaver" in _changes(helper)

@@ -388,3 +388,14 @@ def personal_download(policy: Policy, label: str, build: Callable[[], bytes], fi
         return build()
     # with on_click="ignore": a rerun on click replaced the file before the browser fetched it
     st.download_button(label, fetched, file_name, mime, key=key, on_click="ignore", icon=":material/download:")
+
+
+def full_members(ctx: PageContext) -> tuple[str, pd.DataFrame]:
+    """The content key and the analysed members of the whole community as an organiser has
+    them, for a comparison made here in ``dashboard/ui`` whose result is redacted before it is
+    shown (the Overview's "what changed": people are matched by id and email across snapshots).
+    Never hand these to a page; for a helper or viewer they come from the caches again."""
+    if ctx.policy.role == ORGANISER:
+        return ctx.data_key, ctx.analysis.members
+    community, _, key = load_community()
+    return key, loaders.analysis(key, community, ctx.as_of, repr(ctx.settings), ctx.settings).members

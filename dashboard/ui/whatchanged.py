@@ -3,8 +3,7 @@ check-in, no longer does, or left the lists, compared with the earlier kept snap
 
 The comparison is the core's (``dashboard.changes.since``), cached by the two snapshots' keys
 (``workspace.changes_since``); this module only lays it out. Names are shown as text, and only
-when the page's own frames carry names: a role whose ``PageContext.members`` has no ``name``
-column (a viewer, once sign-in redacts) sees how many, never who.
+to roles that see people one by one (``Policy.per_person``): a viewer sees how many, never who.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import streamlit as st
 
 from dashboard import changes
 from dashboard.ui import workspace
-from dashboard.ui.shell import PageContext, literal
+from dashboard.ui.shell import PageContext, full_members, literal
 
 
 def panel(ctx: PageContext) -> None:
@@ -21,11 +20,12 @@ def panel(ctx: PageContext) -> None:
     if ctx.is_demo:
         return
     # the comparison needs the unredacted analysis (ids and emails match people across snapshots)
-    found = workspace.changes_since(ctx.data_key, ctx.as_of, ctx.settings, ctx.analysis.members)
+    key, members = full_members(ctx)
+    found = workspace.changes_since(key, ctx.as_of, ctx.settings, members)
     if found is None:
         return
     earlier, frame = found
-    show_names = "name" in ctx.members.columns
+    show_names = ctx.policy.per_person
     st.subheader(f"What changed since {earlier.created_at:%d %B %Y}")
     st.caption(f"Compared with snapshot {earlier.id}, kept {earlier.created_at:%Y-%m-%d %H:%M} UTC. "
                "Across the whole workspace: the sidebar's filters don't apply here.")
