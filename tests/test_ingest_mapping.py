@@ -63,6 +63,12 @@ def test_overrides_win_and_can_ignore():
     assert got == {"Contact": "email"}
 
 
+def test_overrides_win_whatever_the_column_is_called():
+    # the reader renames a file's column called like its own row column; the mapper honours any name
+    matches = suggest_mapping([ROW_COLUMN, "Email"], "members", {ROW_COLUMN: "name"})
+    assert [(m.column, m.field, m.how) for m in matches] == [(ROW_COLUMN, "name", "yours"), ("Email", "email", "exact")]
+
+
 def test_each_field_is_filled_once():
     got = mapping(["Email", "Email (2)"], "members")
     assert list(got.values()).count("email") == 1

@@ -239,3 +239,10 @@ def test_member_text_columns_are_strings_however_the_rows_got_there(members):
     c = load(members=members)  # MEMBERS merges a duplicate sign-up; None builds members from attendance
     for col in ("member_id", "name", "email", "city", "country", "role", "ucla_companionship", "ons_lonely"):
         assert c.members[col].dtype == "str", col
+
+
+def test_a_column_named_like_the_readers_own_can_be_chosen_on_the_data_page():
+    members = Upload("m.csv", b"__row__,Email\nAnn Lee,ann@example.org\n",
+                     overrides={"__row__ (column 1)": "name"})
+    community = load_community(members)
+    assert community.members[["name", "email"]].values.tolist() == [["Ann Lee", "ann@example.org"]]

@@ -55,6 +55,18 @@ def test_duplicate_header_names_are_kept_apart():
     assert result.frame["Email (2)"].tolist() == ["b@x.org"]
 
 
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_column_named_like_the_readers_own_keeps_its_cells_and_the_row_numbers_stay(suffix):
+    rows = [[ROW_COLUMN, "Name"], ["x1", "Ann"], ["", "Bo"]]
+    data = xlsx_bytes({"Sheet1": rows}) if suffix == "xlsx" else "\n".join(",".join(r) for r in rows).encode()
+    result = read_table(data, f"m.{suffix}")
+    renamed = f"{ROW_COLUMN} (column 1)"
+    assert data_columns(result.frame) == [renamed, "Name"]
+    assert result.frame[renamed].tolist() == ["x1", ""]
+    assert result.frame[ROW_COLUMN].tolist() == [2, 3]
+    assert any(repr(renamed) in note for note in result.notes)
+
+
 def test_header_only_gives_an_empty_frame_not_an_error():
     result = read_table(b"Name,Email\n", "m.csv")
     assert result.frame.empty

@@ -136,11 +136,13 @@ def fields_for(kind: str) -> tuple[str, ...]:
 
 
 def suggest_mapping(columns: list[str], kind: str, overrides: dict[str, str] | None = None) -> list[ColumnMatch]:
-    """Decide which column fills which field; overrides (column -> field or IGNORE) win."""
+    """Decide which column fills which field; overrides (column -> field or IGNORE) win.
+
+    ``columns`` are a file's headers as the reader gives them (never its own ``ROW_COLUMN``:
+    a file's column of that name is renamed on reading)."""
     overrides = dict(overrides or {})
     synonyms = SYNONYMS[kind]
     candidates: list[ColumnMatch] = []
-    columns = [c for c in columns if c != ROW_COLUMN]
     flat = [(w, f) for f, ws in synonyms.items() for w in ws if len(w) >= 4]  # for typo matching
     typo_words = [w for w, _ in flat]
     for column in columns:

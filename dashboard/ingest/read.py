@@ -39,6 +39,8 @@ _BOMB_MIN_BYTES = MB  # small parts (styles, themes) may compress as they like
 _SMALLER = ("Export a smaller file: only the sheet and columns you need, fewer rows (a date range), "
             "or save it as CSV (File > Save As > CSV UTF-8).")
 ROW_COLUMN = "__row__"  # the spreadsheet row number each record came from
+#: column names the reader adds itself: a file's own header with one of these names is renamed
+INTERNAL_COLUMNS = frozenset({ROW_COLUMN})
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
@@ -463,6 +465,10 @@ def _frame_from_grid(grid: pd.DataFrame, filename: str) -> tuple[pd.DataFrame, i
     seen: dict[str, int] = {}
     for j in keep:
         name = header[j] or f"column {j + 1}"
+        if name in INTERNAL_COLUMNS:  # the file's column would be overwritten by the reader's own
+            new = f"{name} (column {j + 1})"
+            notes.append(f"A column is called {name!r}, a name this app uses itself: it is shown as {new!r}.")
+            name = new
         key = name.casefold()
         if key in seen:
             seen[key] += 1
