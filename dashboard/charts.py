@@ -18,10 +18,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.activity import OTHER_CITIES
-from dashboard.engagement import SEGMENTS, plural
+from dashboard.engagement import SEGMENTS
 from dashboard.introductions.members import prepared
 from dashboard.risk import AT_RISK_TIERS, TIERS
 from dashboard.ties import edge_codes
+from dashboard.words import plural
 
 SEGMENT_COLOURS: dict[str, str] = {
     "new": "#4c9be8",
@@ -290,7 +291,7 @@ def network_figure(
     pos = _node_positions(sub["member_id"].to_numpy(object), src, dst, wgt)
     _add_tie_lines(fig, pos, src, dst, met)
     _add_people(fig, sub, pos, np.bincount(np.r_[src, dst], minlength=n))
-    note = f"showing {n} of {len(people)} members" if n < len(people) else f"{n} members"
+    note = f"showing {n:,} of {plural(len(people), 'member')}" if n < len(people) else plural(n, "member")
     fig.update_layout(title={"text": f"Who has met whom in {title} ({note}; no ties: outer ring)"})
     return fig
 

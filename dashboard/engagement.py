@@ -72,6 +72,7 @@ from dashboard.days import DAYS_PER_MONTH, NAT_DAY, as_of_day, date_days, day_nu
 from dashboard.filters import city_labels
 from dashboard.model import STATUSES, Community
 from dashboard.settings import Settings
+from dashboard.words import plural
 
 SEGMENTS: tuple[str, ...] = ("new", "never attended", "active", "core", "drifting", "lapsed")
 #: roles whose attendances weigh ``settings.host_weight``
@@ -139,12 +140,6 @@ def _float_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame.columns:
         return np.full(len(frame), np.nan)
     return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def plural(n: float, word: str, words: str | None = None) -> str:
-    """'1 event', '3 events'."""
-    n = int(n)
-    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def format_by_value(values: np.ndarray, fmt: Callable[[Any], str]) -> np.ndarray:
@@ -432,9 +427,9 @@ def _segment_reasons(
     i = np.flatnonzero(code == SEGMENTS.index("drifting"))
     by_gap, by_window = i[gap_rule[i]], i[~gap_rule[i]]
     reason[by_gap] = format_by_value(since_last[by_gap], lambda v: f"Last came {plural(v, 'day')} ago") + \
-        format_by_value(f.median_gap[by_gap], lambda v: f", usually every {v:g} days")
+        format_by_value(f.median_gap[by_gap], lambda v: f", usually every {v:g} {'day' if v == 1 else 'days'}")
     w = settings.active_window_days
-    reason[by_window] = format_by_value(f.last90[by_window], lambda v: f"{plural(v, 'event')} in the last {w} days") + \
+    reason[by_window] = format_by_value(f.last90[by_window], lambda v: f"{plural(v, 'event')} in the last {plural(w, 'day')}") + \
         format_by_value(f.prev90[by_window], lambda v: f", down from {v:g} in the {w} before")
     i = np.flatnonzero(code == SEGMENTS.index("core"))
     by_score, by_events = i[core_score[i]], i[~core_score[i]]
@@ -537,9 +532,9 @@ def active_card(numbers: dict) -> tuple[str, str, str]:
     """``summary``'s active count as (label, value, help): the same card on every page."""
     days = numbers["active_window_days"]
     return (
-        f"Active, {days} days",
+        f"Active, {plural(days, 'day')}",
         f"{numbers['active_last_90']:,}",
-        f"Came to at least one event in the last {days} days (organisers and hosts left out when set).",
+        f"Came to at least one event in the last {plural(days, 'day')} (organisers and hosts left out when set).",
     )
 
 

@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from dashboard.charts import label
 from dashboard.filters import city_labels, neighbourhoods
 from dashboard.geo import GEONAMES_ATTRIBUTION
+from dashboard.words import percent, plural
 
 __all__ = [
     "GEONAMES_ATTRIBUTION",
@@ -43,7 +44,11 @@ NATURAL_EARTH_ATTRIBUTION = "Country outlines: Natural Earth (public domain), vi
 TOPOJSON_URL = "app/static/topojson/"
 #: the files plotly.js asks for, by scope and resolution (must exist in static/topojson)
 TOPOJSON_FILES = ("world_110m.json", "world_50m.json", "europe_110m.json", "europe_50m.json")
-_COLORBAR = {"thickness": 12, "len": 0.75}
+#: the map's share of the chart's width; its colour bar sits just right of it
+MAP_DOMAIN_X = (0.0, 0.9)
+_COLORBAR = {"thickness": 12, "len": 0.75, "x": MAP_DOMAIN_X[1] + 0.01, "xanchor": "left"}
+#: width / height the outline map is fitted to (the main column of a wide page at ``height``)
+MAP_ASPECT = 1.8
 SUMMARY_COLUMNS = ("city_label", "country_code", "lat", "lon", "members", "neighbourhoods", "share_at_risk",
                    "mean_engagement")
 
@@ -94,6 +99,28 @@ def city_summary(members: pd.DataFrame, min_members: int = 1, unplaced: bool = F
     if "engagement_score" not in members:
         out = out.drop(columns="mean_engagement")
     return at_least(out, min_members)
+
+
+def map_summary(summary: pd.DataFrame) -> str:
+    """The map in one line of words (its text alternative): how many cities, the biggest, and
+    where the share at risk is highest."""
+    if summary.empty:
+        return "No city on the map."
+    top = summary.iloc[0]
+    words = f"{plural(len(summary), 'city')} on the map; the most members in {top['city_label']} ({top['members']:,})"
+    if "share_at_risk" in summary and summary["share_at_risk"].notna().any():
+        worst = summary.loc[summary["share_at_risk"].idxmax()]
+        words += f"; the highest share at risk in {worst['city_label']} ({percent(worst['share_at_risk'])})"
+    return words + "."
+
+
+def city_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """A ``city_summary`` as the Map's table shows it: the share at risk as a whole
+    percentage (``at_risk_percent``, 0 to 100; "50%" with the format "%d%%")."""
+    if "share_at_risk" not in summary:
+        return summary
+    percent_ = (summary["share_at_risk"].astype("float64") * 100).round()
+    return summary.drop(columns="share_at_risk").assign(at_risk_percent=percent_.astype("Int64"))
 
 
 def at_least(summary: pd.DataFrame, min_members: int) -> pd.DataFrame:
@@ -150,10 +177,10 @@ def _color_spec(summary: pd.DataFrame, color_by: str) -> tuple[str, dict]:
 def _hover(summary: pd.DataFrame) -> list[str]:
     rows = []
     for r in summary.itertuples(index=False):
-        parts = [f"<b>{label(r.city_label)}</b>", f"{int(r.members)} members"]
+        parts = [f"<b>{label(r.city_label)}</b>", plural(int(r.members), "member")]
         share = getattr(r, "share_at_risk", np.nan)
         if isinstance(share, float) and math.isfinite(share):
-            parts.append(f"{share:.0%} at medium/high connection risk")
+            parts.append(f"{percent(share)} at high or keep-an-eye-on connection risk")
         eng = getattr(r, "mean_engagement", np.nan)
         if isinstance(eng, float) and math.isfinite(eng):
             parts.append(f"mean engagement {eng:.0f}")
@@ -197,13 +224,15 @@ def city_map_figure(summary: pd.DataFrame, color_by: str = "share_at_risk", topo
     if tiles:
         trace = go.Scattermap(mode="markers", marker=dict(size=list(sizes), opacity=0.8, **marker_color), **common)
         fig = go.Figure(trace)
-        fig.update_layout(map=_tile_view(summary), height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0})
+        fig.update_layout(map={**_tile_view(summary), "domain": {"x": list(MAP_DOMAIN_X), "y": [0, 1]}},
+                          height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0})
     else:
         trace = go.Scattergeo(mode="markers", marker=dict(
             size=list(sizes), opacity=0.85, line={"width": 1, "color": "white"}, sizemode="diameter",
             **marker_color), **common)
         fig = go.Figure(trace)
-        fig.update_geos(**_geo_view(summary if focus is None or focus.empty else focus, scope))
+        fig.update_geos(**_geo_view(summary if focus is None or focus.empty else focus, scope),
+                        domain={"x": list(MAP_DOMAIN_X), "y": [0, 1]})
         # no dragmode="select": Streamlit only makes a click select a point when dragging pans;
         # box and lasso selection stay one click away in the chart's toolbar
         fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0})
@@ -229,14 +258,36 @@ def _geo_view(summary: pd.DataFrame, scope: str) -> dict:
         view["resolution"] = 50  # 110m outlines look blocky at country scale
     if len(summary) > 1 and span > 0.5:
         pad_lat, pad_lon = max(1.0, (lat1 - lat0) * 0.15), max(1.0, (lon1 - lon0) * 0.15)
+        lat0, lat1, lon0, lon1 = max(-85.0, lat0 - pad_lat), min(85.0, lat1 + pad_lat), lon0 - pad_lon, lon1 + pad_lon
+        if small:  # as wide as the chart: a tall country leaves no empty bands beside the map
+            lat0, lat1, lon0, lon1 = _fill_aspect(lat0, lat1, lon0, lon1, MAP_ASPECT)
         # axis ranges rather than fitbounds: fitbounds would fit every bubble, not just the focus
-        view["lataxis_range"] = [max(-89.0, lat0 - pad_lat), min(89.0, lat1 + pad_lat)]
-        view["lonaxis_range"] = [max(-180.0, lon0 - pad_lon), min(180.0, lon1 + pad_lon)]
+        view["lataxis_range"] = [lat0, lat1]
+        view["lonaxis_range"] = [max(-180.0, lon0), min(180.0, lon1)]
         view["center"] = {"lat": (lat0 + lat1) / 2, "lon": (lon0 + lon1) / 2}
         view["projection_rotation_lon"] = (lon0 + lon1) / 2
     else:  # one city: fitbounds would zoom to a dot
         view.update(center={"lat": lat0, "lon": lon0}, projection_scale=8, projection_rotation_lon=lon0)
     return view
+
+
+def _mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def _fill_aspect(lat0: float, lat1: float, lon0: float, lon1: float, aspect: float) -> tuple[float, float, float, float]:
+    """The box (lat0, lat1, lon0, lon1) grown, around its middle, to ``aspect`` (width / height)
+    in the Mercator projection: the map then fills its chart instead of leaving bands."""
+    width, height = math.radians(lon1 - lon0), _mercator_y(lat1) - _mercator_y(lat0)
+    if width < aspect * height:
+        grow = math.degrees(aspect * height - width) / 2
+        return lat0, lat1, lon0 - grow, lon1 + grow
+    middle, half = (_mercator_y(lat0) + _mercator_y(lat1)) / 2, width / aspect / 2
+
+    def lat_of(y: float) -> float:
+        return max(-85.0, min(85.0, math.degrees(2 * math.atan(math.exp(y)) - math.pi / 2)))
+
+    return lat_of(middle - half), lat_of(middle + half), lon0, lon1
 
 
 def _tile_view(summary: pd.DataFrame) -> dict:

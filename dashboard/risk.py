@@ -56,6 +56,7 @@ from dashboard.filters import city_labels
 from dashboard.geo import NO_CITY_LABEL, junk_reason
 from dashboard.model import Community
 from dashboard.settings import Settings
+from dashboard.words import plural
 
 #: risk tiers, lowest first (``settings.risk_medium`` / ``risk_high`` are where they start)
 TIERS: tuple[str, ...] = ("low", "medium", "high")
@@ -132,12 +133,12 @@ def humanise_days(days: float) -> str:
     """'5 days', '6 weeks', '3 months', '2 years' (rounded to the nearest unit)."""
     days = max(int(days), 0)
     if days < 14:
-        return eng.plural(days, "day")
+        return plural(days, "day")
     if days < 56:
-        return eng.plural(round(days / 7), "week")
+        return plural(round(days / 7), "week")
     if days < 730:
-        return eng.plural(round(days / DAYS_PER_MONTH), "month")
-    return eng.plural(days // (12 * DAYS_PER_MONTH), "year")
+        return plural(round(days / DAYS_PER_MONTH), "month")
+    return plural(days // (12 * DAYS_PER_MONTH), "year")
 
 
 def _month_year(days: np.ndarray) -> np.ndarray:
@@ -302,7 +303,7 @@ def lapsed(metrics: pd.DataFrame, settings: Settings) -> Signal:
     if fired.any():
         counted = fired & ~np.isnan(events)
         reason[fired] = "Came"
-        reason[counted] = eng.format_by_value(events[counted], lambda n: f"Came {eng.plural(n, 'time')}")
+        reason[counted] = eng.format_by_value(events[counted], lambda n: f"Came {plural(n, 'time')}")
         reason[fired] = reason[fired] + " until " + _month_year(last[fired]) + ", nothing since"
     return _signal(metrics.index, fired, reason)
 
@@ -325,7 +326,7 @@ def drifting(metrics: pd.DataFrame, settings: Settings) -> Signal:
     by_window = fired & ~gap_rule
     w = settings.active_window_days
     reason[by_window] = eng.format_by_value(
-        last90[by_window], lambda a: f"Came {eng.plural(a, 'time')} in the last {w} days"
+        last90[by_window], lambda a: f"Came {plural(a, 'time')} in the last {plural(w, 'day')}"
     ) + eng.format_by_value(prev90[by_window], lambda b: f", down from {b:.0f} in the {w} before")
     return _signal(metrics.index, fired, reason)
 
@@ -341,7 +342,7 @@ def no_repeat_ties(metrics: pd.DataFrame, tie_stats: pd.DataFrame, settings: Set
         fired = log & (events >= settings.no_repeat_ties_min_events) & (repeat == 0)
     reason = np.full(len(metrics), "", dtype=object)
     reason[fired] = eng.format_by_value(
-        events[fired], lambda n: f"Came to {n:.0f} events but hasn't met anyone there twice"
+        events[fired], lambda n: f"Came to {plural(n, 'event')} but hasn't met anyone there twice"
     )
     return _signal(metrics.index, fired, reason)
 

@@ -10,14 +10,15 @@ _PLURALS = {"city": "cities", "person": "people", "more person": "more people", 
             "has": "have"}
 
 
-def plural(n: int, noun: str, many: str | None = None) -> str:
-    """``n`` and the noun in the right number: "1 city", "2 cities", "1,204 members"."""
+def plural(n: float, noun: str, many: str | None = None) -> str:
+    """``n`` (a whole number) and the noun in the right number: "1 city", "2 cities", "1,204 members"."""
+    n = int(n)
     return f"{n:,} {noun_for(n, noun, many)}"
 
 
-def noun_for(n: int, noun: str, many: str | None = None) -> str:
+def noun_for(n: float, noun: str, many: str | None = None) -> str:
     """The noun alone, in the right number for ``n`` ("person" / "people")."""
-    if n == 1:
+    if int(n) == 1:
         return noun
     return many or _PLURALS.get(noun) or noun + "s"
 

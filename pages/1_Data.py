@@ -13,6 +13,7 @@ from dashboard.ingest.mapping import DATE_FIELDS, IGNORE
 from dashboard.ingest.read import MAX_UPLOAD_MB
 from dashboard.ui import accounts, loaders, shell, signin, workspace
 from dashboard.ui.state import KEY_COUNTRY, KEY_UPLOADS
+from dashboard.words import plural
 
 KINDS = {
     "members": ("Members", "A sign-up form export (Google Forms), a Meetup member list or your own sheet."),
@@ -83,7 +84,7 @@ def _mapping_editor(kind: str, upload: Upload, uploads: dict[str, Upload]) -> No
         changed = replace(changed, sheet=sheet)
     for note in read.notes:  # notes quote headers and sheet names from the file
         st.caption(shell.literal(note))
-    st.text(f"{len(read.frame)} rows, header on row {read.header_row}.")
+    st.text(f"{plural(len(read.frame), 'row')}, header on row {read.header_row}.")
     mapped = {m.column: m for m in preview.matches}
     table = pd.DataFrame(
         {
@@ -138,7 +139,7 @@ community = ctx.community
 st.subheader("What was understood")
 for source in community.sources:
     with st.container(border=True):
-        st.markdown(f"**{KINDS[source.kind][0]}** · {source.rows_used} of {source.rows_read} rows used")
+        st.markdown(f"**{KINDS[source.kind][0]}** · {source.rows_used:,} of {plural(source.rows_read, 'row')} used")
         st.text(source.filename)
         for note in source.notes:
             st.caption(shell.literal(note))

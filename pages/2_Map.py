@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import geo, mapviz
 from dashboard.geo import online
 from dashboard.ui import loaders, shell
+from dashboard.words import noun_for, plural
 
 MAP_KEY = "map_chart"
 ONLINE_NOTE = "_map_online_note"
@@ -42,48 +43,49 @@ min_members = int(k) if hide_small else 1
 every_city = mapviz.city_summary(ctx.members)
 summary = mapviz.at_least(every_city, min_members)
 
-left, right = st.columns([3, 2])
-with left:
-    if summary.empty:
-        st.info("No member in this view has a place on the map yet.", icon=":material/location_off:")
-    else:
-        focus = mapviz.main_area(summary) if zoom_main else summary
-        figure = mapviz.city_map_figure(summary, COLOUR_BY[colour], mapviz.TOPOJSON_URL, tiles=tiles, focus=focus)
-        st.plotly_chart(
-            figure, config=mapviz.map_config(mapviz.TOPOJSON_URL), key=MAP_KEY, on_select=cities_from_map,
-            selection_mode=("points", "box", "lasso"), width="stretch",
-        )
-        st.caption(
-            "Click a bubble, or pick the box or lasso tool above the map and draw around several, "
-            "to filter every page to those cities."
-        )
-        outside = len(summary) - len(focus)
-        if outside:
-            st.caption(f"{outside} cities outside this view (turn off the zoom to see them on the map).")
-    hidden = len(every_city) - len(summary)
-    if hidden:
-        st.caption(f"{hidden} smaller cities hidden (fewer than {min_members} members).")
-    unplaced = mapviz.unplaced_count(ctx.members)
-    if unplaced:
-        st.caption(f"{unplaced} members in this view have no place on the map: see *Places to check* below.")
-with right:
-    st.subheader("Cities")
-    st.dataframe(
-        summary, hide_index=True, width="stretch",
-        column_order=[c for c in ("city_label", "country_code", "members", "share_at_risk", "mean_engagement",
-                                  "neighbourhoods") if c in summary],
-        column_config={
-            "city_label": st.column_config.TextColumn("City"),
-            "country_code": st.column_config.TextColumn("Country"),
-            "members": st.column_config.NumberColumn("Members"),
-            "share_at_risk": st.column_config.ProgressColumn(
-                "At risk", help="Share at medium or high connection risk", format="percent", min_value=0.0,
-                max_value=1.0),
-            "mean_engagement": st.column_config.NumberColumn("Engagement", format="%.0f"),
-            "neighbourhoods": st.column_config.TextColumn(
-                "Neighbourhoods", help="Places members typed that count under this city (members each)"),
-        },
+if summary.empty:
+    st.info("No member in this view has a place on the map yet.", icon=":material/location_off:")
+else:
+    st.caption(mapviz.map_summary(summary))  # the map in words; the table below has every number
+    focus = mapviz.main_area(summary) if zoom_main else summary
+    figure = mapviz.city_map_figure(summary, COLOUR_BY[colour], mapviz.TOPOJSON_URL, tiles=tiles, focus=focus)
+    st.plotly_chart(
+        figure, config=mapviz.map_config(mapviz.TOPOJSON_URL), key=MAP_KEY, on_select=cities_from_map,
+        selection_mode=("points", "box", "lasso"), width="stretch",
     )
+    st.caption(
+        "Click a bubble, or pick the box or lasso tool above the map and draw around several, "
+        "to filter every page to those cities."
+    )
+    outside = len(summary) - len(focus)
+    if outside:
+        st.caption(f"{plural(outside, 'city')} outside this view (turn off the zoom to see them on the map).")
+hidden = len(every_city) - len(summary)
+if hidden:
+    st.caption(f"{plural(hidden, 'smaller city')} hidden (fewer than {plural(min_members, 'member')}).")
+unplaced = mapviz.unplaced_count(ctx.members)
+if unplaced:
+    st.caption(f"{plural(unplaced, 'member')} in this view {noun_for(unplaced, 'has')} no place on the map: "
+               "see *Places to check* below.")
+
+st.subheader("Cities")
+table = mapviz.city_table(summary)
+st.dataframe(
+    table, hide_index=True, width="stretch",
+    column_order=[c for c in ("city_label", "country_code", "members", "at_risk_percent", "mean_engagement",
+                              "neighbourhoods") if c in table],
+    column_config={
+        "city_label": st.column_config.TextColumn("City"),
+        "country_code": st.column_config.TextColumn("Country"),
+        "members": st.column_config.NumberColumn("Members"),
+        "at_risk_percent": st.column_config.ProgressColumn(
+            "At risk", help="Share at high or keep-an-eye-on connection risk", format="%d%%", min_value=0,
+            max_value=100),
+        "mean_engagement": st.column_config.NumberColumn("Engagement", format="%.0f"),
+        "neighbourhoods": st.column_config.TextColumn(
+            "Neighbourhoods", help="Places members typed that count under this city (members each)"),
+    },
+)
 
 st.subheader("Places to check")
 review = loaders.places_to_review(ctx.data_key, ctx.community)

@@ -7,6 +7,7 @@ from dashboard import engagement as eng
 from dashboard.filters import rows_for
 from dashboard.risk import SIGNAL_LABELS, SIGNALS
 from dashboard.ui import shell
+from dashboard.words import plural
 
 ctx = shell.page("Engagement")
 st.title("Engagement")
@@ -45,11 +46,11 @@ c4.plotly_chart(charts.segment_mix(eng.segment_mix_by_city(view.members, metrics
 with st.expander("How the engagement score and segments work", icon=":material/help:"):
     st.write(eng.SCORE_EXPLANATION)
     st.write(
-        f"Segments, first match wins: *never attended* (joined {settings.never_attended_days}+ days ago, "
-        f"no events), *new* (joined in the last {settings.new_member_days} days), *lapsed* (nothing for "
-        f"{settings.lapsed_days}+ days), *drifting* ({settings.drifting_min_events}+ events and the silence "
-        f"is over {settings.drifting_gap_factor:g}× their usual gap, or the last {settings.active_window_days} "
-        f"days hold under half of the {settings.active_window_days} before), *core* (score "
+        f"Segments, first match wins: *never attended* (joined {plural(settings.never_attended_days, 'day')} or more ago, "
+        f"no events), *new* (joined in the last {plural(settings.new_member_days, 'day')}), *lapsed* (nothing for "
+        f"{plural(settings.lapsed_days, 'day')} or more), *drifting* ({plural(settings.drifting_min_events, 'event')} or more and the silence "
+        f"is over {settings.drifting_gap_factor:g}× their usual gap, or the last "
+        f"{plural(settings.active_window_days, 'day')} hold under half of the {settings.active_window_days} before), *core* (score "
         f"{settings.core_score:g}+ or {settings.core_min_events_6m}+ events in six months), else *active*."
     )
 

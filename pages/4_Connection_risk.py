@@ -7,6 +7,7 @@ from dashboard import charts, export, outreach, overview, risk
 from dashboard.filters import rows_for
 from dashboard.ui import shell
 from dashboard.ui.state import KEY_CONTACTED, KEY_SHOW_CONTACTS
+from dashboard.words import plural
 
 ctx = shell.page("Connection risk")
 st.title("Connection risk")
@@ -71,7 +72,7 @@ buddies = ctx.analysis.buddies
 checkins = outreach.outreach_list(
     ctx.members, view_risk, show_contacts, tiers=tuple(tiers), exclude=contacted, buddies=buddies
 )
-st.text(f"{len(checkins):,} people" + (f" · {len(contacted)} contacted recently, hidden" if contacted else ""))
+st.text(plural(len(checkins), "person") + (f" · {len(contacted)} contacted recently, hidden" if contacted else ""))
 st.dataframe(
     checkins,
     hide_index=True,

@@ -6,6 +6,7 @@ from dashboard import charts, introductions
 from dashboard.export import to_csv_bytes
 from dashboard.ui import shell
 from dashboard.ui.state import KEY_DECISIONS, KEY_TEMPLATE
+from dashboard.words import plural
 
 ctx = shell.page("Introductions")
 st.title("Introductions")
@@ -22,7 +23,7 @@ st.caption(
     f"For each person at medium or high risk, up to {settings.buddies_per_member} active regulars at low risk "
     f"within {settings.buddy_radius_km:g} km (same city when a place has no coordinates) who haven't already "
     f"met them twice, sharing an interest where possible. No regular is asked to take more than "
-    f"{settings.buddy_capacity} people. Everyone gets a first suggestion before anyone gets a second."
+    f"{plural(settings.buddy_capacity, 'person')}. Everyone gets a first suggestion before anyone gets a second."
 )
 if not ctx.policy.per_person:
     shell.role_note(ctx.policy, "Suggestions name people, so they are for organisers and helpers")

@@ -233,7 +233,7 @@ def test_core_by_score(core_score: float, segment: str) -> None:
 def test_drifting_wins_over_core() -> None:
     row = one_member([30, 31, 32, 33, 34, 35, 36], settings=replace(S, core_score=101.0))
     assert row["segment"] == "drifting"
-    assert row["segment_reason"] == "Last came 30 days ago, usually every 1 days"
+    assert row["segment_reason"] == "Last came 30 days ago, usually every 1 day"
 
 
 def test_segment_reasons_in_plain_words() -> None:

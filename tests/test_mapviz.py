@@ -246,3 +246,39 @@ def test_review_guesses_split_the_candidates_in_order():
     assert mapviz.review_guesses(review, "Sheffeild") == ["Sheffield", "Sheffield Lake"]
     assert mapviz.review_guesses(review, "Atlantis") == []
     assert mapviz.review_guesses(review, "Nowhere") == []
+
+
+# --- the table in whole percentages, the map in words, the map as wide as its chart ------------
+
+
+def test_the_table_shows_the_share_at_risk_as_a_whole_percentage() -> None:
+    table = mapviz.city_table(mapviz.city_summary(members())).set_index("city_label")
+    assert "share_at_risk" not in table
+    assert table["at_risk_percent"].to_dict() == {"Leeds": 67, "Paris": 0, "York": 0}
+
+
+def test_the_map_in_words_names_the_biggest_city_and_the_highest_share_at_risk() -> None:
+    summary = mapviz.city_summary(members())
+    assert mapviz.map_summary(summary) == ("3 cities on the map; the most members in Leeds (3); "
+                                           "the highest share at risk in Leeds (67%).")
+    assert mapviz.map_summary(summary.iloc[:1]).startswith("1 city on the map")
+
+
+def _mercator_aspect(lat0: float, lat1: float, lon0: float, lon1: float) -> float:
+    return np.radians(lon1 - lon0) / (mapviz._mercator_y(lat1) - mapviz._mercator_y(lat0))
+
+
+@pytest.mark.parametrize("box", [(49.0, 59.0, -8.0, 2.0), (51.0, 52.0, -3.0, 3.0), (53.5, 53.9, -1.6, -1.5)])
+def test_a_country_scale_map_is_fitted_to_the_charts_shape(box: tuple[float, float, float, float]) -> None:
+    fitted = mapviz._fill_aspect(*box, mapviz.MAP_ASPECT)
+    assert _mercator_aspect(*fitted) == pytest.approx(mapviz.MAP_ASPECT)
+    assert fitted[0] <= box[0] and fitted[1] >= box[1] and fitted[2] <= box[2] and fitted[3] >= box[3]
+
+
+def test_the_colour_bar_sits_beside_the_map() -> None:
+    fig = mapviz.city_map_figure(mapviz.city_summary(members()), "share_at_risk")
+    assert tuple(fig.layout.geo.domain.x) == mapviz.MAP_DOMAIN_X
+    bar = fig.data[0].marker.colorbar
+    assert bar.xanchor == "left" and mapviz.MAP_DOMAIN_X[1] <= bar.x <= mapviz.MAP_DOMAIN_X[1] + 0.02
+    lat, lon = fig.layout.geo.lataxis.range, fig.layout.geo.lonaxis.range
+    assert _mercator_aspect(lat[0], lat[1], lon[0], lon[1]) == pytest.approx(mapviz.MAP_ASPECT)

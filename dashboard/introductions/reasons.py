@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dashboard.engagement import plural
+from dashboard.words import plural
 
 
 def _first_name(name: str) -> str:
