@@ -201,7 +201,7 @@ if kept:
             sure = st.checkbox("Yes, erase everything", key="erase_sure")
             if st.button("Erase the whole workspace", icon=":material/delete_forever:", disabled=not sure):
                 workspace.erase()
-                record("workspace_erased", f"{len(kept)} snapshots")
+                record("workspace_erased", plural(len(kept), "snapshot"))
                 st.rerun()
 else:
     st.caption("No snapshots kept yet.")

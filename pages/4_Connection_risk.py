@@ -95,12 +95,12 @@ st.dataframe(
 d1, d2 = st.columns(2)
 with d1:  # the files are built when asked for, not on every rerun (an Excel list of 20k people takes seconds)
     shell.personal_download(ctx.policy, "Download list (CSV)", lambda: export.to_csv_bytes(checkins),
-                            "check-in-list.csv", "text/csv", f"check-in list, {len(checkins)} people")
+                            "check-in-list.csv", "text/csv", f"check-in list, {plural(len(checkins), 'person')}")
 with d2:
     shell.personal_download(
         ctx.policy, "Download list (Excel)", lambda: export.to_xlsx_bytes(checkins, "Check-in list"),
         "check-in-list.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"check-in list, {len(checkins)} people",
+        f"check-in list, {plural(len(checkins), 'person')}",
     )
 
 with st.form("contacted", clear_on_submit=True):
@@ -122,5 +122,5 @@ if log:
         table = outreach.contact_log_frame(log)
         st.dataframe(table, hide_index=True, width="stretch")
         shell.personal_download(ctx.policy, "Download log (CSV)", lambda: export.to_csv_bytes(table),
-                                "contacted-log.csv", "text/csv", f"contacted log, {len(table)} rows")
+                                "contacted-log.csv", "text/csv", f"contacted log, {plural(len(table), 'row')}")
 st.caption(f"Computed as of {ctx.as_of:%d %B %Y}.")

@@ -85,7 +85,7 @@ else:
             export = messages[["member_id", "name", "city", "buddy_id", "buddy_name", "buddy_city", "reason", "message"]]
             st.dataframe(export[["name", "buddy_name", "message"]], hide_index=True, width="stretch")
             shell.personal_download(ctx.policy, "Download introductions (CSV)", lambda: to_csv_bytes(export),
-                                    "introductions.csv", "text/csv", f"approved introductions, {len(export)} rows")
+                                    "introductions.csv", "text/csv", f"approved introductions, {plural(len(export), 'row')}")
 
 # --- meetups -------------------------------------------------------------------------------
 st.subheader("Where the next meetup would reach most people at risk")
