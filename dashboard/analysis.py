@@ -31,7 +31,7 @@ class Analysis:
 def analyse(community: Community, as_of: pd.Timestamp, settings: Settings) -> Analysis:
     """Run every indicator for every member at ``as_of``."""
     metrics = engagement.member_metrics(community, as_of, settings)
-    edges = ties.co_attendance_ties(community.attendance, community.events, as_of, settings.decay_per_month)
+    edges = ties.community_ties(community, as_of, settings.decay_per_month)
     tie_stats = ties.member_tie_stats(edges, community.members["member_id"])
     risk_frame = risk.connection_risk(community, metrics, as_of, settings, tie_stats=tie_stats)
     base = community.members.set_index("member_id", drop=False)

@@ -182,10 +182,9 @@ def coded_attendance(community: Community) -> tuple[np.ndarray, np.ndarray, np.n
     is unknown); status codes index ``STATUSES`` (-1 unknown); day is the event's
     calendar day number (sentinel when the event or its date is unknown).
     """
-    att, ev = community.attendance, community.events
-    member_pos = positions(att["member_id"], community.members["member_id"])
-    event_pos = positions(att["event_id"], ev["event_id"])
-    status = positions(att["status"], pd.Series(STATUSES, dtype="str"))
+    ev = community.events
+    codes = community.codes  # worked out once per community
+    member_pos, event_pos, status = codes.member, codes.event, codes.status
     ev_day = np.append(day_numbers(ev["starts_at"]) if len(ev) else np.empty(0, np.int64), NAT_DAY)
     day = ev_day[event_pos]  # position -1 picks the appended sentinel
     return member_pos, event_pos, status, day

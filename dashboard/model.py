@@ -7,10 +7,12 @@ the pages and the headless report) reads these columns and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
-from dashboard.columns import isin
+from dashboard.columns import isin, positions
 
 # --- canonical columns -------------------------------------------------------
 
@@ -89,6 +91,36 @@ def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class AttendanceCodes:
+    """The attendance rows as positions: each row's member in ``members`` and event in
+    ``events`` (-1 when the id isn't there; the first of repeated ids) and its status in
+    ``STATUSES`` (-1 when not one of them). Hashing a million ids is the costly part of
+    reading the log, so a Community works these out once (``Community.codes``)."""
+
+    member: np.ndarray  # int64
+    event: np.ndarray  # int64
+    status: np.ndarray  # int64
+
+
+def attendance_codes(members: pd.DataFrame, events: pd.DataFrame, attendance: pd.DataFrame) -> AttendanceCodes:
+    """The attendance rows as positions in ``members``, ``events`` and ``STATUSES``."""
+    codes = AttendanceCodes(
+        positions(attendance["member_id"], members["member_id"]),
+        positions(attendance["event_id"], events["event_id"]),
+        positions(attendance["status"], pd.Series(STATUSES, dtype="str")),
+    )
+    for array in (codes.member, codes.event, codes.status):
+        array.flags.writeable = False  # shared by every reader of the community
+    return codes
+
+
+def _same_ids(before: pd.DataFrame, after: pd.DataFrame, column: str) -> bool:
+    """Whether both frames hold the same ids in the same rows (cheap when the column is shared)."""
+    a, b = before[column], after[column]
+    return len(a) == len(b) and a.dtype == b.dtype and bool(a.array.equals(b.array))
+
+
+@dataclass(frozen=True)
 class Community:
     """One loaded community: immutable; derive new ones with ``dataclasses.replace``."""
 
@@ -106,8 +138,24 @@ class Community:
     grouping: tuple[float, bool] | None = None
 
     def with_(self, **changes) -> "Community":
-        """A copy with some fields replaced."""
-        return replace(self, **changes)
+        """A copy with some fields replaced (the attendance codes kept when they still hold:
+        the same log over members and events with the same ids in the same rows)."""
+        new = replace(self, **changes)
+        known = self.__dict__.get("codes")
+        if (
+            known is not None
+            and new.attendance is self.attendance
+            and _same_ids(self.members, new.members, "member_id")
+            and _same_ids(self.events, new.events, "event_id")
+        ):
+            new.__dict__["codes"] = known
+        return new
+
+    @cached_property
+    def codes(self) -> AttendanceCodes:
+        """The attendance rows as positions in members, events and statuses, worked out on
+        first use and kept (a Community is never changed in place)."""
+        return attendance_codes(self.members, self.events, self.attendance)
 
 
 def default_as_of(community: Community) -> pd.Timestamp:

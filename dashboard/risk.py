@@ -532,7 +532,7 @@ def connection_risk(
     idx = _ids(members)
     metrics = metrics.reindex(idx)
     if tie_stats is None:
-        edges = ties.co_attendance_ties(community.attendance, community.events, as_of, settings.decay_per_month)
+        edges = ties.community_ties(community, as_of, settings.decay_per_month)
         tie_stats = ties.member_tie_stats(edges, members["member_id"])
     inputs = SignalInputs(members, metrics, tie_stats, community.events, as_of, settings)
     signals = {sig.name: sig.compute(inputs) for sig in RISK_SIGNALS}

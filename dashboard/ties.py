@@ -22,8 +22,11 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.days import DAYS_PER_MONTH
+from dashboard.model import STATUSES, Community
 
 #: events with more attendees than this are crowds and make no ties
 DEFAULT_MAX_EVENT_SIZE: int = 50
@@ -58,15 +61,25 @@ def _empty_edges() -> pd.DataFrame:
     )
 
 
+def _held_events(events: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray]:
+    """Events held on or before ``as_of`` (``event_id``, ``starts_at``; the first row of a
+    repeated id), in chronological order (the latest shared event of a pair is its largest
+    position), and each one's row in ``events``."""
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    starts = pd.to_datetime(events["starts_at"])
+    rows = np.flatnonzero((starts.notna() & (starts < end)).to_numpy())
+    held = events[["event_id", "starts_at"]].iloc[rows].reset_index(drop=True)
+    first = ~held["event_id"].duplicated().to_numpy()
+    held, rows = held[first], rows[first]
+    order = np.argsort(pd.to_datetime(held["starts_at"]).to_numpy(), kind="stable")
+    return held.iloc[order].reset_index(drop=True), rows[order]
+
+
 def _attended_at_held_events(
     attendance: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp
 ) -> tuple[np.ndarray, np.ndarray, pd.Index, pd.DataFrame]:
     """Member codes, event positions, member ids and held events for attended rows."""
-    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    starts = pd.to_datetime(events["starts_at"])
-    held = events.loc[starts.notna() & (starts < end), ["event_id", "starts_at"]]
-    # chronological positions: the latest shared event of a pair is its largest position
-    held = held.drop_duplicates("event_id").sort_values("starts_at", kind="stable").reset_index(drop=True)
+    held, _ = _held_events(events, as_of)
     att = attendance.loc[
         attendance["status"].eq("attended") & attendance["member_id"].notna(),
         ["member_id", "event_id"],
@@ -90,6 +103,38 @@ def _attended_at_held_events(
         uniques = uniques[seen]
     member_ids = pd.Index(uniques, dtype="str")
     return codes.astype(np.int64), ev_pos[keep].astype(np.int64), member_ids, held
+
+
+def _community_attended(
+    community: Community, as_of: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray, pd.Index, pd.DataFrame]:
+    """``_attended_at_held_events`` from the community's attendance codes (no id hashed again);
+    the same answer, worked out from the strings when the codes can't give it (an event id
+    repeated in the events frame, an attended row whose member isn't a member, ids not strings;
+    a repeated member id is harmless: the codes point at its first row only)."""
+    members, events = community.members, community.events
+    ids = members["member_id"]
+    held, held_rows = _held_events(events, as_of)
+    codes = community.codes
+    held_at = np.full(len(events) + 1, -1, dtype=np.int64)  # an event's row -> its held position
+    held_at[held_rows] = np.arange(len(held_rows))
+    ev_pos = held_at[codes.event]  # row -1 reads the spare last slot
+    keep = (codes.status == STATUSES.index("attended")) & (ev_pos >= 0)
+    member_pos = codes.member[keep]
+    if (
+        not isinstance(ids.dtype, pd.StringDtype)
+        or not isinstance(community.attendance["member_id"].dtype, pd.StringDtype)
+        or (member_pos < 0).any()
+        or not events["event_id"].is_unique
+    ):
+        return _attended_at_held_events(community.attendance, events, as_of)
+    seen = np.flatnonzero(np.bincount(member_pos, minlength=len(ids)) > 0)
+    # the members seen, in id order: codes as ``pd.factorize(sort=True)`` numbers them
+    order = pc.array_sort_indices(pa.array(ids.iloc[seen].array)).to_numpy()
+    rank = np.full(len(ids), -1, dtype=np.int64)
+    rank[seen[order]] = np.arange(len(seen))
+    member_ids = pd.Index(ids.to_numpy()[seen[order]], dtype="str")
+    return rank[member_pos], ev_pos[keep], member_ids, held
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -132,7 +177,28 @@ def co_attendance_ties(
     group like strings). Only ``attended`` rows at events with a start on or
     before ``as_of`` count; repeated rows for one member and event count once.
     """
-    codes, ev_pos, member_ids, held = _attended_at_held_events(attendance, events, as_of)
+    return _ties(_attended_at_held_events(attendance, events, as_of), as_of, decay_per_month, max_event_size)
+
+
+def community_ties(
+    community: Community,
+    as_of: pd.Timestamp,
+    decay_per_month: float = 0.9,
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+) -> pd.DataFrame:
+    """``co_attendance_ties`` of the community's attendance and events, read from its
+    attendance codes (``Community.codes``) rather than by hashing every id again."""
+    return _ties(_community_attended(community, as_of), as_of, decay_per_month, max_event_size)
+
+
+def _ties(
+    attended: tuple[np.ndarray, np.ndarray, pd.Index, pd.DataFrame],
+    as_of: pd.Timestamp,
+    decay_per_month: float,
+    max_event_size: int,
+) -> pd.DataFrame:
+    """The edges from the attended rows' member codes and held-event positions."""
+    codes, ev_pos, member_ids, held = attended
     n_members, n_events = len(member_ids), len(held)
     if n_members < 2:
         return _empty_edges()

@@ -10,10 +10,12 @@ import pandas as pd
 import pytest
 
 from dashboard.days import DAYS_PER_MONTH
+from dashboard.model import Community
 from dashboard.ties import (
     EDGE_COLUMNS,
     TIE_STAT_COLUMNS,
     co_attendance_ties,
+    community_ties,
     member_tie_stats,
     oversized_events,
     ties_among,
@@ -323,3 +325,58 @@ def test_ties_among_matches_regulars_known(seed):
     for edges in (computed, plain):
         expected = member_tie_stats(edges, ids, regulars=ids)["regulars_known"]
         pd.testing.assert_series_equal(ties_among(edges, ids), expected)
+
+
+# --- the community's attendance codes give the same ties -----------------------------
+
+
+def _as_community(attendance: pd.DataFrame, events: pd.DataFrame, member_ids: list[str]) -> Community:
+    members = pd.DataFrame({"member_id": pd.Series(member_ids, dtype="str")})
+    return Community(members=members, events=events.astype({"event_id": "str"}),
+                     attendance=attendance.astype({"member_id": "str", "event_id": "str", "status": "str"}))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_community_ties_match_the_strings_path(seed):
+    attendance, events = _random_community(seed)
+    attendance = attendance.dropna(subset=["member_id"])
+    ids = sorted(set(attendance["member_id"])) + ["z-never-came"]
+    rng = np.random.default_rng(seed)
+    community = _as_community(attendance, events, list(rng.permutation(ids)))  # members in any order
+    expected = co_attendance_ties(community.attendance, community.events, AS_OF, max_event_size=6)
+    pd.testing.assert_frame_equal(community_ties(community, AS_OF, max_event_size=6), expected)
+
+
+@pytest.mark.parametrize("case", ["unknown member", "missing member id", "repeated member id", "repeated event id"])
+def test_community_ties_fall_back_to_the_strings_when_codes_cannot_say(case):
+    attendance, events = _random_community(3)
+    ids = sorted(set(attendance["member_id"].dropna()))
+    if case == "unknown member":
+        ids = ids[1:]  # someone came who isn't in the members frame
+    elif case != "missing member id":
+        attendance = attendance.dropna(subset=["member_id"])
+        if case == "repeated member id":
+            ids = ids + ids[:1]
+        else:  # the same event id twice, the first undated: the second is the held one
+            events = pd.concat([events.assign(starts_at=pd.NaT).head(1), events], ignore_index=True)
+    community = _as_community(attendance, events, ids)
+    expected = co_attendance_ties(community.attendance, community.events, AS_OF)
+    pd.testing.assert_frame_equal(community_ties(community, AS_OF), expected)
+
+
+def test_codes_are_worked_out_once_and_kept_while_they_hold():
+    attendance, events = _random_community(5)
+    attendance = attendance.dropna(subset=["member_id"])
+    community = _as_community(attendance, events, sorted(set(attendance["member_id"])))
+    codes = community.codes
+    assert community.codes is codes
+    assert not codes.member.flags.writeable  # shared: nobody may change them in place
+    expected = [community.members["member_id"].tolist().index(m) for m in community.attendance["member_id"]]
+    assert codes.member.tolist() == expected
+    # new columns on the same members and events: the codes still hold
+    placed = community.with_(members=community.members.assign(lat=1.0), events=community.events.assign(city="x"))
+    assert placed.codes is codes
+    # other members (or another log): worked out again
+    fewer = community.with_(members=community.members.iloc[1:].reset_index(drop=True))
+    assert fewer.codes is not codes
+    assert (fewer.codes.member == -1).sum() == (community.attendance["member_id"] == community.members["member_id"][0]).sum()
