@@ -4,7 +4,8 @@
 ``ties.co_attendance_ties``, ...) wherever the dashboard has bound them (the
 defining module, a package's re-export, a ``from x import f`` elsewhere), runs
 the caller's code (``analysis.analyse``, the load function), and puts the
-originals back. Each outermost call adds its wall seconds to its stage and its
+originals back. Each outermost call adds its wall and CPU seconds (user + system,
+every thread: what a loaded machine doesn't inflate) to its stage and its
 peak resident memory is read (the high-water mark is reset before it where
 Linux allows); a watched function called inside another watched one counts in
 the outer stage only, so the stages never add up to more than the whole.
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from benchmarks.measure import reset_peak, vm_hwm_mb
+from benchmarks.measure import cpu_seconds, reset_peak, vm_hwm_mb
 
 PACKAGE = "dashboard"
 
@@ -31,6 +32,7 @@ class Stage:
     """What one watched function cost while the clock ran."""
 
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     calls: int = 0
     peak_mb: float = 0.0
 
@@ -62,6 +64,7 @@ class StageClock:
         self.functions = dict(stages)
         self.stages = {label: Stage() for label in stages}
         self.peak_mb = 0.0  # the highest resident mark seen while watching, stages and gaps alike
+        self.last_cpu = 0.0  # CPU seconds of the last ``timed`` call
         self._depth = 0
         self._resettable = reset_peak()
 
@@ -79,7 +82,7 @@ class StageClock:
             if self._resettable:
                 reset_peak()
             self._depth += 1
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), cpu_seconds()
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -87,6 +90,7 @@ class StageClock:
                 self._depth -= 1
                 stage = self.stages[label]
                 stage.seconds += seconds
+                stage.cpu_seconds += cpu_seconds() - cpu
                 stage.calls += 1
                 stage.peak_mb = max(stage.peak_mb, self._note_peak())
                 if self._resettable:
@@ -108,12 +112,19 @@ class StageClock:
                 self._note_peak()
 
     def timed(self, fn: Callable[[], object]) -> tuple[float, object]:
-        """Run ``fn`` with every stage watched: its wall seconds and its result."""
+        """Run ``fn`` with every stage watched: its wall seconds and its result (its CPU
+        seconds in ``last_cpu``)."""
         with self.watching():
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), cpu_seconds()
             result = fn()
-            return time.perf_counter() - start, result
+            seconds = time.perf_counter() - start
+            self.last_cpu = cpu_seconds() - cpu
+            return seconds, result
 
     def seconds(self, *labels: str) -> float:
         """The stages' seconds added up."""
         return sum(self.stages[label].seconds for label in labels)
+
+    def cpu(self, *labels: str) -> float:
+        """The stages' CPU seconds added up."""
+        return sum(self.stages[label].cpu_seconds for label in labels)

@@ -65,6 +65,13 @@ def maxrss_mb() -> float:
     return rss / MB if sys.platform == "darwin" else rss * 1024 / MB
 
 
+def cpu_seconds() -> float:
+    """CPU seconds this process has used so far, user and system, every thread (the part of
+    a stage's time that other load on a shared machine doesn't add to)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def load_average() -> float:
     """The one-minute load average (NaN where the platform has none)."""
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

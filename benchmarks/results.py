@@ -2,7 +2,8 @@
 
 ``python -m benchmarks`` writes the pipeline's figures at the top level
 (``baseline_read_s``, ``read_to_risk_s``, ``whole_pipeline_s``, ``peak_mb``,
-``stages_s``), ``python -m benchmarks.browser`` adds ``upload_to_overview_s``,
+``stages_s``, and the CPU seconds beside them: ``baseline_read_cpu_s``,
+``read_to_risk_cpu_s``, ``whole_pipeline_cpu_s``, ``stages_cpu_s``), ``python -m benchmarks.browser`` adds ``upload_to_overview_s``,
 ``page_rerun_s``, ``cold_start_s`` and ``server_rss_mb_3_sessions``,
 ``python -m benchmarks.load`` adds ``load``, and ``--scale`` adds ``scale``.
 Each part records when and on what it was measured (``<part>_measured``), so

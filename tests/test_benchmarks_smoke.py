@@ -81,6 +81,12 @@ def test_runner_times_every_stage_at_a_toy_size(bench_dir, tmp_path):
     assert 0 < figures["baseline_read_s"] and 0 < figures["peak_mb"] < 100_000
     assert set(figures["targets"]) == {"read_to_risk", "whole_pipeline", "peak_memory"}
     assert figures["pipeline_measured"]["machine"]["pandas"].startswith("3")
+    # CPU seconds beside the wall seconds, so a run on a busy machine still reads
+    cpu = figures["stages_cpu_s"]
+    for key in ("load_community", "geocode", "engagement", "ties", "risk", "buddies"):
+        assert cpu[key] > 0, f"stage {key} has no CPU seconds: {cpu}"
+    assert 0 < figures["baseline_read_cpu_s"] and 0 < figures["read_to_risk_cpu_s"] < figures["whole_pipeline_cpu_s"]
+    assert "| cpu_s |" in table and "cpu_ratio" in table
 
 
 def test_page_timer_runs_every_page_on_a_synthetic_upload(bench_dir):
