@@ -145,11 +145,13 @@ SLOW_STREAMLIT = Path(__file__).with_name("slow_streamlit.py")
 
 
 @contextlib.contextmanager
-def start_server(log_dir: Path, upload_delay: float = 0.0, env: dict[str, str] | None = None) -> Iterator[Server]:
+def start_server(log_dir: Path, upload_delay: float = 0.0, env: dict[str, str] | None = None,
+                 address: str = "127.0.0.1") -> Iterator[Server]:
     """Start a fresh ``streamlit run app.py`` from the repo root; stop it on exit.
 
     ``upload_delay`` (s): the server holds each upload that long before handing it on, as a
-    busy server does (``slow_streamlit.py``); ``env``: extra environment (e.g. its own TMPDIR).
+    busy server does (``slow_streamlit.py``); ``env``: extra environment (e.g. its own TMPDIR or
+    NEIGHBOURLY_DB); ``address``: where it listens (the tests always connect to 127.0.0.1).
     """
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -158,7 +160,7 @@ def start_server(log_dir: Path, upload_delay: float = 0.0, env: dict[str, str] |
     cmd = [
         sys.executable, *launcher, "run", "app.py",
         "--server.port", str(port),
-        "--server.address", "127.0.0.1",
+        "--server.address", address,
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
         # other people edit the repo while tests run: never rerun on a file change
