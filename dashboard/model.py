@@ -101,17 +101,18 @@ class AttendanceCodes:
     event: np.ndarray  # int64
     status: np.ndarray  # int64
 
+    def __post_init__(self) -> None:
+        for array in (self.member, self.event, self.status):
+            array.flags.writeable = False  # shared by every reader of the community
+
 
 def attendance_codes(members: pd.DataFrame, events: pd.DataFrame, attendance: pd.DataFrame) -> AttendanceCodes:
     """The attendance rows as positions in ``members``, ``events`` and ``STATUSES``."""
-    codes = AttendanceCodes(
+    return AttendanceCodes(
         positions(attendance["member_id"], members["member_id"]),
         positions(attendance["event_id"], events["event_id"]),
         positions(attendance["status"], pd.Series(STATUSES, dtype="str")),
     )
-    for array in (codes.member, codes.event, codes.status):
-        array.flags.writeable = False  # shared by every reader of the community
-    return codes
 
 
 def _same_ids(before: pd.DataFrame, after: pd.DataFrame, column: str) -> bool:
@@ -150,6 +151,14 @@ class Community:
         ):
             new.__dict__["codes"] = known
         return new
+
+    def knowing(self, codes: AttendanceCodes) -> Community:
+        """This community with its attendance codes given by whoever linked the rows (so they
+        aren't worked out again from the ids); they must be what ``attendance_codes`` gives."""
+        if len(codes.member) != len(self.attendance):
+            raise ValueError("attendance codes for another log")
+        self.__dict__["codes"] = codes
+        return self
 
     @cached_property
     def codes(self) -> AttendanceCodes:

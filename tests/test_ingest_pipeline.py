@@ -246,3 +246,23 @@ def test_a_column_named_like_the_readers_own_can_be_chosen_on_the_data_page():
                      overrides={"__row__ (column 1)": "name"})
     community = load_community(members)
     assert community.members[["name", "email"]].values.tolist() == [["Ann Lee", "ann@example.org"]]
+
+
+@pytest.mark.parametrize("case", ["all three", "attendance only", "grid", "shared id", "no events file"])
+def test_the_loads_attendance_codes_are_what_the_ids_say(case):
+    from dashboard.model import attendance_codes
+
+    grid = "Name,Email,Coffee,Walk\nSerena Q,serena@x.org,x,\nBob Stone,bob@x.org,✓,Y\n".encode()
+    c = {
+        "all three": lambda: load(),
+        "attendance only": lambda: load_community(attendance=Upload("a.csv", EVENTBRITE)),
+        "grid": lambda: load(attendance=grid),
+        "shared id": lambda: load(members=None, attendance=SHARED_ID),
+        "no events file": lambda: load(events=None),
+    }[case]()
+    assert "codes" in c.__dict__, "the load hands over the codes it linked the rows with"
+    given = c.codes
+    worked_out = attendance_codes(c.members, c.events, c.attendance)
+    for name in ("member", "event", "status"):
+        assert getattr(given, name).tolist() == getattr(worked_out, name).tolist(), name
+    assert (given.member >= 0).all() and (given.event >= 0).all() and (given.status >= 0).all()

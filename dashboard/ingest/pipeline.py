@@ -48,16 +48,20 @@ from dashboard.ingest.strings import (
     rows,
     spread,
 )
+from dashboard.columns import positions
 from dashboard.model import (
     ATTENDANCE_COLUMNS,
     EVENT_COLUMNS,
     MEMBER_COLUMNS,
+    STATUSES,
+    AttendanceCodes,
     Community,
 )
 
 KINDS = ("members", "events", "attendance")
 _STATUS_RANK = {"attended": 3, "no_show": 2, "registered": 1, "cancelled": 0}
 _STATUS_BY_RANK = tuple(sorted(_STATUS_RANK, key=_STATUS_RANK.__getitem__))  # rank -> status
+_STATUS_CODE = np.array([STATUSES.index(s) for s in _STATUS_BY_RANK], dtype=np.int64)  # rank -> its code
 _MEMBER_TEXT = ("member_id", "name", "email", "city", "country", "role",
                 "ucla_companionship", "ucla_left_out", "ucla_isolated", "ons_lonely")
 #: something@somewhere.tld with no spaces (any Unicode space), in RE2
@@ -483,8 +487,9 @@ def load_community(
         event_frame, rep = _canonical_events(events, country, problems, reader)
         sources.append(rep)
     attendance_frame = pd.DataFrame({c: pd.Series(dtype="object") for c in ATTENDANCE_COLUMNS})
+    codes = None
     if attendance is not None:
-        attendance_frame, member_frame, event_frame, rep = _attendance_of(
+        attendance_frame, member_frame, event_frame, rep, codes = _attendance_of(
             attendance, member_frame, event_frame, members is not None, country, reference_date, problems, reader)
         sources.append(rep)
     if event_frame is None:
@@ -501,7 +506,7 @@ def load_community(
             member_frame[col] = member_frame[col].fillna("").astype("str")
     event_frame["starts_at"] = pd.to_datetime(event_frame["starts_at"]).astype("datetime64[ns]")
     event_frame["online"] = event_frame["online"].astype(bool)
-    return Community(
+    community = Community(
         members=member_frame[list(MEMBER_COLUMNS)].reset_index(drop=True),
         events=event_frame[list(EVENT_COLUMNS)].reset_index(drop=True),
         attendance=attendance_frame[list(ATTENDANCE_COLUMNS)],
@@ -509,14 +514,16 @@ def load_community(
         country=country.upper(),
         sources=tuple(sources),
     )
+    return community if codes is None else community.knowing(codes)
 
 
 def _attendance_of(
     attendance: Upload, member_frame: pd.DataFrame, event_frame: pd.DataFrame | None, has_members_file: bool,
     country: str, reference_date: pd.Timestamp | None, problems: Problems, reader: Reader,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, SourceReport]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, SourceReport, AttendanceCodes]:
     """The attendance rows linked to members and events, the members with those found only in
-    attendance added, the events (built from attendance when there is no events file), and the report."""
+    attendance added, the events (built from attendance when there is no events file), the report,
+    and the rows' codes (positions in those members and events)."""
     long, rep, has_checkin = _canonical_attendance(attendance, country, problems, reader)
     events_of, event_frame = link_events(long, event_frame, attendance.name, problems)
     members_of, added = link_members(long, member_frame, attendance.name, problems, has_members_file)
@@ -553,4 +560,10 @@ def _attendance_of(
         "event_id": spread(events_of.ids, events_of.codes[rows]),
         "status": spread(np.array(_STATUS_BY_RANK, dtype=object), rank[keep]),
     })
-    return attendance_frame, member_frame, event_frame, replace(rep, rows_used=len(linked), notes=notes)
+    # the rows as positions too (what Community.codes would hash a million ids again for)
+    codes = AttendanceCodes(
+        positions(pd.Series(members_of.ids, dtype=object), member_frame["member_id"])[members_of.codes[rows]],
+        positions(pd.Series(events_of.ids, dtype=object), event_frame["event_id"])[events_of.codes[rows]],
+        _STATUS_CODE[rank[keep]],
+    )
+    return attendance_frame, member_frame, event_frame, replace(rep, rows_used=len(linked), notes=notes), codes
