@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from dashboard.columns import positions
 from dashboard.ingest.dates import (
     AUTO,
     DAY_FIRST,
@@ -48,7 +49,6 @@ from dashboard.ingest.strings import (
     rows,
     spread,
 )
-from dashboard.columns import positions
 from dashboard.model import (
     ATTENDANCE_COLUMNS,
     EVENT_COLUMNS,
