@@ -139,3 +139,72 @@ def test_current_email_is_blank_when_open_and_the_users_once_signed_in(workspace
     assert not [t.value for t in at.text]  # the form: nobody yet
     at = sign_in(at, "Ana@Example.org ", PASSWORD)
     assert "who: 'ana@example.org'" in [t.value for t in at.text]
+
+
+# --- the first organiser, from the server's own machine ------------------------------------
+
+
+def first_organiser(at, email, password, again):
+    at.text_input[0].input(email)
+    at.text_input[1].input(password)
+    at.text_input[2].input(again)
+    return next(b for b in at.button if b.label == "Create and sign in").click().run()
+
+
+def test_a_reachable_server_offers_the_first_organiser_only_to_a_browser_on_its_own_machine(
+        workspace, address, monkeypatch):
+    address("0.0.0.0")
+    assert not any(b.label == "Create and sign in" for b in app().run().button)  # from elsewhere: the message only
+    monkeypatch.setattr(signin, "is_local_visit", lambda: True)
+    at = first_organiser(app().run(), "ana@example.org", PASSWORD, PASSWORD + "!")
+    assert "differ" in shown(at) and workspace.count() == 0
+    at = first_organiser(at, "ana@example.org", "short", "short")
+    assert "at least 12" in shown(at) and workspace.count() == 0
+    at = first_organiser(at, " Ana@example.org", PASSWORD, PASSWORD)
+    assert not at.exception and "DATA for organiser" in shown(at)
+    assert [(u.email, u.role) for u in workspace.list()] == [("ana@example.org", "organiser")]
+    assert workspace.audit()[0].detail == "ana@example.org as organiser (the first, in the app)"
+
+
+# --- a workspace that can't be used ---------------------------------------------------------
+
+
+def test_an_unusable_workspace_stays_open_on_loopback_and_shows_nothing_when_reachable(tmp_path, monkeypatch, address):
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("NEIGHBOURLY_DB", f"sqlite:///{tmp_path}/a-file/w.db")
+    address("127.0.0.1")
+    assert "DATA for organiser" in shown(app().run())  # this machine alone: as before, nothing kept
+    address("0.0.0.0")
+    at = app().run()
+    assert not at.exception and "DATA" not in shown(at) and "nobody can sign in" in shown(at)
+
+
+# --- audited downloads ----------------------------------------------------------------------
+
+DOWNLOAD_SCRIPT = """
+import streamlit as st
+from dashboard.auth.roles import policy_for
+from dashboard.ui import shell, signin
+policy = signin.require()
+shell.personal_download(policy, "Download list (CSV)", lambda: b"name\\nAna", "list.csv", "text/csv", "check-in list")
+"""
+
+
+def test_a_personal_download_is_for_roles_allowed_one_and_recorded_when_fetched(workspace, address, monkeypatch):
+    import streamlit
+
+    address("127.0.0.1")
+    workspace.add("ana@example.org", "helper", PASSWORD, "test", hasher=CHEAP)
+    workspace.add("vic@example.org", "viewer", PASSWORD, "test", hasher=CHEAP)
+    builds = []
+    real = streamlit.download_button
+    monkeypatch.setattr(streamlit, "download_button",
+                        lambda label, data, *a, **k: builds.append(data) or real(label, data, *a, **k))
+    at = sign_in(AppTest.from_string(DOWNLOAD_SCRIPT, default_timeout=60).run(), "vic@example.org", PASSWORD)
+    assert not builds and not list(at.get("download_button"))  # a viewer: no button at all
+    at = sign_in(AppTest.from_string(DOWNLOAD_SCRIPT, default_timeout=60).run(), "ana@example.org", PASSWORD)
+    assert len(builds) == 1 and len(list(at.get("download_button"))) == 1
+    assert not [e for e in workspace.audit() if e.action == "download"]  # drawn, not fetched: nothing yet
+    assert builds[0]() == b"name\nAna"  # what the browser's click asks the server for
+    entry = next(e for e in workspace.audit() if e.action == "download")
+    assert (entry.actor, entry.detail) == ("ana@example.org", "check-in list (list.csv)")
