@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from dashboard.activity import OTHER_CITIES
 from dashboard.engagement import SEGMENTS
 from dashboard.introductions.members import prepared
-from dashboard.risk import AT_RISK_TIERS, TIERS
+from dashboard.risk import AT_RISK_TIERS, TIER_LABELS, TIERS
 from dashboard.ties import edge_codes
 from dashboard.words import plural
 
@@ -34,6 +34,10 @@ SEGMENT_COLOURS: dict[str, str] = {
 }
 #: the one palette of the risk tiers (bars, the network's nodes), deep enough to read on lines
 TIER_COLOURS: dict[str, str] = {"low": "#7f8c99", "medium": "#f0a202", "high": "#d1495b"}
+#: each tier's hatching and marker shape: with its name, a tier never rests on its colour alone
+TIER_PATTERNS: dict[str, str] = {"low": "", "medium": "/", "high": "x"}
+TIER_SYMBOLS: dict[str, str] = {"low": "circle", "medium": "diamond", "high": "square"}
+NETWORK_TIER_NAMES: dict[str, str] = {"low": "not at risk", "medium": "keep an eye on", "high": "high risk"}
 STATUS_COLOURS: dict[str, str] = {
     "attended": "#1b7a3a", "registered": "#4c9be8", "no_show": "#d9534f", "cancelled": "#b0b7c3",
 }
@@ -133,8 +137,11 @@ def cohort_heatmap(
 
 
 def _stacked_city_bars(mix: pd.DataFrame, group: str, groups: list[str], colours: dict[str, str],
-                       title: str, max_cities: int) -> go.Figure:
-    """Horizontal bars of members per ``group`` value, stacked, for the first ``max_cities`` cities."""
+                       title: str, max_cities: int, names: dict[str, str] | None = None,
+                       patterns: dict[str, str] | None = None) -> go.Figure:
+    """Horizontal bars of members per ``group`` value, stacked, for the first ``max_cities`` cities;
+    each value named in the legend (``names``, else the value) and, with ``patterns``, hatched,
+    so no value rests on its colour alone."""
     if mix.empty:
         return _empty(title, "No members")
     cities = list(dict.fromkeys(mix["city"]))[:max_cities]
@@ -143,8 +150,8 @@ def _stacked_city_bars(mix: pd.DataFrame, group: str, groups: list[str], colours
         part = mix.loc[(mix[group] == value) & mix["city"].isin(cities)]
         if part.empty:
             continue
-        fig.add_bar(y=labels(part["city"]), x=part["members"], name=value, orientation="h",
-                    marker_color=colours[value])
+        fig.add_bar(y=labels(part["city"]), x=part["members"], name=(names or {}).get(value, value), orientation="h",
+                    marker={"color": colours[value], "pattern": {"shape": (patterns or {}).get(value, "")}})
     fig.update_layout(barmode="stack", title=label(title), xaxis_title="members",
                       yaxis={"categoryorder": "array", "categoryarray": labels(cities[::-1])}, **_LAYOUT)
     return fig
@@ -193,7 +200,8 @@ def tier_bars(counts: dict[str, int], title: str = "Members by connection risk")
     """Bars of members per risk tier, high first."""
     tiers = [t for t in reversed(TIERS)]
     fig = go.Figure(
-        go.Bar(x=tiers, y=[counts.get(t, 0) for t in tiers], marker_color=[TIER_COLOURS[t] for t in tiers])
+        go.Bar(x=[TIER_LABELS[t] for t in tiers], y=[counts.get(t, 0) for t in tiers],
+               marker={"color": [TIER_COLOURS[t] for t in tiers], "pattern": {"shape": [TIER_PATTERNS[t] for t in tiers]}})
     )
     fig.update_layout(title=label(title), yaxis_title="members", **_LAYOUT)
     return fig
@@ -201,7 +209,8 @@ def tier_bars(counts: dict[str, int], title: str = "Members by connection risk")
 
 def tiers_by_city(mix: pd.DataFrame, title: str = "Connection risk per city", max_cities: int = 15) -> go.Figure:
     """Horizontal stacked bars of members per tier for the cities with most at risk."""
-    return _stacked_city_bars(mix, "risk_tier", list(reversed(TIERS)), TIER_COLOURS, title, max_cities)
+    return _stacked_city_bars(mix, "risk_tier", list(reversed(TIERS)), TIER_COLOURS, title, max_cities,
+                              names=TIER_LABELS, patterns=TIER_PATTERNS)
 
 
 def signal_bars(counts: pd.DataFrame, title: str = "Which signals fire most") -> go.Figure:
@@ -367,7 +376,7 @@ def _add_people(fig: go.Figure, sub: pd.DataFrame, pos: np.ndarray, ties_here: n
         if not mask.any():
             continue
         text = [
-            f"{label(nm or mid)}<br>{plural(int(t), 'tie')} here · {tier} risk"
+            f"{label(nm or mid)}<br>{plural(int(t), 'tie')} here · {TIER_LABELS[tier]}"
             for nm, mid, t in zip(sub["name"][mask], sub["member_id"][mask], ties_here[mask])
         ]
         fig.add_trace(
@@ -377,11 +386,11 @@ def _add_people(fig: go.Figure, sub: pd.DataFrame, pos: np.ndarray, ties_here: n
                 mode="markers",
                 marker={
                     "size": 9 + np.minimum(sub["events_attended"].to_numpy()[mask], 20) / 2,
-                    "color": TIER_COLOURS[tier],
+                    "color": TIER_COLOURS[tier], "symbol": TIER_SYMBOLS[tier],
                     "line": {"width": 1, "color": "white"},
                 },
                 hovertext=text,
                 hoverinfo="text",
-                name="not at risk" if tier == "low" else f"{tier} risk",
+                name=NETWORK_TIER_NAMES[tier],
             )
         )

@@ -46,7 +46,7 @@ summary = mapviz.at_least(every_city, min_members)
 if summary.empty:
     st.info("No member in this view has a place on the map yet.", icon=":material/location_off:")
 else:
-    st.caption(mapviz.map_summary(summary))  # the map in words; the table below has every number
+    st.caption(shell.literal(mapviz.map_summary(summary)))  # the map in words; the table below has all
     focus = mapviz.main_area(summary) if zoom_main else summary
     figure = mapviz.city_map_figure(summary, COLOUR_BY[colour], mapviz.TOPOJSON_URL, tiles=tiles, focus=focus)
     st.plotly_chart(

@@ -34,14 +34,14 @@ if missing:
 attended = activity.attended_events(view)  # once per rerun, for the charts and the events table
 by_city = st.toggle("Attendance per city", value=True, key="eng_by_city")
 c1, c2 = st.columns(2)
-c1.plotly_chart(charts.attendance_over_time(activity.attendance_by_month(view, by_city=by_city, rows=attended)), width="stretch")
-c2.plotly_chart(charts.new_vs_returning(activity.new_vs_returning_by_month(view, attended)), width="stretch")
+shell.chart(charts.attendance_over_time(activity.attendance_by_month(view, by_city=by_city, rows=attended)), c1)
+shell.chart(charts.new_vs_returning(activity.new_vs_returning_by_month(view, attended)), c2)
 c3, c4 = st.columns(2)
-c3.plotly_chart(
+shell.chart(
     charts.cohort_heatmap(activity.cohort_retention(view, 12, ctx.as_of, attended), activity.cohort_sizes(view, ctx.as_of)),
-    width="stretch",
+    c3,
 )
-c4.plotly_chart(charts.segment_mix(eng.segment_mix_by_city(view.members, metrics)), width="stretch")
+shell.chart(charts.segment_mix(eng.segment_mix_by_city(view.members, metrics)), c4)
 
 with st.expander("How the engagement score and segments work", icon=":material/help:"):
     st.write(eng.SCORE_EXPLANATION)
@@ -92,9 +92,9 @@ if picked is not None:
     row = ctx.analysis.metrics.loc[picked]
     st.text(f"Why: {row['segment_reason']}  ·  figures from: {row['metrics_source']}")
     t1, t2 = st.columns(2)
-    t1.plotly_chart(charts.member_timeline(activity.member_timeline(ctx.community, picked)), width="stretch")
+    shell.chart(charts.member_timeline(activity.member_timeline(ctx.community, picked)), t1)
     parts = eng.score_breakdown(ctx.community, picked, ctx.as_of, settings)
-    t2.plotly_chart(charts.score_breakdown(parts), width="stretch")
+    shell.chart(charts.score_breakdown(parts), t2)
     risk_row = ctx.analysis.risk.loc[picked]
     fired = [SIGNAL_LABELS[s] for s in SIGNALS if risk_row[f"sig_{s}"]]
     st.text(

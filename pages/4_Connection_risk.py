@@ -33,8 +33,8 @@ for col, (label, value, help_text) in zip(st.columns(3), overview.tier_cards(ris
     col.metric(label, value, help=help_text)
 
 g1, g2 = st.columns(2)
-g1.plotly_chart(charts.tiers_by_city(risk.tier_mix_by_city(view.members, view_risk)), width="stretch")
-g2.plotly_chart(charts.signal_bars(risk.signal_counts(view_risk)), width="stretch")
+shell.chart(charts.tiers_by_city(risk.tier_mix_by_city(view.members, view_risk)), g1)
+shell.chart(charts.signal_bars(risk.signal_counts(view_risk)), g2)
 
 with st.expander("How the score works", icon=":material/help:"):
     st.dataframe(

@@ -167,4 +167,4 @@ else:
         "coloured; people with no tie to anyone shown sit on the outer ring. At most 60 people are drawn: "
         "those at risk first, then the best connected."
     )
-    st.plotly_chart(charts.network_figure(ctx.members, ctx.analysis.edges, city), width="stretch")
+    shell.chart(charts.network_figure(ctx.members, ctx.analysis.edges, city))

@@ -117,6 +117,16 @@ def test_risk_tiers_have_one_palette_in_the_bars_and_the_network() -> None:
     drawn = figures()
     bars = {t.name: t.marker.color for t in drawn["tiers_by_city"].data}
     nodes = {t.name: t.marker.color for t in drawn["network"].data if t.mode == "markers"}
-    assert len(bars) >= 2 and bars == {tier: charts.TIER_COLOURS[tier] for tier in bars}
-    by_tier = {"not at risk": "low", "medium risk": "medium", "high risk": "high"}
+    named = {label: tier for tier, label in risk.TIER_LABELS.items()}  # the legend names each tier in words
+    assert len(bars) >= 2 and bars == {name: charts.TIER_COLOURS[named[name]] for name in bars}
+    by_tier = {name: tier for tier, name in charts.NETWORK_TIER_NAMES.items()}
     assert nodes and nodes == {name: charts.TIER_COLOURS[by_tier[name]] for name in nodes}
+
+
+def test_tiers_are_told_apart_by_name_and_shape_not_colour_alone() -> None:
+    drawn = figures()
+    for bar in drawn["tiers_by_city"].data:
+        tier = {label: tier for tier, label in risk.TIER_LABELS.items()}[bar.name]
+        assert bar.marker.pattern.shape == charts.TIER_PATTERNS[tier]
+    symbols = {t.name: t.marker.symbol for t in drawn["network"].data if t.mode == "markers"}
+    assert len(set(symbols.values())) == len(symbols) >= 2

@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboard import alt_text
 from dashboard import load as load_path
 from dashboard.analysis import Analysis
 from dashboard.auth.roles import ORGANISER, Policy
@@ -238,7 +239,9 @@ def _filters(community: Community) -> Filters:
             "Within a distance of", near_options, key=KEY_NEAR, bind="query-params",
             format_func=lambda c: c or "(anywhere)",
         )
-        radius = st.slider("Radius (km)", 5, 200, 25, step=5, key=KEY_RADIUS, bind="query-params", disabled=not near)
+        # never disabled: a disabled widget's label is drawn too faint to read (WCAG contrast)
+        radius = st.slider("Radius (km)", 5, 200, 25, step=5, key=KEY_RADIUS, bind="query-params",
+                           help="How far from the place picked above; used once a place is picked.")
         dates = community.events["starts_at"].dropna()
         lo = dates.min().date() if not dates.empty else date(2000, 1, 1)
         hi = dates.max().date() if not dates.empty else date.today()
@@ -352,6 +355,14 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
         community=community, view=view, filters=filters, settings=current, as_of=as_of,
         analysis=result, members=rows_for(result.members, view), is_demo=is_demo, data_key=key, policy=policy,
     )
+
+
+def chart(figure: Any, where: Any = None, **options: Any) -> None:
+    """A plotly chart at the column's width with its text alternative under it: the chart in one
+    line of words (``alt_text.describe``), upload text in it shown as text."""
+    where = where if where is not None else st
+    where.plotly_chart(figure, width="stretch", **options)
+    where.caption(literal(alt_text.describe(figure)))
 
 
 def stop_if_empty(ctx: PageContext) -> None:
