@@ -287,7 +287,7 @@ def test_kept_uploads_survive_a_server_restart_and_open_on_a_deep_link(
     monkeypatch.setenv("NEIGHBOURLY_DB", f"sqlite:///{tmp_path / 'workspace.db'}")
     files = {
         "members": "Name,Email,City,Joined\nAnn Kept,ann@example.org,Leeds,2026-01-10\n"
-                   "Bo Kept,bo@example.org,York,2026-02-01\n",
+                   "Bo Kept,bo@example.org,Qqzzxville,2026-02-01\n",  # found nowhere: fixed on the Map page
         "events": "Event ID,Event name,Date,City\nE1,Leeds Coffee,2026-03-01 10:00,Leeds\n",
         "attendance": "Event ID,Email,Status\nE1,ann@example.org,attended\n",
     }
@@ -307,6 +307,13 @@ def test_kept_uploads_survive_a_server_restart_and_open_on_a_deep_link(
         expect(page.get_by_role("button", name="Go back to this snapshot")).to_be_visible()
         expect(page.get_by_role("button", name="Keep these uploads as a snapshot")).to_have_count(0)
         assert_no_errors(page, "/Data after keeping")
+        open_page(page, first.url, "/Map")  # a place fixed on the kept snapshot is kept with it
+        expect(page.get_by_role("combobox", name="Place as typed")).to_have_value("Qqzzxville")
+        page.get_by_role("textbox", name="Or type the place").fill("York, GB")
+        page.get_by_role("textbox", name="Or type the place").press("Enter")
+        settle(page)
+        page.get_by_role("button", name="Use this place").click()
+        settle(page, "Every place name in your data was found.")
     with fresh_server() as restarted:  # the server was stopped; a new one starts on the same workspace
         other = browser.new_context()
         try:
@@ -316,6 +323,7 @@ def test_kept_uploads_survive_a_server_restart_and_open_on_a_deep_link(
             sidebar = deep.locator('[data-testid="stSidebar"]')
             expect(sidebar.get_by_text("kept_members.csv", exact=False).first).to_be_visible()
             expect(sidebar.get_by_text("demo community", exact=False)).to_have_count(0)
+            expect(deep.get_by_text("Every place name in your data was found.")).to_be_visible()  # with its fix
             open_page(deep, restarted.url, "/Data")
             expect(metric(deep, "Members")).to_have_text("2")
         finally:
