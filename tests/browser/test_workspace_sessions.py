@@ -7,7 +7,6 @@ what changed since the earlier snapshot; its screenshot is ``screenshots/overvie
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
