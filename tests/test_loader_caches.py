@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
+from streamlit.runtime import caching
 from streamlit.runtime.caching import cache_utils
+from streamlit.testing.v1 import AppTest
 
 from dashboard.ingest import Upload
 from dashboard.ui import loaders
+from dashboard.ui.state import KEY_UPLOADS
 
 UPLOAD = Upload("members.csv", b"Name,Email\nAnn,ann@example.org\n")
 
@@ -79,9 +82,72 @@ def test_entries_are_bounded(reads, clock):
 @pytest.mark.parametrize("cached", loaders.PERSONAL_CACHES, ids=lambda f: f.__name__)
 def test_every_personal_cache_has_a_lifetime_and_a_bound(cached):
     """The behaviour is shown on ``preview`` above; the others are declared the same way."""
-    info = cached._info  # Streamlit's record of the decorator's arguments
-    assert info.ttl == loaders.PERSONAL_TTL
-    assert 0 < info.max_entries <= 16
+    for half, scope in ((cached.shared, "global"), (cached.own, "session")):
+        info = half._info  # Streamlit's record of the decorator's arguments
+        assert info.ttl == loaders.PERSONAL_TTL
+        assert 0 < info.max_entries <= 16
+        assert info.scope == scope
+
+
+# --- a session's own uploads are cached for that session only -------------------------------
+
+CALLS: list[str] = []
+
+
+def _work(key: str) -> int:
+    CALLS.append(key)
+    return len(CALLS)
+
+
+counted = loaders._personal(False, 4)(_work)
+
+
+def _page() -> None:
+    import streamlit as st
+
+    from dashboard.ui import loaders
+    from tests import test_loader_caches as here
+
+    st.text(str(loaders.showing_own_uploads()))
+    here.counted("same content")
+
+
+def _session(own: bool) -> AppTest:
+    at = AppTest.from_function(_page, default_timeout=60)
+    if own:
+        at.session_state[KEY_UPLOADS] = {"members": UPLOAD}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text[0].value == str(own)
+    return at
+
+
+@pytest.fixture
+def fresh_counts():
+    CALLS.clear()
+    counted.shared.clear()
+    yield CALLS
+    counted.shared.clear()
+
+
+def test_the_demo_or_a_kept_snapshot_is_worked_out_once_for_every_session(fresh_counts):
+    _session(own=False).run()
+    caching.clear_session_data_cache("test session id")  # that session ended (see below)
+    _session(own=False)
+    assert len(fresh_counts) == 1
+
+
+def test_a_sessions_own_uploads_are_cached_for_that_session_only_and_go_when_it_ends(fresh_counts):
+    mine = _session(own=True)
+    mine.run()  # a rerun finds it in the session's own cache
+    assert len(fresh_counts) == 1
+    _session(own=False)  # nothing of it went into the shared cache
+    assert len(fresh_counts) == 2
+    # what Streamlit does when a browser disconnects (AppSession.clear_session_caches); every
+    # AppTest runs as this one session id, so two sessions can't be told apart here
+    caching.clear_session_data_cache("test session id")
+    mine.run()
+    assert len(fresh_counts) == 3
 
 
 def test_the_load_cache_is_cleared_too(monkeypatch):

@@ -3,21 +3,28 @@
 Caching sits at the data boundary: the parsed upload and the analysis are keyed
 by file content and choices, so changing a filter never re-reads or re-scores.
 
-What these caches hold is personal data, shared by every session of the server,
-so each has a lifetime and a bound (issue 17, defect 7): an entry is dropped
-``PERSONAL_TTL`` after it was made (the next page that needs it rebuilds it in a
-few seconds), at most ``*_ENTRIES`` live at once, and ``clear_personal_caches``
-drops them all at once (for erasure).
+What these caches hold is personal data, so each has a lifetime and a bound (issue 17,
+defect 7): an entry is dropped ``PERSONAL_TTL`` after it was made (the next page that needs
+it rebuilds it in a few seconds), at most ``*_ENTRIES`` live at once, and
+``clear_personal_caches`` drops them all at once (for erasure).
+
+Each is two caches (``_personal``): one shared by every session, for what several sessions
+show (the demo, the workspace's kept snapshots), and one per session (Streamlit's
+``scope="session"``) for a session's own uploads that are not kept, which Streamlit drops
+when that session ends, so their memory is returned when the organiser closes the page.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Generic, ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import changes, geo, snapshots
 from dashboard import load as load_path
@@ -29,6 +36,7 @@ from dashboard.ingest.pipeline import read_upload
 from dashboard.model import Community
 from dashboard.settings import Settings
 from dashboard.store import Store
+from dashboard.ui.state import KEY_UPLOADS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_FILES = {
@@ -47,6 +55,46 @@ ANALYSIS_ENTRIES = 16  # indicators per community, as-of date and settings
 REDACTED_ENTRIES = 16  # the same, as a helper or a viewer may see them
 REVIEW_ENTRIES = 8  # the Map page's places to check
 CHANGES_ENTRIES = 8  # the Overview's "what changed" (names only: small)
+#: per session, of its own uploads: the files in use and the one before (a mapping being corrected)
+OWN_ENTRIES = 6
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def showing_own_uploads() -> bool:
+    """True when this session shows uploads of its own that are not kept in the workspace
+    (not the demo, not a kept snapshot unchanged)."""
+    from dashboard.ui import workspace  # it imports this module
+
+    return bool(st.session_state.get(KEY_UPLOADS)) and workspace.shown_snapshot() is None
+
+
+class _Personal(Generic[P, R]):
+    """A function cached twice over: shared by every session, and per session for the session's
+    own uploads (dropped when the session ends); each call picks by ``showing_own_uploads``."""
+
+    def __init__(self, fn: Callable[P, R], spinner: bool | str, entries: int) -> None:
+        self.__name__ = fn.__name__
+        self.__doc__ = fn.__doc__
+        self.shared = st.cache_data(show_spinner=spinner, ttl=PERSONAL_TTL, max_entries=entries)(fn)
+        self.own = st.cache_data(show_spinner=spinner, ttl=PERSONAL_TTL, max_entries=min(entries, OWN_ENTRIES),
+                                 scope="session")(fn)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return (self.own if showing_own_uploads() else self.shared)(*args, **kwargs)
+
+    def clear(self) -> None:
+        """Drop every shared entry and this session's own (other sessions' end with them)."""
+        self.shared.clear()
+        if get_script_run_ctx() is not None:  # outside a session there is no own cache to clear
+            self.own.clear()
+
+
+def _personal(spinner: bool | str, entries: int) -> Callable[[Callable[P, R]], _Personal[P, R]]:
+    """``st.cache_data`` for personal data: a lifetime, a bound, and a session's own uploads
+    kept apart (see the module docstring)."""
+    return lambda fn: _Personal(fn, spinner, entries)
 
 
 @st.cache_resource(show_spinner="Loading the offline gazetteer (once per server)…")
@@ -73,7 +121,7 @@ def content_key(uploads: dict[str, Upload], manual: dict[str, str], country: str
     return h.hexdigest()[:16]
 
 
-@st.cache_data(show_spinner="Reading your spreadsheets…", ttl=PERSONAL_TTL, max_entries=READ_ENTRIES)
+@_personal("Reading your spreadsheets…", READ_ENTRIES)
 def _read(key: str, _upload: Upload) -> tuple[ReadResult | None, str]:
     """One upload read, or why it can't be (a refusal is remembered too, so it isn't re-read)."""
     try:
@@ -92,13 +140,13 @@ def read(upload: Upload) -> ReadResult:
     return result
 
 
-@st.cache_data(show_spinner=False, ttl=PERSONAL_TTL, max_entries=PREVIEW_ENTRIES)
+@_personal(False, PREVIEW_ENTRIES)
 def preview(key: str, _upload: Upload, kind: str) -> UploadPreview:
     """What the Data page shows about one upload (cached by ``key``, its content hash)."""
     return preview_upload(_upload, kind, reader=read)
 
 
-@st.cache_data(show_spinner="Reading your spreadsheets…", ttl=PERSONAL_TTL, max_entries=LOAD_ENTRIES)
+@_personal("Reading your spreadsheets…", LOAD_ENTRIES)
 def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country: str) -> Community:
     """``dashboard.load.load`` with today's date, the shared geocoder and the cached reader
     (cached by ``key``, the uploads' content hash)."""
@@ -108,13 +156,13 @@ def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country
     )
 
 
-@st.cache_data(show_spinner="Scoring engagement and connection risk…", ttl=PERSONAL_TTL, max_entries=ANALYSIS_ENTRIES)
+@_personal("Scoring engagement and connection risk…", ANALYSIS_ENTRIES)
 def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings) -> Analysis:
     """Every indicator for the whole community (cached by data key, date and settings)."""
     return analyse(_community, as_of, _settings)
 
 
-@st.cache_data(show_spinner=False, ttl=PERSONAL_TTL, max_entries=REDACTED_ENTRIES)
+@_personal(False, REDACTED_ENTRIES)
 def redacted(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings,
              role: str) -> tuple[Community, Analysis]:
     """The community and every indicator as ``role`` may see them (``dashboard.auth.roles``;
@@ -123,13 +171,13 @@ def redacted(key: str, _community: Community, as_of: pd.Timestamp, settings_key:
     return r.community(_community), r.analysis(analysis(key, _community, as_of, settings_key, _settings))
 
 
-@st.cache_data(show_spinner=False, ttl=PERSONAL_TTL, max_entries=REVIEW_ENTRIES)
+@_personal(False, REVIEW_ENTRIES)
 def places_to_review(key: str, _community: Community) -> pd.DataFrame:
     """The Map page's place names to fix (cached by ``key``, the community's content hash)."""
     return geo.places_to_review(_community)
 
 
-@st.cache_data(show_spinner="Comparing with the earlier snapshot…", ttl=PERSONAL_TTL, max_entries=CHANGES_ENTRIES)
+@_personal("Comparing with the earlier snapshot…", CHANGES_ENTRIES)
 def changes_since(before_key: str, after_key: str, as_of: pd.Timestamp, settings_key: str, _store: Store,
                   before_id: int, _after: pd.DataFrame, _settings: Settings) -> pd.DataFrame | None:
     """``changes.since`` the kept snapshot ``before_id`` (cached by the two snapshots' keys, the
