@@ -208,3 +208,64 @@ def test_a_personal_download_is_for_roles_allowed_one_and_recorded_when_fetched(
     assert builds[0]() == b"name\nAna"  # what the browser's click asks the server for
     entry = next(e for e in workspace.audit() if e.action == "download")
     assert (entry.actor, entry.detail) == ("ana@example.org", "check-in list (list.csv)")
+
+
+# --- an identity provider (st.login), with no network: st.user stands in for its answer --------
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "c" * 32,
+        "google": {"client_id": "id", "client_secret": "secret",
+                   "server_metadata_url": "https://accounts.example/.well-known/openid-configuration"}}
+
+
+class ProviderUser:
+    """What ``st.user`` says after a provider signed someone in."""
+
+    def __init__(self, claims):
+        self.claims, self.is_logged_in = claims, True
+
+    def to_dict(self):
+        return dict(self.claims)
+
+    def get(self, key, default=None):
+        return True if key == "is_logged_in" else self.claims.get(key, default)
+
+
+def with_auth():
+    at = app()
+    at.secrets["auth"] = AUTH
+    return at
+
+
+def test_a_configured_provider_is_offered_beside_the_form(workspace, address):
+    address("127.0.0.1")
+    workspace.add("ana@example.org", "helper", PASSWORD, "test", hasher=CHEAP)
+    assert [b.label for b in with_auth().run().button] == ["Sign in", "Sign in with Google"]
+    assert [b.label for b in app().run().button] == ["Sign in"]  # no [auth]: the form alone
+
+
+def test_a_provider_identity_signs_in_as_the_user_with_that_email(workspace, address, monkeypatch):
+    import streamlit
+
+    address("127.0.0.1")
+    workspace.add("ana@example.org", "helper", PASSWORD, "test", hasher=CHEAP)
+    monkeypatch.setattr(streamlit, "user", ProviderUser({"email": "Ana@Example.org", "email_verified": True,
+                                                         "iss": "https://accounts.example"}))
+    at = with_auth().run()
+    assert not at.exception and "DATA for helper" in shown(at)
+    assert workspace.audit()[0].detail == "with https://accounts.example"
+
+
+def test_a_provider_identity_with_no_account_here_is_told_so_once_and_can_sign_out(workspace, address, monkeypatch):
+    import streamlit
+
+    address("127.0.0.1")
+    workspace.add("ana@example.org", "helper", PASSWORD, "test", hasher=CHEAP)
+    logouts = []
+    monkeypatch.setattr(streamlit, "user", ProviderUser({"email": "zed@example.org"}))
+    monkeypatch.setattr(streamlit, "logout", lambda: logouts.append(1))
+    at = with_auth().run().run()
+    assert "DATA" not in shown(at) and len(at.text_input) == 2  # the form, for another account
+    assert any("zed@example.org has no account in this workspace" in w.value for w in at.warning)
+    assert [e.action for e in workspace.audit()].count("sign_in_failed") == 1  # two runs, one record
+    next(b for b in at.button if b.label == "Sign out of that account").click().run()
+    assert logouts == [1]

@@ -28,6 +28,7 @@ from dashboard.ui import server, workspace
 
 KEY_SIGNED_IN = "_signed_in"  # SignedIn, while this browser session is signed in
 KEY_SIGNED_OUT = "_signed_out_note"
+KEY_REFUSED = "_provider_refused"  # the email an identity provider signed in that has no account here
 #: who the audit log names for what is done with no sign-in (the app open on one's own machine)
 OPEN_ACTOR = "(no sign-in: on this computer)"
 PASSWORD, PROVIDER = "password", "provider"  # SignedIn.via: the app's own form, or st.login
@@ -139,31 +140,50 @@ def _form(accounts: Users, names: tuple[str, ...]) -> None:
             _start(attempt.account.email, PASSWORD)
             st.rerun()
         st.error(attempt.message, icon=":material/lock:")
+    _refused_note()
     _provider_buttons(names)
 
 
+def _provider_signed_in() -> bool:
+    """Whether a provider's sign-in cookie came with this session (``st.user`` has no
+    ``is_logged_in`` at all where Streamlit finds no ``[auth]`` file)."""
+    return bool(st.user.get("is_logged_in", False))
+
+
 def _from_provider(accounts: Users, names: tuple[str, ...]) -> SignedIn | None:
-    """The session of someone an identity provider signed in (its cookie outlives this session)."""
-    if not names or not st.user.is_logged_in:
+    """The session of someone an identity provider signed in (its cookie outlives this session);
+    None when nobody did, or their email has no account here (said once, above the form)."""
+    if not names or not _provider_signed_in():
         return None
     claims = st.user.to_dict()
-    email = provider.provider_email(claims)
-    user = accounts.provider_sign_in(email, str(claims.get("iss") or "identity provider"))
+    shown = str(claims.get("email") or "(no verified email)")
+    if st.session_state.get(KEY_REFUSED) == shown:
+        return None  # refused already: not one audit record per rerun
+    user = accounts.provider_sign_in(provider.provider_email(claims), str(claims.get("iss") or "identity provider"))
     if user is None:
-        shown = str(claims.get("email") or "(no verified email)")
-        st.session_state[KEY_SIGNED_OUT] = (f"{shown} has no account in this workspace: ask an organiser to add it "
-                                            "(or sign in with another account).")
-        st.logout()  # forget the provider's cookie, or every visit would try it again
+        st.session_state[KEY_REFUSED] = shown
         return None
     _start(user.email, PROVIDER)
     return st.session_state[KEY_SIGNED_IN]
+
+
+def _refused_note() -> None:
+    """Tell someone the provider signed in that their email has no account, and let them leave it."""
+    refused = st.session_state.get(KEY_REFUSED)
+    if refused is None or not _provider_signed_in():
+        return
+    st.warning(f"{refused} has no account in this workspace: ask an organiser to add it, or sign in with "
+               "another account.", icon=":material/person_off:")
+    if st.button("Sign out of that account", icon=":material/logout:"):
+        st.session_state.pop(KEY_REFUSED, None)
+        st.logout()
 
 
 def _forget(session: SignedIn, note: str) -> None:
     """End this session's sign-in (and the provider's, whose cookie would sign it in again)."""
     st.session_state.pop(KEY_SIGNED_IN, None)
     st.session_state[KEY_SIGNED_OUT] = note
-    if session.via == PROVIDER and st.user.is_logged_in:
+    if session.via == PROVIDER and _provider_signed_in():
         st.logout()
 
 
