@@ -119,6 +119,9 @@ def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
+    # the form's rerun has ended: another page's title, or the form again with what went wrong
+    answered = page.locator(f'[data-testid="stAlertContentError"], h1:not(:has-text("{SIGN_IN}"))').first
+    expect(answered).to_be_visible(timeout=LOAD_TIMEOUT)
     settle(page)
 
 
@@ -246,8 +249,8 @@ def test_a_server_for_other_machines_with_no_users_shows_no_data_until_the_first
         page.get_by_label("Password (at least 12 characters)", exact=True).fill(PASSWORD)
         page.get_by_label("The password again", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Create and sign in").click()
+        expect(page.locator("h1").first).to_have_text("Introductions", timeout=LOAD_TIMEOUT)  # the page it was on
         settle(page)
-        assert title(page) == "Introductions"  # the page it was on, now with data
         go(page, "Engagement")
         assert wire.found(DEMO_NAMES)  # signed in: the same search finds the demo's people
     assert [(u.email, u.role) for u in Users(Store.open(url)).list()] == [(OLU, "organiser")]
