@@ -100,10 +100,18 @@ def outreach_list(
     return out
 
 
+#: a check-in list column (bool) marking people whose follow-up is due: they come first
+FOLLOW_UP_DUE = "follow_up_due"
+
+
 def first_checkins(checkins: pd.DataFrame, n: int) -> tuple[pd.DataFrame, int]:
-    """The first ``n`` people of an ``outreach_list`` (its order: due follow-ups first, then the
-    highest score) and how many more are waiting after them: the week's short list."""
+    """The first ``n`` people of an ``outreach_list`` and how many more are waiting after them:
+    the week's short list. People whose follow-up is due (``FOLLOW_UP_DUE``, when the list has
+    it) come first, then the list's own order (highest score first)."""
     n = max(int(n), 0)
+    if FOLLOW_UP_DUE in checkins and len(checkins):
+        due = checkins[FOLLOW_UP_DUE].fillna(False).astype(bool).to_numpy()
+        checkins = pd.concat([checkins[due], checkins[~due]])
     return checkins.head(n), max(len(checkins) - n, 0)
 
 

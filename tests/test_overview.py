@@ -76,3 +76,14 @@ def test_tier_cards_name_medium_keep_an_eye_on():
     cards = tier_cards({"high": 3, "medium": 40, "low": 7}, Settings())
     assert [(label, value) for label, value, _help in cards] == [("High", "3"), ("Keep an eye on", "40"),
                                                                  ("Low", "7")]
+
+
+def test_due_follow_ups_come_first_in_the_weeks_list():
+    from dashboard.outreach import FOLLOW_UP_DUE, first_checkins
+
+    checkins = pd.DataFrame({"name": ["A", "B", "C", "D"], "risk_score": [90, 80, 70, 60],
+                             FOLLOW_UP_DUE: [False, False, True, False]})
+    first, waiting = first_checkins(checkins, 2)
+    assert first["name"].tolist() == ["C", "A"] and waiting == 2
+    first, waiting = first_checkins(checkins.drop(columns=FOLLOW_UP_DUE), 2)
+    assert first["name"].tolist() == ["A", "B"] and waiting == 2

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 from google.protobuf.json_format import MessageToDict
-from streamlit.testing.v1 import AppTest
 
 from dashboard.ingest import Upload
-from dashboard.ui.state import KEY_UPLOADS
 from dashboard.words import noun_for, percent, plural
+from tests.test_active_everywhere import run
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["app.py", "pages/1_Data.py", "pages/2_Map.py", "pages/3_Engagement.py", "pages/4_Connection_risk.py",
@@ -101,13 +100,6 @@ def page_texts(node) -> list[str]:
 @pytest.mark.parametrize("uploads", [None, ONES], ids=["demo", "ones"])
 @pytest.mark.parametrize("page", PAGES)
 def test_no_page_says_one_of_a_plural(page: str, uploads: dict[str, Upload] | None) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    if uploads:
-        at.session_state[KEY_UPLOADS] = uploads
-    if page != "app.py":
-        at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    texts = page_texts(at._tree)
+    texts = page_texts(run(page, uploads)._tree)
     assert len(texts) > 10  # the page drew something to check
     assert [t for t in texts if ONE_THEN_PLURAL.search(t)] == []
