@@ -37,11 +37,12 @@ def go(page: Page, link: str, title: str) -> None:
 
 
 def settings_field(page: Page):
-    """The sidebar's 'Lapsed after (days)' threshold, its expander opened."""
+    """The sidebar's 'Lapsed after (days)' threshold, its expander opened (once the page has settled)."""
+    settle(page)
+    expander = page.locator('[data-testid="stSidebar"] details').filter(has_text="Settings and thresholds")
+    if expander.get_attribute("open") is None:
+        expander.locator("summary").click()
     box = page.locator('[data-testid="stSidebar"] input[aria-label="%s"]' % LAPSED)
-    if not box.is_visible():
-        page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').filter(
-            has_text="Settings and thresholds").click()
     expect(box).to_be_visible()
     return box
 
