@@ -17,7 +17,6 @@ Python loop over rows (the only loop is over distinct event sizes, at most
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -253,10 +252,10 @@ def _edges(member_ids: np.ndarray, a_codes: np.ndarray, b_codes: np.ndarray, mee
     return pd.DataFrame(
         {
             # codes are in range by construction: skip from_codes' scan of ten million of them
-            "member_a": pd.Categorical.from_codes(a_codes.astype(code_type), dtype=cats, validate=False),
-            "member_b": pd.Categorical.from_codes(b_codes.astype(code_type), dtype=cats, validate=False),
-            "meetings": meetings.astype("int64"),
-            "strength": strength.astype("float64"),
+            "member_a": pd.Categorical.from_codes(a_codes.astype(code_type, copy=False), dtype=cats, validate=False),
+            "member_b": pd.Categorical.from_codes(b_codes.astype(code_type, copy=False), dtype=cats, validate=False),
+            "meetings": meetings.astype("int64", copy=False),
+            "strength": strength.astype("float64", copy=False),
             "last_met": last_met,
         },
         copy=False,
@@ -305,27 +304,33 @@ def _reduce_packed(
     """
     packed.sort()
     n = len(packed)
-    ev = cast("npt.NDArray[np.signedinteger]", (packed & ((1 << e_bits) - 1)).astype(np.int32 if e_bits < 31 else np.int64))
+    # fresh memory is slow to touch the first time (page faults: most of this step's cost on a
+    # busy machine), so fields go straight into arrays of their final type and big buffers are reused
+    ev: npt.NDArray[np.signedinteger] = np.empty(n, np.int32 if e_bits < 31 else np.int64)
+    np.bitwise_and(packed, (1 << e_bits) - 1, out=ev, casting="unsafe")
     packed >>= e_bits  # in place: now the pair codes
     brk = np.empty(n, bool)
     brk[0] = True
     np.not_equal(packed[1:], packed[:-1], out=brk[1:])
     first = np.flatnonzero(brk)
     del brk
-    pair_first = packed[first]
-    # the pair codes are done with: their buffer takes the weights. Fresh memory is
-    # slow to touch the first time, so big temporaries are reused where they can be
-    strength = np.add.reduceat(np.take(weight, ev, out=packed.view(np.float64)), first)
+    code_type = np.int32 if m_bits < 31 else np.int64
+    a_codes, b_codes = np.empty(len(first), code_type), np.empty(len(first), code_type)
+    pair_first = np.take(packed, first)
+    np.bitwise_and(pair_first, (1 << m_bits) - 1, out=b_codes, casting="unsafe")
+    np.right_shift(pair_first, m_bits, out=a_codes, casting="unsafe")
+    # the pair codes are done with: their buffer takes the weights, the first rows' the meetings
+    strength = np.add.reduceat(np.take(weight, ev, out=packed.view(np.float64), mode="clip"), first)
     del packed
-    meetings = np.diff(first, append=n)
+    meetings = pair_first
+    np.subtract(first[1:], first[:-1], out=meetings[:-1])
+    meetings[-1] = n - first[-1]
     last_at = first  # in place: each pair's last row
     last_at += meetings
     last_at -= 1
     last = ev[last_at]
     del ev, first, last_at
-    b_codes = pair_first & ((1 << m_bits) - 1)
-    pair_first >>= m_bits
-    return pair_first, b_codes, meetings, strength, last
+    return a_codes, b_codes, meetings, strength, last
 
 
 def _pairs_unpacked(
