@@ -376,7 +376,7 @@ def _add_people(fig: go.Figure, sub: pd.DataFrame, pos: np.ndarray, ties_here: n
         if not mask.any():
             continue
         text = [
-            f"{label(nm or mid)}<br>{plural(int(t), 'tie')} here · {TIER_LABELS[tier]}"
+            f"{label(nm or mid)}<br>{plural(int(t), 'tie')} here · {NETWORK_TIER_NAMES[tier]}"
             for nm, mid, t in zip(sub["name"][mask], sub["member_id"][mask], ties_here[mask])
         ]
         fig.add_trace(

@@ -114,6 +114,20 @@ def map_summary(summary: pd.DataFrame) -> str:
     return words + "."
 
 
+def folded_places(members: pd.DataFrame) -> pd.DataFrame:
+    """One row per place members typed that counts under another city: place, city, members and
+    why (``city_reason``, ``geo.cities``' rule in words); most members first."""
+    columns = ["place", "city", "members", "why"]
+    if members.empty or not {"place_label", "city_reason"}.issubset(members.columns):
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "members" else "str") for c in columns})
+    rows = pd.DataFrame({"place": members["place_label"].astype(str), "city": city_labels(members).to_numpy(),
+                         "why": members["city_reason"].fillna("").astype(str)})
+    rows = rows[rows["why"] != ""]
+    out = rows.groupby(["place", "city", "why"], sort=False).size().reset_index(name="members")
+    out = out.sort_values(["members", "place"], ascending=[False, True], kind="stable")
+    return out[columns].reset_index(drop=True)
+
+
 def city_table(summary: pd.DataFrame) -> pd.DataFrame:
     """A ``city_summary`` as the Map's table shows it: the share at risk as a whole
     percentage (``at_risk_percent``, 0 to 100; "50%" with the format "%d%%")."""

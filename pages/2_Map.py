@@ -87,6 +87,15 @@ st.dataframe(
     },
 )
 
+folded = mapviz.folded_places(ctx.members)
+if not folded.empty:
+    with st.expander(f"Why {plural(len(folded), 'place')} {noun_for(len(folded), 'counts', 'count')} under a city",
+                     icon=":material/location_city:"):
+        st.caption("Group by the place typed instead, or change the distance, in *Settings and thresholds*.")
+        st.dataframe(folded, hide_index=True, width="stretch", column_config={
+            "place": st.column_config.TextColumn("Place as typed"), "city": st.column_config.TextColumn("Counted under"),
+            "members": st.column_config.NumberColumn("Members"), "why": st.column_config.TextColumn("Why", width="large")})
+
 st.subheader("Places to check")
 review = loaders.places_to_review(ctx.data_key, ctx.community)
 if review.empty:

@@ -118,3 +118,11 @@ def test_cities_csv_has_one_row_per_city_with_its_neighbourhoods() -> None:
     assert rows.loc["London", "members"] == 4
     assert rows.loc["London", "neighbourhoods"] == "Camden Town (2), Hackney (1)"
     assert pd.isna(rows.loc["Qqqzzxq", "lat"])
+
+
+def test_the_map_page_says_why_each_place_counts_under_a_city(london: Community) -> None:
+    folded = mapviz.folded_places(london.members)
+    assert folded[["place", "city", "members"]].values.tolist() == [["Camden Town", "London", 1],
+                                                                    ["Hackney", "London", 1]]
+    assert folded["why"].str.endswith("counted under London").all()
+    assert mapviz.folded_places(grouped(london, Settings(group_by_place=True)).members).empty

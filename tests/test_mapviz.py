@@ -205,7 +205,10 @@ def test_map_page_draws_offline_bubbles_per_city(map_page: AppTest, demo_members
     assert spec["layout"]["geo"]["showcountries"] and spec["layout"]["meta"]["color_by"] == "share_at_risk"
     cities = map_page.dataframe[0].value
     assert cities["city_label"].tolist() == expected["city_label"].tolist()
-    assert "Online only" in set(map_page.dataframe[1].value["city_text"])
+    review = next(d.value for d in map_page.dataframe if "city_text" in d.value.columns)  # places to check
+    assert "Online only" in set(review["city_text"])
+    folded = next(d.value for d in map_page.dataframe if "why" in d.value.columns)  # neighbourhoods, and why
+    assert folded[["place", "city"]].values.tolist() == [["Salford", "Manchester"]]
     assert any("GeoNames" in c.value and "CC BY 4.0" in c.value for c in map_page.caption)
     # the online lookup's credit: the page reaches dashboard.geo.online (an unresolved place is listed)
     assert online.OSM_ATTRIBUTION in [c.value for c in map_page.caption]
