@@ -24,11 +24,17 @@ if TYPE_CHECKING:
 EARTH_RADIUS_KM = 6371.0088
 
 
-def _tree(points: np.ndarray) -> cKDTree:
-    """A KD-tree over unit vectors (scipy imported on first use: geocoding alone never needs it)."""
+def load_kd_tree() -> type[cKDTree]:
+    """scipy's KD-tree (imported on first use, a few tenths of a second: a process that only
+    parses files never pays it; a server warms it with its place index)."""
     from scipy.spatial import cKDTree
 
-    return cKDTree(points)
+    return cKDTree
+
+
+def _tree(points: np.ndarray) -> cKDTree:
+    """A KD-tree over unit vectors."""
+    return load_kd_tree()(points)
 
 
 def haversine1_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -725,3 +725,15 @@ def test_geocode_community_country_is_main_country_of_members_and_events() -> No
     )
     out = geo.geocode_community(community, geocoder=geo.OfflineGeocoder())
     assert out.country == geo.main_country(["Leeds", " leeds", "Paris", None, "Lyon", "Nice"]) == "FR"
+
+
+def test_warming_a_geocoder_does_the_first_loads_once_per_process_work():
+    from dashboard.geo import batch
+
+    g = geo.OfflineGeocoder()
+    assert g.warm() is g
+    fast, _blocked = batch.fast_tables(g.index)
+    assert g.index._fast is not None and fast.get("London") is not None
+    import sys
+
+    assert "scipy.spatial" in sys.modules

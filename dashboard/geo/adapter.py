@@ -81,6 +81,11 @@ class OfflineGeocoder(Geocoder):
         """``Resolver.resolve_many``."""
         return self.resolver.resolve_many(texts, country_bias, weights)
 
+    def warm(self) -> OfflineGeocoder:
+        """``Resolver.warm``: the once-per-process work done now; returns this geocoder."""
+        self.resolver.warm()
+        return self
+
     def prepare(self, country_bias: str | None = None) -> None:
         """``Resolver.prepare``."""
         self.resolver.prepare(country_bias)

@@ -150,6 +150,15 @@ class Resolver:
             resolved = batch.resolve_many(self, items, bias)
         return resolved if weights is None else settle_near_members(self, resolved, weights, bias)
 
+    def warm(self) -> None:
+        """Do now what the first community load would do once per process: read the place
+        index, build the whole-name table ``resolve_many`` starts from, and import the KD-tree
+        code that places shared names near the members (``dashboard.distance``: scipy)."""
+        batch.fast_tables(self.index)
+        from dashboard import distance
+
+        distance.load_kd_tree()
+
     def prepare(self, country_bias: str | None = None) -> None:
         """Build ``resolve_many``'s tables now (about 0.3 s once per process, a little more for
         a bias) instead of after enough use: for a server that wants even latency, or a benchmark."""

@@ -100,7 +100,7 @@ def _personal(spinner: bool | str, entries: int) -> Callable[[Callable[P, R]], _
 @st.cache_resource(show_spinner="Loading the offline gazetteer (once per server)…")
 def geocoder() -> geo.OfflineGeocoder:
     """The offline place index: built once per process, shared by every session."""
-    return geo.OfflineGeocoder()
+    return geo.OfflineGeocoder().warm()
 
 
 @st.cache_data(show_spinner=False)
