@@ -5,6 +5,9 @@
   when there is an earlier one.
 - ``import --members F ... [--db URL]`` keeps the files as a new snapshot (one JSON line).
 - ``history [--db URL]`` lists the snapshots, newest first (JSON lines).
+- ``contact``, ``introduce``, ``forget``, ``person``: the contact log, introductions, erasure and
+  subject access (``dashboard/follow_cli.py``); ``report --db`` adds each member's last contact,
+  ``introductions.csv`` and a ``"follow_through"`` summary.
 - ``users add EMAIL --role R`` (password on standard input), ``users list``, ``users remove EMAIL``,
   ``users role EMAIL ROLE`` manage who may sign in (``dashboard/users_cli.py``).
 
@@ -21,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import users_cli
+from dashboard import follow_cli, users_cli
 
 
 class Failure(Exception):
@@ -54,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     hist = sub.add_parser("history", help="list the workspace's snapshots as JSON lines, newest first")
     _db_flag(hist)
     users_cli.add_parser(sub, _db_flag)
+    follow_cli.add_parsers(sub, _db_flag)
     return parser
 
 
@@ -95,20 +99,24 @@ def _report_files(args: argparse.Namespace) -> dict:
 
 
 def _report_db(args: argparse.Namespace) -> dict:
+    from datetime import date
+
     from dashboard import snapshots
     from dashboard.analysis import analyse
     from dashboard.changes import CHANGES, since
     from dashboard.export import neutralise_formulas
+    from dashboard.follow_through import did_it_help, followed
     from dashboard.load import grouped
     from dashboard.model import default_as_of
-    from dashboard.report import build_report, write_report
-    from dashboard.store import Store
+    from dashboard.report import build_report, with_follow_through, write_report
+    from dashboard.store.follow import FollowThrough, open_workspace
 
     if any(getattr(args, k) is not None for k in ("members", "events", "attendance")):
         raise Failure("--db reports on the workspace's latest snapshot: leave out the file flags "
                       "(or keep the files first with `python -m dashboard import`)")
     as_of = _as_of(args.as_of)
-    store = Store.open(args.db)
+    today = as_of if as_of is not None else pd.Timestamp(date.today())  # the front end's clock
+    store, _retired = open_workspace(args.db, today.date())
     try:
         latest = store.latest()
         if latest is None:
@@ -117,12 +125,18 @@ def _report_db(args: argparse.Namespace) -> dict:
         settings = store.settings()
         earlier_id = store.previous_id(latest.id)
         earlier = store.snapshot(earlier_id) if earlier_id is not None else None
+        community = grouped(snapshots.community(latest), settings)
+        follow = FollowThrough(store)
+        log, intros = follow.contacts(), follow.introductions()
+        state = followed(log, intros, community, today, settings)
+        follow.record_met(state.newly_met)
     finally:
         store.close()
-    community = grouped(snapshots.community(latest), settings)
     as_of = as_of if as_of is not None else default_as_of(community)
-    analysis = analyse(community, as_of, settings)
+    analysis = analyse(community, as_of, settings, state.exclusions)
     report = build_report(community, as_of, settings, analysis=analysis)
+    helped = did_it_help(log, state.introductions, community, today, settings)
+    report = with_follow_through(report, community, state, helped)
     write_report(report, args.out)
     summary = {**report.summary, "snapshot": latest.id}
     if earlier is not None:
@@ -182,10 +196,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "users":
             for line in users_cli.run(args):
                 print(json.dumps(line))
+        elif args.command in follow_cli.COMMANDS:
+            for line in follow_cli.run(args):
+                print(json.dumps(line))
         else:
             for line in _history(args):
                 print(json.dumps(line))
-    except (Failure, InputError, StoreError, UserError, users_cli.UsersFailure) as exc:
+    except (Failure, InputError, StoreError, UserError, users_cli.UsersFailure, follow_cli.FollowFailure) as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     return 0

@@ -6,7 +6,7 @@ doesn't change because the organiser narrowed the view to one city.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -28,14 +28,50 @@ class Analysis:
     buddies: pd.DataFrame  # buddy suggestions for the whole community (capacities shared across cities)
 
 
-def analyse(community: Community, as_of: pd.Timestamp, settings: Settings) -> Analysis:
-    """Run every indicator for every member at ``as_of``."""
+@dataclass(frozen=True)
+class Exclusions:
+    """What the organiser's follow-through rules out of the buddy suggestions: people who asked
+    not to be contacted (member ids) and declined pairs (member_id, buddy_id)."""
+
+    ids: frozenset[str] = field(default_factory=frozenset)
+    pairs: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+    def key(self) -> str:
+        """A stable text of the exclusions, for caches."""
+        return repr((sorted(self.ids), sorted(self.pairs)))
+
+
+def with_exclusions(analysis: Analysis, settings: Settings, exclusions: Exclusions) -> Analysis:
+    """The analysis with its buddy suggestions made again without what ``exclusions`` rules out."""
+    if not exclusions.ids and not exclusions.pairs:
+        return analysis
+    buddies = introductions.suggest_buddies(analysis.members, analysis.edges, settings, settings.buddies_per_member,
+                                            exclude_ids=exclusions.ids, exclude_pairs=exclusions.pairs)
+    return replace(analysis, buddies=buddies)
+
+
+def _indicators(community: Community, as_of: pd.Timestamp,
+                settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     metrics = engagement.member_metrics(community, as_of, settings)
     edges = ties.community_ties(community, as_of, settings.decay_per_month)
     tie_stats = ties.member_tie_stats(edges, community.members["member_id"])
     risk_frame = risk.connection_risk(community, metrics, as_of, settings, tie_stats=tie_stats)
+    return metrics, edges, tie_stats, risk_frame
+
+
+def risk_at(community: Community, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
+    """Connection risk per member at ``as_of`` (``analyse``'s, without the buddies)."""
+    return _indicators(community, as_of, settings)[3]
+
+
+def analyse(community: Community, as_of: pd.Timestamp, settings: Settings,
+            exclusions: Exclusions | None = None) -> Analysis:
+    """Run every indicator for every member at ``as_of`` (buddies without ``exclusions``)."""
+    metrics, edges, tie_stats, risk_frame = _indicators(community, as_of, settings)
     base = community.members.set_index("member_id", drop=False)
     # each stage adds its own columns; a name clash is a bug, so let pandas raise on it
     members = base.join([metrics, tie_stats, risk_frame]).reset_index(drop=True)
-    buddies = introductions.suggest_buddies(members, edges, settings, settings.buddies_per_member)
+    ex = exclusions or Exclusions()
+    buddies = introductions.suggest_buddies(members, edges, settings, settings.buddies_per_member,
+                                            exclude_ids=ex.ids, exclude_pairs=ex.pairs)
     return Analysis(as_of, metrics, edges, tie_stats, risk_frame, members, buddies)

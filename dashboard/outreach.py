@@ -1,5 +1,10 @@
-"""The check-in (outreach) list and the log of who was contacted: what the Connection risk
-page lists and exports, and what the Overview shows the first rows of."""
+"""The check-in (outreach) list: what the Connection risk page lists and exports, and what the
+Overview shows the first rows of.
+
+With the contact log (``dashboard.contacts.FollowUps``) the list shows each person's last
+contact and outcome, puts follow-ups that are due at the top (whatever their score now),
+leaves out people reached recently, and never lists anyone who asked not to be contacted.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.columns import isin
+from dashboard.contacts import FollowUps
 from dashboard.export import list_as_text
 from dashboard.filters import place_and_city
 
@@ -24,8 +30,11 @@ OUTREACH_COLUMNS: tuple[str, ...] = (
     "segment",
     "next_event",
     "buddy",
+    "last_contacted_on",
+    "last_outcome",
+    "follow_up_on",
+    "follow_up_due",
 )
-
 
 
 def _first_buddy(buddies: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:
@@ -45,8 +54,10 @@ def outreach_list(
     tiers: tuple[str, ...] | None = None,
     exclude: Iterable[str] = (),
     buddies: pd.DataFrame | None = None,
+    follow_ups: FollowUps | None = None,
 ) -> pd.DataFrame:
-    """Members with at least one risk signal, highest score first, reasons in words.
+    """Members with at least one risk signal, highest score first, reasons in words; with
+    ``follow_ups``, those whose follow-up is due first (earliest date first), see the module.
 
     ``members_table`` has ``member_id`` and ``name`` (``email``, ``city_label``/``city``,
     ``segment``, ``next_event`` when present); ``risk`` is ``connection_risk``'s frame.
@@ -58,10 +69,14 @@ def outreach_list(
     members = members_table.drop_duplicates("member_id").set_index(
         members_table["member_id"].drop_duplicates().astype("str").to_numpy()
     )
+    follow = follow_ups or FollowUps()
+    rid = risk.index.astype("str")
     keep = risk["risk_score"] > 0
     if tiers is not None:
         keep &= risk["risk_tier"].astype("str").isin(list(tiers))
-    keep &= ~isin(risk.index.astype("str"), exclude)
+    keep &= ~isin(rid, [*exclude, *follow.resting()])
+    keep |= isin(rid, follow.due())  # a follow-up that came due is listed whatever the score says now
+    keep &= ~isin(rid, follow.do_not_contact())
     flagged = risk.loc[keep]
     ids = flagged.index.astype("str")
     ids = ids[isin(ids, members.index)]
@@ -94,7 +109,13 @@ def outreach_list(
             "buddy": _first_buddy(buddies, ids),
         }
     )
-    out = out.sort_values(["risk_score", "name", "member_id"], ascending=[False, True, True], ignore_index=True)
+    contact = follow.columns(ids)
+    for name in ("last_contacted_on", "last_outcome", "follow_up_on", "follow_up_due"):
+        out[name] = contact[name].to_numpy()
+    due_on = out["follow_up_on"].where(out["follow_up_due"], "9999")
+    out = out.assign(_due=due_on).sort_values(
+        ["_due", "risk_score", "name", "member_id"], ascending=[True, False, True, True], ignore_index=True,
+    ).drop(columns="_due")
     if not show_contacts:
         out = out.drop(columns="email")
     return out
@@ -113,32 +134,3 @@ def first_checkins(checkins: pd.DataFrame, n: int) -> tuple[pd.DataFrame, int]:
         due = checkins[FOLLOW_UP_DUE].fillna(False).astype(bool).to_numpy()
         checkins = pd.concat([checkins[due], checkins[~due]])
     return checkins.head(n), max(len(checkins) - n, 0)
-
-
-#: columns of the "contacted" log kept in the session
-CONTACT_LOG_COLUMNS: tuple[str, ...] = ("member_id", "name", "on", "until", "note")
-
-
-def mark_contacted(
-    log: list[dict], people: pd.DataFrame, on: pd.Timestamp, days: int, note: str = ""
-) -> list[dict]:
-    """A new log with ``people`` (member_id, name) marked contacted on ``on`` for ``days`` days."""
-    on = pd.Timestamp(on).normalize()
-    until = on + pd.Timedelta(days=int(days))
-    added = [
-        {"member_id": str(mid), "name": str(name), "on": on, "until": until, "note": note}
-        for mid, name in zip(people["member_id"], people["name"])
-    ]
-    return list(log) + added
-
-
-def recently_contacted(log: list[dict], now: pd.Timestamp) -> set[str]:
-    """Member ids whose 'contacted' mark has not run out at ``now`` (until is exclusive)."""
-    now = pd.Timestamp(now)
-    return {entry["member_id"] for entry in log if pd.Timestamp(entry["until"]) > now}
-
-
-def contact_log_frame(log: list[dict]) -> pd.DataFrame:
-    """The contacted log as a table (newest first), ready to show or export."""
-    frame = pd.DataFrame(list(log), columns=list(CONTACT_LOG_COLUMNS))
-    return frame.iloc[::-1].reset_index(drop=True)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from dashboard import engagement
 from dashboard.model import Community
+from dashboard.contacts import FollowUps
 from dashboard.outreach import first_checkins, outreach_list
 from dashboard.risk import AT_RISK_TIERS, TIER_LABELS, TIERS
 from dashboard.settings import Settings
@@ -65,15 +66,16 @@ class ThisWeek:
 
 
 def this_week(members: pd.DataFrame, settings: Settings, risk: pd.DataFrame | None = None,
-              exclude: Iterable[str] = ()) -> ThisWeek:
+              exclude: Iterable[str] = (), follow_ups: FollowUps | None = None) -> ThisWeek:
     """The first ``settings.checkins_per_week`` people of the check-in list (high and "keep an
-    eye on" tiers, as ``outreach.outreach_list`` orders them, ``exclude`` left out) and how many
-    more are waiting. ``risk`` defaults to the risk columns of ``members``."""
+    eye on" tiers, as ``outreach.outreach_list`` orders them: due follow-ups first; ``exclude``
+    left out) and how many more are waiting. ``risk`` defaults to the risk columns of ``members``."""
     if "risk_score" not in members or members.empty:
         return ThisWeek(pd.DataFrame(columns=["name", "city", "risk", "why"]), 0)
     if risk is None:
         risk = members.set_index(members["member_id"].astype("str").to_numpy())
-    checkins = outreach_list(members, risk, show_contacts=False, tiers=AT_RISK_TIERS, exclude=exclude)
+    checkins = outreach_list(members, risk, show_contacts=False, tiers=AT_RISK_TIERS, exclude=exclude,
+                             follow_ups=follow_ups)
     first, waiting = first_checkins(checkins, settings.checkins_per_week)
     people = first[["name", "city", "risk_tier", "risk_reasons"]].set_axis(["name", "city", "risk", "why"], axis=1)
     return ThisWeek(people.assign(risk=people["risk"].map(TIER_LABELS)), waiting)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from dashboard import introductions, mapviz
 from dashboard.analysis import Analysis, analyse
+from dashboard.contacts import LAST_COLUMNS
 from dashboard.export import neutralise_formulas
+from dashboard.follow_through import Followed, Helped
+from dashboard.introductions import lifecycle
 from dashboard.model import Community, default_as_of
 from dashboard.settings import Settings
 
@@ -32,6 +35,7 @@ class Report:
     buddies: pd.DataFrame
     next_meetups: pd.DataFrame
     summary: dict
+    introductions: pd.DataFrame | None = None  # on a workspace: every decided pair (introductions.csv)
 
 
 def member_report(community: Community, analysis: Analysis) -> pd.DataFrame:
@@ -89,6 +93,18 @@ def build_report(community: Community, as_of: pd.Timestamp | None = None, settin
     )
 
 
+def with_follow_through(report: Report, community: Community, followed: Followed, helped: Helped) -> Report:
+    """The report of a workspace snapshot: members.csv gains each member's last contact
+    (``LAST_COLUMNS``), introductions.csv lists the decided pairs, the summary says "Did it help?"
+    (the buddies were already suggested without ``followed.exclusions``)."""
+    ids = report.members["member_id"].astype(str)
+    last = followed.follow_ups.columns(pd.Index(ids))[list(LAST_COLUMNS)].reset_index(drop=True)
+    members = pd.concat([report.members.reset_index(drop=True), last], axis=1)
+    intros = lifecycle.table(followed.introductions, community.members)[list(lifecycle.REPORT_COLUMNS)]
+    return replace(report, members=members, introductions=intros,
+                   summary={**report.summary, "follow_through": helped.as_json()})
+
+
 def write_report(report: Report, out_dir: Path) -> None:
     """Write the report's CSV files (formulas neutralised) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -100,4 +116,6 @@ def write_report(report: Report, out_dir: Path) -> None:
         ("next_meetups", report.next_meetups),
     ):
         neutralise_formulas(frame).to_csv(out_dir / f"{name}.csv", index=False)
+    if report.introductions is not None:
+        neutralise_formulas(report.introductions).to_csv(out_dir / "introductions.csv", index=False)
     (out_dir / "summary.json").write_text(json.dumps(report.summary, indent=2))

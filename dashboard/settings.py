@@ -104,6 +104,13 @@ class Settings:
         3, "Buddies suggested per person", "How many buddies to suggest to each person.", 0, 10)
     meetup_radius_km: float = _setting(
         25.0, "Meetup reach (km)", "A meetup reaches the people living within this distance.", 0.1, 20000.0)
+    # follow-through (the contact log)
+    recent_contact_days: int = _setting(
+        30, "Recently reached (days)", "People reached (or who declined) fewer than this many days ago leave the "
+        "check-in list for now; a follow-up that comes due brings them back (0: nobody leaves it).", 0, 365)
+    retention_months: int = _setting(
+        24, "Keep contact notes for (months)", "Contact log entries older than this are deleted when the "
+        "workspace opens.", 1, 120)
 
     @classmethod
     def field_names(cls) -> list[str]:

@@ -15,7 +15,7 @@ from geopy.geocoders.base import Geocoder
 
 from dashboard import geo
 from dashboard import load as load_path
-from dashboard.ingest import Upload
+from dashboard.ingest import InputError, Upload, load_community
 from dashboard.model import Community
 from dashboard.store import Counts, Snapshot, SnapshotInfo, Store
 
@@ -39,6 +39,17 @@ def kept_on(info: SnapshotInfo) -> pd.Timestamp:
 def community(snapshot: Snapshot, geocoder: Geocoder | None = None) -> Community:
     """Rebuild a kept snapshot's community through the one load path."""
     return load(snapshot.uploads, snapshot.place_fixes, snapshot.country, kept_on(snapshot.info), geocoder)
+
+
+def people(snapshot: Snapshot) -> Community | None:
+    """A snapshot's people as ingestion reads them, without geocoding (for who is who: the contact
+    log, erasure); None when its files can no longer be loaded."""
+    ups = snapshot.uploads
+    try:
+        return load_community(ups.get("members"), ups.get("events"), ups.get("attendance"),
+                              country=snapshot.country, reference_date=kept_on(snapshot.info))
+    except InputError:
+        return None
 
 
 def counts(com: Community) -> Counts:

@@ -139,23 +139,6 @@ def test_outreach_list_tiers_and_exclusions() -> None:
     assert outreach.outreach_list(c.members, r, False, exclude={"a"})["member_id"].tolist() == ["b"]
 
 
-@pytest.mark.parametrize(("now", "hidden"), [("2026-07-14 23:59", {"a"}), ("2026-07-15 00:00", set())])
-def test_contacted_for_14_days(now: str, hidden: set[str]) -> None:
-    people = pd.DataFrame({"member_id": ["a"], "name": ["Ann"]})
-    log = outreach.mark_contacted([], people, pd.Timestamp("2026-07-01 15:30"), 14, "phoned")
-    assert outreach.recently_contacted(log, pd.Timestamp(now)) == hidden
-
-
-def test_contact_log_is_new_each_time_and_newest_first() -> None:
-    first = outreach.mark_contacted([], pd.DataFrame({"member_id": ["a"], "name": ["Ann"]}), pd.Timestamp("2026-07-01"), 7)
-    both = outreach.mark_contacted(first, pd.DataFrame({"member_id": ["b"], "name": ["Bo"]}), pd.Timestamp("2026-07-02"), 7)
-    assert len(first) == 1 and len(both) == 2
-    frame = outreach.contact_log_frame(both)
-    assert frame["member_id"].tolist() == ["b", "a"]
-    assert list(frame.columns) == list(outreach.CONTACT_LOG_COLUMNS)
-    assert read_table(export.to_csv_bytes(frame), "log.csv").frame["on"].tolist() == ["2026-07-02", "2026-07-01"]
-
-
 def test_outreach_list_suggests_the_first_buddy() -> None:
     c = community()
     r = risk.connection_risk(c, eng.member_metrics(c, AS_OF, Settings()), AS_OF, Settings())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -46,20 +48,25 @@ def suggest_buddies(
     edges: pd.DataFrame,
     settings: Settings,
     max_per_member: int = 3,
+    exclude_ids: Collection[str] = (),
+    exclude_pairs: Collection[tuple[str, str]] = (),
 ) -> pd.DataFrame:
     """Up to ``max_per_member`` nearby regulars per person at medium/high risk, with reasons.
 
     One row per suggestion (``BUDDY_COLUMNS``), people at risk by descending
     risk score, then rank 1, 2, 3. See the module docstring for who counts as a
-    regular, the cost and the assignment.
+    regular, the cost and the assignment. Nobody in ``exclude_ids`` (asked not to be
+    contacted) is suggested or given a buddy; no (member_id, buddy_id) pair in
+    ``exclude_pairs`` (declined) is suggested again, so the person gets another buddy.
     """
     m = prepared(members)
-    at_mask = m["risk_tier"].isin(AT_RISK_TIERS).to_numpy()
+    allowed = ~m["member_id"].isin(list(exclude_ids)).to_numpy() if exclude_ids else np.ones(len(m), bool)
+    at_mask = m["risk_tier"].isin(AT_RISK_TIERS).to_numpy() & allowed
     reg_mask = (
         m["risk_tier"].eq("low")
         & m["segment"].isin(REGULAR_SEGMENTS)
         & (m["events_attended"] >= REGULAR_MIN_EVENTS)
-    ).to_numpy()
+    ).to_numpy() & allowed
     if not at_mask.any() or not reg_mask.any() or max_per_member < 1 or settings.buddy_capacity < 1:
         return _empty_buddies()
     at, reg = m[at_mask].reset_index(drop=True), m[reg_mask].reset_index(drop=True)
@@ -85,6 +92,8 @@ def suggest_buddies(
     # one id code for both sides, so "not yourself" compares integers, not strings
     id_code = pd.factorize(np.concatenate([at["member_id"].to_numpy(object), reg["member_id"].to_numpy(object)]))[0]
     keep = ~known_well & (id_code[: len(at)][p] != id_code[len(at) :][r])
+    if exclude_pairs:
+        keep &= ~np.isin(key, _pair_codes(exclude_pairs, at_ids, reg_ids))
     p, r, d = p[keep], r[keep], d[keep]
 
     vocab = pd.Index(sorted({i for x in at["interests"] for i in x} | {i for x in reg["interests"] for i in x}))
@@ -99,6 +108,14 @@ def suggest_buddies(
     if got.empty:
         return _empty_buddies()
     return _describe(got, at, reg, knows, p, r, d, at_bits, reg_bits, vocab)
+
+
+def _pair_codes(pairs: Collection[tuple[str, str]], at_ids: pd.Index, reg_ids: pd.Index) -> np.ndarray:
+    """The candidate keys (person position x number of regulars + regular position) of ``pairs``."""
+    left = at_ids.get_indexer([str(a) for a, _ in pairs])
+    right = reg_ids.get_indexer([str(b) for _, b in pairs])
+    both = (left >= 0) & (right >= 0)
+    return left[both].astype(np.int64) * len(reg_ids) + right[both]
 
 
 def _distinct(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,20 @@ functions beside ``snapshots.py``; nothing derived from the data (scores, tiers)
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -76,4 +89,45 @@ audit = Table(
     Column("actor", String(320), nullable=False),
     Column("action", String(40), nullable=False),
     Column("detail", String(400), nullable=False),
+)
+
+#: what the organiser did to reach someone (issue 13); a person is their ``person_key``:
+#: their folded email, else "id:" + their member id (``dashboard.people.person_key``)
+contacts = Table(
+    "contacts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_key", String(330), nullable=False, index=True),
+    Column("member_id", String(200), nullable=False),
+    Column("contacted_on", Date, nullable=False, index=True),
+    Column("channel", String(16), nullable=False),  # call | message | email | in_person
+    Column("outcome", String(16), nullable=False),  # reached | no_answer | declined | do_not_contact
+    Column("note", Text, nullable=False),
+    Column("follow_up_on", Date, nullable=True),
+    Column("logged_by", String(320), nullable=False),  # the signed-in organiser's email, "" before sign-in
+    Column("logged_at", DateTime(timezone=True), nullable=False),
+)
+
+#: the organiser's decision on a buddy suggestion, and what became of it
+introductions = Table(
+    "introductions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_key", String(330), nullable=False),
+    Column("member_id", String(200), nullable=False),
+    Column("buddy_key", String(330), nullable=False),
+    Column("buddy_id", String(200), nullable=False),
+    Column("status", String(16), nullable=False),  # approved | declined | introduced | met
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("introduced_on", Date, nullable=True),
+    Column("met_on", Date, nullable=True),  # the first event both came to after introduced_on
+    Column("logged_by", String(320), nullable=False),
+    UniqueConstraint("person_key", "buddy_key", name="uq_introductions_pair"),
+)
+
+#: that an erasure happened, and how many rows it removed: never whose
+erasures = Table(
+    "erasures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("detail", JSON, nullable=False),
 )

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.engine import URL
 
 from dashboard.ingest import Upload
@@ -214,23 +214,51 @@ class Store:
             gone = conn.execute(delete(t.snapshots).where(t.snapshots.c.id == snapshot_id)).rowcount
         return bool(gone)
 
+    def replace_files(self, snapshot_id: int, uploads: Mapping[str, Upload], counts: Counts) -> None:
+        """Put rewritten files (same kinds, choices kept) in place of a snapshot's, with new counts
+        (erasing a person); the old bytes are overwritten on disk by ``compact``."""
+        with self._tx(write=True) as conn:
+            for kind, up in uploads.items():
+                conn.execute(update(t.snapshot_files).where(
+                    t.snapshot_files.c.snapshot_id == snapshot_id, t.snapshot_files.c.kind == kind,
+                ).values(name=up.name, data=bytes(up.data), sheet=up.sheet, overrides=dict(up.overrides),
+                         date_orders=dict(up.date_orders), sha256=hashlib.sha256(up.data).hexdigest()))
+            conn.execute(update(t.snapshots).where(t.snapshots.c.id == snapshot_id).values(
+                members=counts.members, events=counts.events, attendance_rows=counts.attendance_rows))
+
     def erase(self) -> None:
-        """Erase the whole workspace: every snapshot, place fix and setting.
+        """Erase the whole workspace: every snapshot, place fix, setting, contact, introduction
+        and erasure record (users and the audit log stay).
 
         SQLite also gets a VACUUM so none of it lingers in the file's free pages.
         """
+        tables = (t.place_fixes, t.snapshot_files, t.snapshots, t.settings, t.contacts, t.introductions, t.erasures)
         with self._tx(write=True) as conn:
-            for table in (t.place_fixes, t.snapshot_files, t.snapshots, t.settings):
+            for table in tables:
                 conn.execute(delete(table))
-        if self.path is not None:
-            raw = self._engine.raw_connection()  # outside any transaction: VACUUM can't run inside one
-            try:
-                driver = raw.driver_connection
-                assert driver is not None  # a checked-out raw connection always has its driver's
+        self.compact(tuple(table.name for table in tables))
+
+    def compact(self, tables: tuple[str, ...] = ()) -> None:
+        """Overwrite what deleted rows left behind: SQLite rebuilds the file (VACUUM) and empties
+        its write-ahead log; PostgreSQL rewrites ``tables`` (VACUUM FULL: dead rows are not
+        just marked reusable, the old table files are dropped)."""
+        raw = self._engine.raw_connection()  # outside any transaction: VACUUM can't run inside one
+        try:
+            driver = raw.driver_connection
+            assert driver is not None  # a checked-out raw connection always has its driver's
+            if self.path is not None:
                 driver.execute("VACUUM")
                 driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                raw.close()
+            elif tables and self._url.get_backend_name() == "postgresql":
+                raw.commit()  # end the transaction psycopg opened, then run outside one
+                driver.autocommit = True
+                try:
+                    for name in tables:
+                        driver.execute(f'VACUUM FULL "{name}"')
+                finally:
+                    driver.autocommit = False
+        finally:
+            raw.close()
 
     # --- settings ----------------------------------------------------------------------------
 

@@ -1,0 +1,54 @@
+"""Who a stored fact is about: one key per person that survives a re-exported sheet.
+
+A person is their email (trimmed, case-folded) when they have one, else ``"id:"`` + their
+member id. The contact log and introductions store that key (and the member id they had),
+so a later snapshot whose rows moved, and whose generated ids shifted, still finds them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.ingest.pipeline import EMAIL_PATTERN
+from dashboard.ingest.strings import fold, match
+
+ID_PREFIX = "id:"
+
+
+def fold_email(text: str) -> str:
+    """An email as emails are compared (trimmed, case-folded); "" for none."""
+    return str(fold(pd.Series([text or ""], dtype="str")).iloc[0])
+
+
+def is_email(text: str) -> bool:
+    """Whether ``text`` (folded) looks like an email address, as ingestion judges one."""
+    return bool(text) and bool(match(pd.Series([text], dtype="str"), EMAIL_PATTERN).iloc[0])
+
+
+def person_key(email: str, member_id: str) -> str:
+    """The key of one person: their folded email, else ``id:`` + member id."""
+    folded = fold_email(email)
+    return folded if folded else ID_PREFIX + str(member_id)
+
+
+def person_keys(members: pd.DataFrame) -> pd.Series:
+    """One key per member row (``member_id``, ``email`` when present), as ``person_key``."""
+    email = fold(members["email"].fillna("").astype(str)) if "email" in members else pd.Series(
+        "", index=members.index, dtype="str")
+    ids = ID_PREFIX + members["member_id"].astype(str)
+    return pd.Series(np.where(email != "", email, ids), index=members.index, dtype="str")
+
+
+def member_ids_for(keys: pd.Series, stored_ids: pd.Series, members: pd.DataFrame) -> pd.Series:
+    """The member id each stored key refers to in ``members`` ("" when nobody there is them).
+
+    An email key finds the member with that email; an id key the member with that id. A
+    person stored by id who has since given an email is still found by the id they had.
+    """
+    by_key = pd.Series(members["member_id"].astype(str).to_numpy(), index=person_keys(members).to_numpy())
+    by_key = by_key[~by_key.index.duplicated()]
+    found = keys.astype(str).map(by_key)
+    ids = set(members["member_id"].astype(str))
+    fallback = stored_ids.astype(str).where(stored_ids.astype(str).isin(ids) & keys.astype(str).str.startswith(ID_PREFIX))
+    return found.fillna(fallback).fillna("").astype(str)
