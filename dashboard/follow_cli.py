@@ -19,7 +19,6 @@ import pandas as pd
 
 from dashboard.contacts import CHANNELS, OUTCOMES
 
-
 #: the commands this module runs
 COMMANDS: tuple[str, ...] = ("contact", "introduce", "forget", "person")
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard import engagement
-from dashboard.model import Community
 from dashboard.contacts import FollowUps
+from dashboard.model import Community
 from dashboard.outreach import first_checkins, outreach_list
 from dashboard.risk import AT_RISK_TIERS, TIER_LABELS, TIERS
 from dashboard.settings import Settings
