@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.filters import rows_for
 from dashboard.overview import headline, this_week, tier_cards
 from dashboard.risk import tier_counts
-from dashboard.ui import shell, whatchanged
+from dashboard.ui import follow, shell, whatchanged
 
 ctx = shell.page("Overview")
 st.title("Neighbourly")
@@ -27,7 +27,7 @@ for col, (label, value, help_text) in zip(cols, numbers, strict=True):
     col.metric(label, value, help=help_text)
 
 st.subheader("Check in this week")
-week = this_week(members, ctx.settings)
+week = this_week(members, ctx.settings, follow_ups=ctx.followed.follow_ups)
 if week.people.empty:
     st.success(week.caption)
 elif not ctx.policy.per_person:
@@ -36,6 +36,10 @@ elif not ctx.policy.per_person:
 else:
     st.caption(week.caption + " How many: *Check-ins I can do this week* in *Settings and thresholds*.")
     st.dataframe(week.people, hide_index=True, width="stretch")
+if ctx.policy.per_person:
+    with st.expander("Log a contact", icon=":material/call:"):
+        follow.log_form(follow.offered(members, ctx.followed.follow_ups), ctx.followed, "overview_log",
+                        allowed=ctx.policy.log_contacts, is_demo=ctx.is_demo)
 tiers = st.columns(3)
 for col, (label, value, help_text) in zip(tiers, tier_cards(tier_counts(members), ctx.settings), strict=True):
     col.metric(label, value, help=help_text)

@@ -77,12 +77,8 @@ def _uploads(args: argparse.Namespace) -> dict:
 
 
 def _as_of(text: str | None) -> pd.Timestamp | None:
-    if not text:
-        return None
-    try:
-        return pd.Timestamp(text).normalize()
-    except ValueError:
-        raise Failure(f"--as-of {text!r} is not a date; use YYYY-MM-DD") from None
+    day = follow_cli.day(text, "--as-of")
+    return None if day is None else pd.Timestamp(day)
 
 
 def _report_files(args: argparse.Namespace) -> dict:

@@ -161,10 +161,9 @@ def _day_text(values: pd.Series) -> np.ndarray:
     return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
 
 
-def history(log: pd.DataFrame, members: pd.DataFrame, member_id: str) -> pd.DataFrame:
-    """One member's entries, newest first, as a person's panel shows them."""
-    entries = resolved(log, members)
-    mine = entries[entries["member_id"] == str(member_id)].iloc[::-1]
+def history(entries: pd.DataFrame, member_id: str) -> pd.DataFrame:
+    """One member's entries (of ``resolved``'s), newest first, as a person's panel shows them."""
+    mine = entries[entries["member_id"].astype(str) == str(member_id)].iloc[::-1]
     return pd.DataFrame({
         "id": mine["id"].astype("int64").to_numpy(),
         "on": _day_text(mine["contacted_on"]),

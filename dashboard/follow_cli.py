@@ -12,11 +12,11 @@ Bad input exits 2 with one line (``FollowFailure``), before the database is writ
 from __future__ import annotations
 
 import argparse
-import getpass
 from datetime import date
 
 import pandas as pd
 
+from dashboard import users_cli
 from dashboard.contacts import CHANNELS, OUTCOMES
 
 #: the commands this module runs
@@ -69,13 +69,6 @@ def _email(text: str, flag: str) -> str:
     return folded
 
 
-def _actor() -> str:
-    try:
-        return f"command line ({getpass.getuser()})"
-    except (KeyError, OSError):
-        return "command line"
-
-
 def _check(args: argparse.Namespace) -> None:
     """Refuse bad input before the database is opened (or created)."""
     if args.command == "contact":
@@ -125,7 +118,7 @@ def _contact(store, args: argparse.Namespace) -> dict:
     on = day(args.on, "--on")
     assert on is not None
     entry = follow.log_contact(Contact(email, member_id, on, args.outcome, args.channel, args.note,
-                                       day(args.follow_up, "--follow-up")), logged_by=_actor())
+                                       day(args.follow_up, "--follow-up")), logged_by=users_cli.actor())
     return {"contact": entry, "member_id": member_id, "outcome": args.outcome, "on": on.isoformat(),
             "follow_up_on": args.follow_up or None, "db": store.url}
 
@@ -142,7 +135,7 @@ def _introduce(store, args: argparse.Namespace) -> dict:
         raise FollowFailure(f"{', '.join(sorted(never))} asked not to be contacted: no introduction recorded")
     on = day(args.on, "--on")
     assert on is not None
-    follow.introduce(pair, on, logged_by=_actor())
+    follow.introduce(pair, on, logged_by=users_cli.actor())
     return {"introduced": [pair.member_id, pair.buddy_id], "on": on.isoformat(), "db": store.url}
 
 

@@ -18,6 +18,7 @@ from dashboard.contacts import FollowUps, resolved
 from dashboard.engagement import exclude_staff
 from dashboard.introductions import lifecycle
 from dashboard.model import Community
+from dashboard.people import person_keys
 from dashboard.risk import AT_RISK_TIERS
 from dashboard.settings import Settings
 
@@ -35,6 +36,9 @@ class Followed:
     exclusions: Exclusions
     introductions: pd.DataFrame  # the decided pairs, meetings found in this community applied
     newly_met: dict[int, date]  # introductions this community shows met for the first time (to keep)
+    log: pd.DataFrame  # the whole contact log (``dashboard.contacts.LOG_COLUMNS``)
+    entries: pd.DataFrame  # the log's entries about members of the community, with their member_id there
+    keys: pd.Series  # member_id -> person key (what a new entry about them is kept under)
 
 
 def followed(log: pd.DataFrame, intros: pd.DataFrame, community: Community, today: date | pd.Timestamp,
@@ -44,7 +48,8 @@ def followed(log: pd.DataFrame, intros: pd.DataFrame, community: Community, toda
     follow_ups = FollowUps.of(log, members, today, settings.recent_contact_days)
     met = lifecycle.met_dates(intros, community)
     exclusions = Exclusions(frozenset(follow_ups.do_not_contact()), lifecycle.declined_pairs(intros, members))
-    return Followed(follow_ups, exclusions, lifecycle.with_met(intros, met), met)
+    keys = pd.Series(person_keys(members).to_numpy(), index=members["member_id"].astype(str).to_numpy(), dtype=str)
+    return Followed(follow_ups, exclusions, lifecycle.with_met(intros, met), met, log, resolved(log, members), keys)
 
 
 @dataclass(frozen=True)

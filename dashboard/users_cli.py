@@ -68,7 +68,8 @@ def _checked(args: argparse.Namespace, stdin: TextIO) -> str:
     return password
 
 
-def _actor() -> str:
+def actor() -> str:
+    """Who did it, for the audit log and the contact log: the command line and the OS user."""
     try:
         return f"command line ({getpass.getuser()})"
     except (KeyError, OSError):
@@ -89,13 +90,13 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None) -> list[dict]:
     try:
         users = Users(store)
         if args.users_command == "add":
-            user = users.add(args.email, args.role, password, _actor())
+            user = users.add(args.email, args.role, password, actor())
             return [{"added": user.email, "role": user.role, "db": store.url}]
         if args.users_command == "remove":
-            users.remove(args.email, _actor())
+            users.remove(args.email, actor())
             return [{"removed": args.email.strip().casefold(), "db": store.url}]
         if args.users_command == "role":
-            user = users.set_role(args.email, args.role, _actor())
+            user = users.set_role(args.email, args.role, actor())
             return [{"email": user.email, "role": user.role, "db": store.url}]
         return [{"email": u.email, "role": u.role, "created_at": _when(u.created_at),
                  "last_sign_in_at": _when(u.last_sign_in_at), "locked_until": _when(u.locked_until)}

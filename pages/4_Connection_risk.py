@@ -5,8 +5,8 @@ import streamlit as st
 
 from dashboard import charts, export, outreach, overview, risk
 from dashboard.filters import rows_for
-from dashboard.ui import shell
-from dashboard.ui.state import KEY_CONTACTED, KEY_SHOW_CONTACTS
+from dashboard.ui import follow, shell
+from dashboard.ui.state import KEY_SHOW_CONTACTS
 from dashboard.words import plural
 
 ctx = shell.page("Connection risk")
@@ -17,12 +17,10 @@ shell.stop_if_empty(ctx)
 settings = ctx.settings
 view = shell.without_staff(ctx, "this list")
 view_risk = rows_for(ctx.analysis.risk, view)
-log: list[dict] = list(st.session_state.get(KEY_CONTACTED) or [])
-now = pd.Timestamp.now()
-contacted = outreach.recently_contacted(log, now)
+follow_ups = ctx.followed.follow_ups
 
 st.subheader("Check in this week")
-week = overview.this_week(ctx.members, settings, view_risk, exclude=contacted)
+week = overview.this_week(ctx.members, settings, view_risk, follow_ups=follow_ups)
 st.caption(week.caption + " How many: *Check-ins I can do this week* in *Settings and thresholds*.")
 if not week.people.empty and not ctx.policy.per_person:
     shell.role_note(ctx.policy, "Who they are is shown to organisers and helpers")
@@ -68,17 +66,18 @@ show_contacts = ctx.policy.emails and f2.toggle("Show contact details", key=KEY_
 if not ctx.policy.emails:
     with f2:
         shell.role_note(ctx.policy, "Emails are for organisers")
-buddies = ctx.analysis.buddies
 checkins = outreach.outreach_list(
-    ctx.members, view_risk, show_contacts, tiers=tuple(tiers), exclude=contacted, buddies=buddies
+    ctx.members, view_risk, show_contacts, tiers=tuple(tiers), buddies=ctx.analysis.buddies, follow_ups=follow_ups
 )
-st.text(plural(len(checkins), "person") + (f" · {len(contacted)} contacted recently, hidden" if contacted else ""))
+follow.due_list(checkins)
+st.text(follow.list_counts(checkins, ctx.members, follow_ups))
 st.dataframe(
     checkins,
     hide_index=True,
     width="stretch",
     column_order=[
-        c for c in ("name", "email", "city", "risk_tier", "risk_score", "risk_reasons", "next_event", "buddy")
+        c for c in ("name", "email", "city", "risk_tier", "risk_score", "risk_reasons", "last_contacted_on",
+                    "last_outcome", "follow_up_on", "next_event", "buddy")
         if c in checkins.columns
     ],
     column_config={
@@ -88,6 +87,9 @@ st.dataframe(
         "risk_tier": st.column_config.TextColumn("Risk"),
         "risk_score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
         "risk_reasons": st.column_config.TextColumn("Why", width="large"),
+        "last_contacted_on": st.column_config.TextColumn("Last contact"),
+        "last_outcome": st.column_config.TextColumn("Outcome"),
+        "follow_up_on": st.column_config.TextColumn("Follow up on"),
         "next_event": st.column_config.TextColumn("Next event near them"),
         "buddy": st.column_config.TextColumn("Buddy to introduce", help="First suggestion from the Introductions page"),
     },
@@ -103,24 +105,14 @@ with d2:
         f"check-in list, {plural(len(checkins), 'person')}",
     )
 
-with st.form("contacted", clear_on_submit=True):
-    st.write("**Mark as contacted** (they leave the list for a while, in this session only)")
-    ids = st.multiselect(
-        "People", checkins["member_id"].tolist(), key="contact_ids",
-        format_func=dict(zip(checkins["member_id"], checkins["name"], strict=True)).get,
-    )
-    m1, m2 = st.columns([1, 2])
-    days = m1.number_input("For days", min_value=1, max_value=365, value=14, step=1)
-    note = m2.text_input("Note (optional)", max_chars=200)
-    if st.form_submit_button("Mark as contacted", icon=":material/check:") and ids:
-        chosen = checkins.loc[checkins["member_id"].isin(ids), ["member_id", "name"]]
-        st.session_state[KEY_CONTACTED] = outreach.mark_contacted(log, chosen, now, int(days), note)
-        st.rerun()
-
-if log:
-    with st.expander(f"Contacted log ({len(log)})", icon=":material/history:"):
-        table = outreach.contact_log_frame(log)
-        st.dataframe(table, hide_index=True, width="stretch")
-        shell.personal_download(ctx.policy, "Download log (CSV)", lambda: export.to_csv_bytes(table),
-                                "contacted-log.csv", "text/csv", f"contacted log, {plural(len(table), 'row')}")
+# --- contacts ------------------------------------------------------------------------------
+people = follow.people_choices(checkins, ctx.members, follow_ups)
+c1, c2 = st.columns(2)
+with c1:
+    st.markdown("**Log a contact**")
+    follow.log_form(people, ctx.followed, "risk_log", allowed=ctx.policy.log_contacts, is_demo=ctx.is_demo)
+with c2:
+    st.markdown("**A person's history**")
+    follow.history_panel(ctx.followed, people, "risk_history")
+follow.helped_panel(ctx.helped)
 st.caption(f"Computed as of {ctx.as_of:%d %B %Y}.")

@@ -16,9 +16,11 @@ from dashboard.contacts import (
     checked,
     history,
     last_contacts,
+    resolved,
     retention_cutoff,
 )
-from dashboard.overview import top_checkins
+from dashboard.overview import this_week
+from dashboard.settings import Settings
 
 TODAY = pd.Timestamp("2026-07-01")
 MEMBERS = pd.DataFrame({
@@ -108,17 +110,19 @@ def test_the_list_without_a_log_has_blank_contact_columns():
     assert tuple(out.columns) == tuple(c for c in outreach.OUTREACH_COLUMNS if c != "email")
 
 
-def test_the_overview_s_first_check_ins_leave_out_do_not_contact():
-    entries = log(("ann@example.org", "a", date(2026, 6, 1), "do_not_contact", None))
+def test_the_week_s_short_list_leaves_out_do_not_contact_and_leads_with_due_follow_ups():
+    entries = log(("ann@example.org", "a", date(2026, 6, 1), "do_not_contact", None),
+                  ("id:c", "c", date(2026, 6, 1), "no_answer", date(2026, 6, 30)))
     follow = FollowUps.of(entries, MEMBERS, TODAY, 30)
-    assert top_checkins(MEMBERS, follow_ups=follow)["name"].tolist() == ["Bo", "Cy"]
+    week = this_week(MEMBERS, Settings(checkins_per_week=1), follow_ups=follow)
+    assert week.people["name"].tolist() == ["Cy"] and week.waiting == 1
 
 
 def test_a_person_s_history_is_newest_first_with_the_note_as_typed():
     entries = log(("ann@example.org", "a", date(2026, 6, 1), "no_answer", None, "rang twice"),
                   ("ann@example.org", "a", date(2026, 6, 3), "reached", date(2026, 6, 30), "**loves** <b>walks</b>"),
                   ("bo@example.org", "b", date(2026, 6, 2), "reached", None, "other"))
-    h = history(entries, MEMBERS, "a")
+    h = history(resolved(entries, MEMBERS), "a")
     assert h["on"].tolist() == ["2026-06-03", "2026-06-01"]
     assert h["note"].tolist() == ["**loves** <b>walks</b>", "rang twice"]
     assert h["outcome"].tolist() == ["Reached", "No answer"] and h["follow_up_on"].tolist() == ["2026-06-30", ""]

@@ -150,24 +150,6 @@ def test_downloads_offered(risk_page: AppTest) -> None:
     assert labels == ["Download list (CSV)", "Download list (Excel)"]
 
 
-def test_mark_as_contacted_hides_them_and_logs_it(risk_page: AppTest) -> None:
-    at = risk_page
-    before = checkin_table(at)
-    chosen = before["member_id"].tolist()[:2]
-    at.multiselect(key="contact_ids").set_value(chosen)
-    next(b for b in at.button if b.label == "Mark as contacted").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    after = checkin_table(at)
-    assert len(after) == len(before) - 2
-    assert not set(chosen) & set(after["member_id"])
-    log = at.session_state["_contacted"]
-    assert [e["member_id"] for e in log] == chosen
-    assert (log[0]["until"] - log[0]["on"]).days == 14
-    assert any(t.value.endswith("2 contacted recently, hidden") for t in at.text)
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert "Download log (CSV)" in labels
-
-
 def test_tier_filter(risk_page: AppTest, demo) -> None:
     risk_page.multiselect(key="risk_tiers").set_value(["high"]).run()
     assert len(checkin_table(risk_page)) == risk.tier_counts(staff_free_risk(demo))["high"]

@@ -100,6 +100,8 @@ PUBLIC_COLUMNS: frozenset[str] = frozenset({
     "sig_no_repeat_ties", "sig_far_from_group", "risk_score", "risk_tier", "next_event",
     # buddies
     "buddy_city", "distance_km", "shared_interests", "rank",
+    # the contact log as the check-in list and the report show it (a pseudonym's outcome names nobody)
+    "last_contacted_on", "last_outcome", "follow_up_on", "follow_up_due", "do_not_contact",
     # geocodes beyond the canonical ones
     "address",
 })

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Generic, ParamSpec, TypeVar
 
@@ -26,9 +27,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard import changes, geo, snapshots
+from dashboard import changes, follow_through, geo, snapshots
 from dashboard import load as load_path
-from dashboard.analysis import Analysis, analyse
+from dashboard.analysis import Analysis, Exclusions, analyse, with_exclusions
 from dashboard.auth.roles import redaction
 from dashboard.ingest import InputError, ReadResult, Upload
 from dashboard.ingest.describe import UploadPreview, preview_upload
@@ -164,11 +165,15 @@ def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key:
 
 @_personal(False, REDACTED_ENTRIES)
 def redacted(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings,
-             role: str) -> tuple[Community, Analysis]:
+             role: str, exclusions_key: str = "", _exclusions: Exclusions | None = None) -> tuple[Community, Analysis]:
     """The community and every indicator as ``role`` may see them (``dashboard.auth.roles``;
-    cached by data key, date, settings and role: a rerun redacts nothing again)."""
+    cached by data key, date, settings, role and exclusions: a rerun redacts nothing again); the
+    buddy suggestions leave out what ``_exclusions`` rules out before anything is redacted."""
     r = redaction(role, _community)
-    return r.community(_community), r.analysis(analysis(key, _community, as_of, settings_key, _settings))
+    full = analysis(key, _community, as_of, settings_key, _settings)
+    if _exclusions is not None:
+        full = without_excluded(key, full, _settings, _exclusions)
+    return r.community(_community), r.analysis(full)
 
 
 @_personal(False, REVIEW_ENTRIES)
@@ -193,8 +198,40 @@ def changes_since(before_key: str, after_key: str, as_of: pd.Timestamp, settings
     return changes.since(before, _after, _settings)
 
 
+@_personal(False, ANALYSIS_ENTRIES)
+def followed(key: str, _community: Community, log: pd.DataFrame, intros: pd.DataFrame, today: date,
+             settings_key: str, _settings: Settings) -> follow_through.Followed:
+    """The workspace's contact log and introductions matched to the community (cached by the data
+    key, the log and introductions themselves, the day and the settings)."""
+    return follow_through.followed(log, intros, _community, today, _settings)
+
+
+@_personal("Suggesting buddies…", ANALYSIS_ENTRIES)
+def buddies_without(key: str, as_of: pd.Timestamp, settings_key: str, exclusions_key: str, _analysis: Analysis,
+                    _settings: Settings, _exclusions: Exclusions) -> pd.DataFrame:
+    """The buddy suggestions made again without the people and pairs ``_exclusions`` rules out
+    (cached by data key, date, settings and the exclusions; only the suggestions are kept)."""
+    return with_exclusions(_analysis, _settings, _exclusions).buddies
+
+
+def without_excluded(key: str, result: Analysis, settings: Settings, exclusions: Exclusions) -> Analysis:
+    """``result`` whose buddy suggestions leave out what ``exclusions`` rules out."""
+    if not exclusions.ids and not exclusions.pairs:
+        return result
+    buddies = buddies_without(key, result.as_of, repr(settings), exclusions.key(), result, settings, exclusions)
+    return replace(result, buddies=buddies)
+
+
+@_personal("Looking at what followed…", ANALYSIS_ENTRIES)
+def helped(key: str, _community: Community, log: pd.DataFrame, intros: pd.DataFrame, today: date,
+           settings_key: str, _settings: Settings) -> follow_through.Helped:
+    """"Did it help?" (``follow_through.did_it_help``), cached like ``followed``."""
+    return follow_through.did_it_help(log, intros, _community, today, _settings)
+
+
 #: every cache above that holds data from an upload (the gazetteer and the demo files do not)
-PERSONAL_CACHES = (_read, preview, load, analysis, redacted, places_to_review, changes_since)
+PERSONAL_CACHES = (_read, preview, load, analysis, redacted, places_to_review, changes_since, followed,
+                   buddies_without, helped)
 
 
 def clear_personal_caches() -> None:

@@ -26,11 +26,12 @@ from dashboard.analysis import Analysis
 from dashboard.auth.roles import ORGANISER, Policy
 from dashboard.engagement import exclude_staff
 from dashboard.filters import Filters, apply_filters, city_options, rows_for
+from dashboard.follow_through import Followed, Helped
 from dashboard.ingest import InputError, Upload
 from dashboard.model import Community, default_as_of
 from dashboard.risk import RISK_SIGNALS
 from dashboard.settings import LIMITS, RiskWeights, Settings, setting_help, setting_label
-from dashboard.ui import loaders, server, signin, workspace
+from dashboard.ui import follow, loaders, server, signin, workspace
 from dashboard.ui.state import (
     KEY_AS_OF,
     KEY_CITIES,
@@ -87,6 +88,8 @@ class PageContext:
     is_demo: bool
     data_key: str  # the content key; with the role after it when the frames are redacted
     policy: Policy  # what the signed-in role may see and do
+    followed: Followed  # the workspace's contact log and introductions, matched to this community (ids as above)
+    helped: Callable[[], Helped | None]  # "Did it help?" (aggregates only), worked out when asked
 
 
 def literal(text: object) -> str:
@@ -340,10 +343,16 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
     community = load_path.grouped(community, settings())  # neighbourhoods under their city, or not
     filters = _filters(community)
     current, as_of = _settings_form(default_as_of(community), policy)
+    found = follow.state(community, key, current, is_demo)  # matched on the whole, unredacted community
+    helped = follow.helped(found, community, key, current)
     if policy.role == ORGANISER:
         result = loaders.analysis(key, community, as_of, repr(current), current)
+        result = loaders.without_excluded(key, result, current, found.exclusions)  # do-not-contact, declined
+        followed = found
     else:  # the whole community's, cached per role, so a viewer's rerun redacts nothing again
-        community, result = loaders.redacted(key, community, as_of, repr(current), current, policy.role)
+        followed = follow.for_role(found, community, policy)
+        community, result = loaders.redacted(key, community, as_of, repr(current), current, policy.role,
+                                             found.exclusions.key(), found.exclusions)
         key = f"{key}:{policy.role}"
     view = apply_filters(community, filters)
     with st.sidebar:
@@ -354,6 +363,7 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
     return PageContext(
         community=community, view=view, filters=filters, settings=current, as_of=as_of,
         analysis=result, members=rows_for(result.members, view), is_demo=is_demo, data_key=key, policy=policy,
+        followed=followed, helped=helped,
     )
 
 

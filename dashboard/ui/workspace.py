@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +22,7 @@ from dashboard import snapshots
 from dashboard.model import Community
 from dashboard.settings import Settings
 from dashboard.store import ENV_VAR, SnapshotInfo, Store, StoreError, default_url
+from dashboard.store.follow import FollowThrough
 from dashboard.store.workspace import KINDS
 from dashboard.ui import loaders
 from dashboard.ui.state import KEY_COUNTRY, KEY_MANUAL_PLACES, KEY_UPLOADS
@@ -36,14 +38,40 @@ def _open(url: str) -> Store:
     return Store.open(url)
 
 
+#: per database: the day retention was last applied and how many contact log entries it deleted
+_RETAINED: dict[str, tuple[date, int]] = {}
+
+
+def _retain(s: Store) -> None:
+    """Apply the retention setting when the workspace opens (and again each new day the server runs)."""
+    today = date.today()
+    if _RETAINED.get(s.url, (None, 0))[0] != today:
+        _RETAINED[s.url] = (today, FollowThrough(s).apply_retention(today, s.settings().retention_months))
+
+
+def retention_note() -> str:
+    """What the retention setting does, and what it did when the workspace last opened."""
+    s = store()
+    if s is None:
+        return ""
+    months = s.settings().retention_months
+    day, gone = _RETAINED.get(s.url, (date.today(), 0))
+    done = f"{gone} {'was' if gone == 1 else 'were'} deleted on {day:%d %B %Y}" if gone else f"none were due on {day:%d %B %Y}"
+    return (f"Contact log entries and their notes older than {months} months are deleted when the workspace opens "
+            f"(and each day it stays open): {done}. Change it under Settings and thresholds.")
+
+
 def url() -> str:
     """The workspace database this server uses."""
     return os.environ.get(ENV_VAR) or default_url()
 
 
 def open_store() -> Store:
-    """The workspace (opened once per server and database); ``StoreError`` if it can't be used."""
-    return _open(url())
+    """The workspace (opened once per server and database, its retention applied); ``StoreError``
+    if it can't be used."""
+    s = _open(url())
+    _retain(s)
+    return s
 
 
 def store() -> Store | None:

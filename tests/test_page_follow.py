@@ -1,0 +1,115 @@
+"""Follow-through in the app (AppTest, a workspace of each test's own holding the demo files as a
+kept snapshot): log a contact on the Connection risk page, it is kept, shown as text, and its
+follow-up comes due first; do-not-contact people leave the list and the buddy suggestions."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import snapshots
+from dashboard.contacts import Contact
+from dashboard.ingest import Upload
+from dashboard.store import Store
+from dashboard.store.follow import FollowThrough
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 120
+NOTE = "**Loves** <b>walks</b> [x](http://example.org) :red[tea]"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'workspace.db'}"
+    monkeypatch.setenv("NEIGHBOURLY_DB", url)
+    store = Store.open(url)
+    demo = {k: Upload(f"demo_{k}.csv", (ROOT / "data" / f"demo_{k}.csv").read_bytes())
+            for k in ("members", "events", "attendance")}
+    snapshots.keep(store, demo, {}, "")
+    store.close()
+    return url
+
+
+def open_page(path: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def checkins(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.main.dataframe if "risk_reasons" in d.value.columns)
+
+
+def texts(at: AppTest) -> list[str]:
+    return [t.value for t in at.text]
+
+
+def test_a_logged_contact_is_kept_shown_as_text_and_its_follow_up_comes_first(db):
+    at = open_page("pages/4_Connection_risk.py")
+    before = checkins(at)
+    last = before.iloc[-1]  # the lowest score on the list
+    at.selectbox(key="risk_log_person").set_value(last["member_id"])
+    at.selectbox(key="risk_log_outcome").set_value("no_answer")
+    at.text_area(key="risk_log_note").input(NOTE)
+    at.date_input(key="risk_log_follow_up").set_value(date.today())
+    next(b for b in at.button if b.label == "Log contact").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    store = Store.open(db)
+    log = FollowThrough(store).contacts()
+    store.close()
+    assert log[["member_id", "outcome", "note", "logged_by"]].values.tolist() == [
+        [last["member_id"], "no_answer", NOTE, ""]]
+    assert log["follow_up_on"].tolist() == [date.today()]
+
+    fresh = open_page("pages/4_Connection_risk.py")  # a new session: it is the workspace's
+    table = checkins(fresh)
+    assert table.iloc[0]["member_id"] == last["member_id"]  # due follow-ups first
+    assert table.iloc[0]["last_outcome"] == "no_answer" and table.iloc[0]["follow_up_on"] == f"{date.today()}"
+    assert len(table) == len(before)  # no answer: still on the list
+    assert any(s.value == "Follow-ups due (1)" for s in fresh.subheader)
+    assert any(t.startswith(f"{last['name']}: follow-up due {date.today()}") for t in texts(fresh))
+    fresh.selectbox(key="risk_history").set_value(last["member_id"]).run()
+    assert NOTE in texts(fresh)  # the note exactly as typed, as text
+    assert not any(NOTE in m.value or "Loves" in m.value for m in fresh.markdown)
+
+
+def test_reached_people_rest_and_do_not_contact_leaves_the_list_and_the_buddies(db):
+    at = open_page("pages/4_Connection_risk.py")
+    table = checkins(at)
+    with_buddy = table[table["buddy"] != ""]
+    reached, never = with_buddy.iloc[0], with_buddy.iloc[1]
+    intro = open_page("pages/5_Introductions.py")
+    suggestions = next(d.value for d in intro.main.dataframe if "buddy_id" in d.value.columns)
+    buddy_id = suggestions["buddy_id"].value_counts().index[0]  # a regular suggested to someone
+    store = Store.open(db)
+    members = snapshots.community(store.latest()).members.set_index("member_id")
+    follow = FollowThrough(store)
+    for mid, outcome in ((reached["member_id"], "reached"), (never["member_id"], "do_not_contact"),
+                         (buddy_id, "do_not_contact")):
+        follow.log_contact(Contact(members.loc[mid, "email"], mid, date.today(), outcome))
+    store.close()
+
+    at = open_page("pages/4_Connection_risk.py")
+    after = checkins(at)
+    assert not {reached["member_id"], never["member_id"], buddy_id} & set(after["member_id"])
+    assert len(after) == len(table) - 2  # the regular wasn't on it
+    assert any("1 reached recently, hidden for now" in t and "2 asked not to be contacted" in t for t in texts(at))
+    intro = open_page("pages/5_Introductions.py")
+    again = next(d.value for d in intro.main.dataframe if "buddy_id" in d.value.columns)
+    assert never["member_id"] not in set(again["member_id"])
+    assert buddy_id not in set(again["buddy_id"]) and buddy_id not in set(again["member_id"])
+    assert reached["member_id"] in set(again["member_id"])  # reached people still get a buddy
+
+
+def test_the_demo_logs_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEIGHBOURLY_DB", f"sqlite:///{tmp_path / 'empty.db'}")
+    at = open_page("pages/4_Connection_risk.py")
+    assert not [b for b in at.button if b.label == "Log contact"]
+    assert any("demo community aren't kept" in c.value for c in at.caption)
