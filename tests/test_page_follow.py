@@ -73,7 +73,7 @@ def test_a_logged_contact_is_kept_shown_as_text_and_its_follow_up_comes_first(db
     assert table.iloc[0]["member_id"] == last["member_id"]  # due follow-ups first
     assert table.iloc[0]["last_outcome"] == "no_answer" and table.iloc[0]["follow_up_on"] == f"{date.today()}"
     assert len(table) == len(before)  # no answer: still on the list
-    assert any(s.value == "Follow-ups due (1)" for s in fresh.subheader)
+    assert any(m.value == "**Follow-ups due (1)**" for m in fresh.markdown)
     assert any(t.startswith(f"{last['name']}: follow-up due {date.today()}") for t in texts(fresh))
     fresh.selectbox(key="risk_history").set_value(last["member_id"]).run()
     assert NOTE in texts(fresh)  # the note exactly as typed, as text
