@@ -34,7 +34,7 @@ class Followed:
 
     follow_ups: FollowUps
     exclusions: Exclusions
-    introductions: pd.DataFrame  # the decided pairs, meetings found in this community applied
+    introductions: pd.DataFrame  # the decided pairs, meetings found applied, ``lifecycle.resolved`` to the community
     newly_met: dict[int, date]  # introductions this community shows met for the first time (to keep)
     log: pd.DataFrame  # the whole contact log (``dashboard.contacts.LOG_COLUMNS``)
     entries: pd.DataFrame  # the log's entries about members of the community, with their member_id there
@@ -47,9 +47,10 @@ def followed(log: pd.DataFrame, intros: pd.DataFrame, community: Community, toda
     members = community.members
     follow_ups = FollowUps.of(log, members, today, settings.recent_contact_days)
     met = lifecycle.met_dates(intros, community)
-    exclusions = Exclusions(frozenset(follow_ups.do_not_contact()), lifecycle.declined_pairs(intros, members))
+    pairs = lifecycle.resolved(lifecycle.with_met(intros, met), members)
+    exclusions = Exclusions(frozenset(follow_ups.do_not_contact()), lifecycle.declined_pairs(pairs))
     keys = pd.Series(person_keys(members).to_numpy(), index=members["member_id"].astype(str).to_numpy(), dtype=str)
-    return Followed(follow_ups, exclusions, lifecycle.with_met(intros, met), met, log, resolved(log, members), keys)
+    return Followed(follow_ups, exclusions, pairs, met, log, resolved(log, members), keys)
 
 
 @dataclass(frozen=True)

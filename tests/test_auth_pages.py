@@ -139,7 +139,7 @@ def test_a_helper_sees_who_might_welcome_a_check_in_and_can_log_a_contact(kept_d
     at = open_page("pages/4_Connection_risk.py", kept_db, HELPER, monkeypatch)
     assert found(at, UPLOADED_NAMES)  # the people to check in with, by name
     assert not [t for t in at.toggle if t.label == "Show contact details"]
-    assert any(b.label == "Mark as contacted" for b in at.get("form_submit_button"))
+    assert any(b.label == "Log contact" for b in at.get("form_submit_button"))
     assert any("Emails are for organisers" in c.value for c in at.caption)
 
 

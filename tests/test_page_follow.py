@@ -113,3 +113,36 @@ def test_the_demo_logs_nothing(tmp_path, monkeypatch):
     at = open_page("pages/4_Connection_risk.py")
     assert not [b for b in at.button if b.label == "Log contact"]
     assert any("demo community aren't kept" in c.value for c in at.caption)
+
+
+def test_a_helper_logs_a_contact_under_the_person_s_email_and_their_own(db, monkeypatch):
+    """A helper's frames have no emails in them; the contact is still kept under the person's
+    email (matched on the whole community), and the helper is who logged it."""
+    from datetime import UTC, datetime
+
+    from argon2 import PasswordHasher, profiles
+
+    from dashboard.auth.roles import HELPER
+    from dashboard.store.users import Users
+    from dashboard.ui import signin
+
+    store = Store.open(db)
+    Users(store).add("hana@example.org", HELPER, "correct horse battery", "test",
+                     hasher=PasswordHasher.from_parameters(profiles.CHEAPEST))
+    members = snapshots.community(store.latest()).members.set_index("member_id")
+    store.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.switch_page("pages/4_Connection_risk.py")
+    at.session_state[signin.KEY_SIGNED_IN] = signin.SignedIn("hana@example.org", datetime.now(UTC))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    person = checkins(at).iloc[0]["member_id"]
+    at.selectbox(key="risk_log_person").set_value(person)
+    next(b for b in at.button if b.label == "Log contact").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store.open(db)
+    log = FollowThrough(store).contacts()
+    store.close()
+    assert log[["person_key", "member_id", "logged_by"]].values.tolist() == [
+        [members.loc[person, "email"], person, "hana@example.org"]]
+    assert person not in set(checkins(at)["member_id"])  # reached today: resting

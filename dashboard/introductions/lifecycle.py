@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.model import Community
-from dashboard.people import member_ids_for, person_keys
+from dashboard.people import member_ids_for
 
 APPROVED, DECLINED, INTRODUCED, MET = "approved", "declined", "introduced", "met"
 #: every status a decided pair can have, in the order of its life
@@ -43,10 +43,10 @@ def empty_introductions() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in INTRO_COLUMNS}).astype({"id": "int64"})
 
 
-def pairs_for(frame: pd.DataFrame, members: pd.DataFrame) -> list[Pair]:
-    """The ``Pair`` of each row of a frame with ``member_id`` and ``buddy_id`` columns."""
-    ids = members["member_id"].astype(str)
-    key_of = dict(zip(ids, person_keys(members), strict=True))
+def pairs_for(frame: pd.DataFrame, keys: pd.Series) -> list[Pair]:
+    """The ``Pair`` of each row of a frame with ``member_id`` and ``buddy_id`` columns (``keys``:
+    member_id -> person key, ``person_keys`` of the members by id)."""
+    key_of = keys.to_dict()
     out = []
     for mid, bid in zip(frame["member_id"].astype(str), frame["buddy_id"].astype(str), strict=True):
         out.append(Pair(key_of.get(mid, f"id:{mid}"), mid, key_of.get(bid, f"id:{bid}"), bid))
@@ -55,7 +55,9 @@ def pairs_for(frame: pd.DataFrame, members: pd.DataFrame) -> list[Pair]:
 
 def resolved(intros: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """The decided pairs with ``now_member`` and ``now_buddy``: each side's id in ``members``
-    ("" when they are not there)."""
+    ("" when they are not there). The functions below take this frame."""
+    if "now_member" in intros:
+        return intros
     if intros.empty:
         return intros.assign(now_member=pd.Series(dtype=str), now_buddy=pd.Series(dtype=str))
     return intros.assign(
@@ -64,17 +66,17 @@ def resolved(intros: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def decisions_of(intros: pd.DataFrame, members: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """(member_id, buddy_id) -> the review table's decision for every pair decided in the workspace."""
-    r = resolved(intros, members)
+def decisions_of(r: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(member_id, buddy_id) -> the review table's decision for every pair decided in the workspace
+    (``r``: ``resolved`` pairs)."""
     r = r[(r["now_member"] != "") & (r["now_buddy"] != "")]
     return {(m, b): _DECISION_OF.get(s, "undecided")
             for m, b, s in zip(r["now_member"], r["now_buddy"], r["status"], strict=True)}
 
 
-def declined_pairs(intros: pd.DataFrame, members: pd.DataFrame) -> frozenset[tuple[str, str]]:
-    """Pairs (member_id, buddy_id) the organiser declined: never suggested again."""
-    return frozenset(pair for pair, d in decisions_of(intros, members).items() if d == "decline")
+def declined_pairs(r: pd.DataFrame) -> frozenset[tuple[str, str]]:
+    """Pairs (member_id, buddy_id) the organiser declined: never suggested again (``r``: ``resolved``)."""
+    return frozenset(pair for pair, d in decisions_of(r).items() if d == "decline")
 
 
 def attended_days(community: Community) -> pd.DataFrame:
@@ -133,10 +135,9 @@ def _day_text(values: pd.Series) -> np.ndarray:
     return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
 
 
-def table(intros: pd.DataFrame, members: pd.DataFrame, statuses: tuple[str, ...] = STATUSES) -> pd.DataFrame:
-    """The pairs with the given statuses as the page and the report list them: both ids (as in
-    ``members``, else as kept), both names ("" for someone no longer in the data), the days."""
-    r = resolved(intros, members)
+def table(r: pd.DataFrame, members: pd.DataFrame, statuses: tuple[str, ...] = STATUSES) -> pd.DataFrame:
+    """The ``resolved`` pairs with the given statuses as the page and the report list them: both ids
+    (as in ``members``, else as kept), both names ("" for someone no longer there), the days."""
     r = r[r["status"].isin(list(statuses))]
     names = dict(zip(members["member_id"].astype(str), members["name"].fillna("").astype(str), strict=False))
     member = r["now_member"].where(r["now_member"] != "", r["member_id"]).astype(str)

@@ -33,6 +33,7 @@ from dashboard.contacts import (
     resolved,
 )
 from dashboard.follow_through import Followed, Helped, sentences
+from dashboard.introductions import lifecycle
 from dashboard.introductions.lifecycle import empty_introductions
 from dashboard.model import Community
 from dashboard.outreach import outreach_list
@@ -42,8 +43,8 @@ from dashboard.store.follow import FollowThrough
 from dashboard.ui import loaders, signin, workspace
 from dashboard.words import plural
 
-NO_FOLLOW_THROUGH = Followed(FollowUps(), Exclusions(), empty_introductions(), {}, empty_log(),
-                             resolved(empty_log(), pd.DataFrame()), pd.Series(dtype=str))
+NO_FOLLOW_THROUGH = Followed(FollowUps(), Exclusions(), lifecycle.resolved(empty_introductions(), pd.DataFrame()), {},
+                             empty_log(), resolved(empty_log(), pd.DataFrame()), pd.Series(dtype=str))
 
 
 def kept() -> FollowThrough | None:
@@ -78,7 +79,10 @@ def for_role(found: Followed, community: Community, policy: Policy) -> Followed:
     r = redaction(policy.role, community)
     last = found.follow_ups.last.set_axis(pd.Index(r.ids(found.follow_ups.last.index), name="member_id"))
     entries = found.entries.assign(member_id=pd.Series(r.ids(found.entries["member_id"]), index=found.entries.index))
-    return replace(found, follow_ups=replace(found.follow_ups, last=last), entries=entries,
+    pairs = found.introductions.assign(
+        now_member=pd.Series(r.ids(found.introductions["now_member"]), index=found.introductions.index),
+        now_buddy=pd.Series(r.ids(found.introductions["now_buddy"]), index=found.introductions.index))
+    return replace(found, follow_ups=replace(found.follow_ups, last=last), entries=entries, introductions=pairs,
                    keys=found.keys.set_axis(pd.Index(r.ids(found.keys.index))))
 
 

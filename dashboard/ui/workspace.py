@@ -26,6 +26,7 @@ from dashboard.store.follow import FollowThrough
 from dashboard.store.workspace import KINDS
 from dashboard.ui import loaders
 from dashboard.ui.state import KEY_COUNTRY, KEY_MANUAL_PLACES, KEY_UPLOADS
+from dashboard.words import plural
 
 KEY_SNAPSHOT = "_snapshot"  # id of the kept snapshot the session's data came from (None: not kept)
 KEY_FINGERPRINT = "_snapshot_fingerprint"  # content key of that snapshot, to notice edits since
@@ -54,10 +55,10 @@ def retention_note() -> str:
     s = store()
     if s is None:
         return ""
-    months = s.settings().retention_months
+    months = plural(s.settings().retention_months, "month")
     day, gone = _RETAINED.get(s.url, (date.today(), 0))
-    done = f"{gone} {'was' if gone == 1 else 'were'} deleted on {day:%d %B %Y}" if gone else f"none were due on {day:%d %B %Y}"
-    return (f"Contact log entries and their notes older than {months} months are deleted when the workspace opens "
+    done = (f"{plural(gone, 'entry', 'entries')} deleted on {day:%d %B %Y}" if gone else f"none were due on {day:%d %B %Y}")
+    return (f"Contact log entries and their notes older than {months} are deleted when the workspace opens "
             f"(and each day it stays open): {done}. Change it under Settings and thresholds.")
 
 
