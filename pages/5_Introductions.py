@@ -4,8 +4,8 @@ import streamlit as st
 
 from dashboard import charts, introductions
 from dashboard.export import to_csv_bytes
-from dashboard.ui import shell
-from dashboard.ui.state import KEY_DECISIONS, KEY_TEMPLATE
+from dashboard.ui import intros, shell
+from dashboard.ui.state import KEY_TEMPLATE
 from dashboard.words import plural
 
 ctx = shell.page("Introductions")
@@ -28,10 +28,9 @@ st.caption(
 if not ctx.policy.per_person:
     shell.role_note(ctx.policy, "Suggestions name people, so they are for organisers and helpers")
 else:
-    every = ctx.analysis.buddies
-    # decisions live outside the editor: its own state goes when the organiser opens another page
-    decisions = dict(st.session_state.get(KEY_DECISIONS) or {})
-    table = introductions.review_table(every, ctx.members["member_id"], decisions)
+    every = ctx.analysis.buddies  # without declined pairs and people who asked not to be contacted
+    # decisions are kept in the workspace: the editor's own state goes when the organiser opens another page
+    table = introductions.review_table(every, ctx.members["member_id"], intros.decisions(ctx.followed, ctx.is_demo))
     c1, c2, c3 = st.columns(3)
     c1.metric("People at risk in view", introductions.at_risk_count(ctx.members))
     c2.metric("With a suggestion", int(table["member_id"].nunique()))
@@ -65,10 +64,10 @@ else:
             },
         )
 
-    st.session_state[KEY_DECISIONS] = {**decisions, **introductions.decisions_from(reviewed)}
+    if intros.keep_changes(table, reviewed, ctx.followed, ctx.policy.log_contacts, ctx.is_demo):
+        st.rerun()  # a declined pair makes way for another suggestion
     approved = introductions.approved_introductions(reviewed)
-    counts = introductions.decision_counts(reviewed)
-    st.text(f"{counts['approve']} approved, {counts['decline']} declined.")
+    st.text(intros.decided_line(reviewed, ctx.followed, ctx.is_demo))
 
     with st.expander("Export approved introductions", icon=":material/download:", expanded=not approved.empty):
         if "intro_template" not in st.session_state:  # the box is new (first visit, or back from another page)
@@ -86,6 +85,9 @@ else:
             st.dataframe(export[["name", "buddy_name", "message"]], hide_index=True, width="stretch")
             shell.personal_download(ctx.policy, "Download introductions (CSV)", lambda: to_csv_bytes(export),
                                     "introductions.csv", "text/csv", f"approved introductions, {plural(len(export), 'row')}")
+
+    if not ctx.is_demo:
+        intros.made(ctx.followed, ctx.members, ctx.policy.log_contacts)
 
 # --- meetups -------------------------------------------------------------------------------
 st.subheader("Where the next meetup would reach most people at risk")

@@ -146,3 +146,46 @@ def test_a_helper_logs_a_contact_under_the_person_s_email_and_their_own(db, monk
     assert log[["person_key", "member_id", "logged_by"]].values.tolist() == [
         [members.loc[person, "email"], person, "hana@example.org"]]
     assert person not in set(checkins(at)["member_id"])  # reached today: resting
+
+
+def review_frame(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.main.dataframe if "decision" in d.value.columns)
+
+
+def test_decisions_are_kept_declined_pairs_go_and_an_approved_pair_can_be_marked_introduced(db):
+    from dashboard import introductions
+
+    at = open_page("pages/5_Introductions.py")
+    table = review_frame(at)
+    approve, decline = table.iloc[0], table.iloc[1]
+    key = f"intro_review_{introductions.review_key(table)}"
+    at.session_state[key] = {"edited_rows": {0: {"decision": "approve"}, 1: {"decision": "decline"}},
+                             "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store.open(db)
+    kept = FollowThrough(store).introductions()
+    assert sorted(kept["status"]) == ["approved", "declined"]
+
+    fresh = open_page("pages/5_Introductions.py")  # another session
+    again = review_frame(fresh)
+    pairs = set(zip(again["member_id"], again["buddy_id"]))
+    assert (decline["member_id"], decline["buddy_id"]) not in pairs  # never offered again
+    assert decline["member_id"] in set(again["member_id"])  # they get another buddy instead
+    row = again[(again["member_id"] == approve["member_id"]) & (again["buddy_id"] == approve["buddy_id"])]
+    assert row["decision"].tolist() == ["approve"]
+    assert any("1 approved (not introduced yet), 1 declined" in t for t in texts(fresh))
+
+    fresh.selectbox(key="intro_pair").set_value(int(kept.loc[kept["status"] == "approved", "id"].iloc[0]))
+    next(b for b in fresh.button if b.label == "Mark as introduced").click().run()
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    kept = FollowThrough(store).introductions().set_index("status")
+    assert kept.loc["introduced", "introduced_on"] == date.today()
+    metrics = {m.label: m.value for m in fresh.metric}
+    assert metrics["Introduced"] == "1" and metrics["Met since"] == "0"
+    assert any(t == "Introduced, not met yet: 1 pair" for t in texts(fresh))
+    FollowThrough(store).record_met({int(kept.loc["introduced", "id"]): date.today()})
+    store.close()
+    fresh.run()
+    assert {m.label: m.value for m in fresh.metric}["Met since"] == "1"
+    assert any(t == "Met since: 1 pair" for t in texts(fresh))

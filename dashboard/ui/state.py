@@ -14,7 +14,6 @@ KEY_SETTINGS = "_settings"  # dashboard.settings.Settings, only when the workspa
 KEY_AS_OF = "_as_of"  # date or None (default: latest event)
 KEY_COUNTRY = "_country"  # ISO code or "" (auto)
 KEY_SHOW_CONTACTS = "show_contacts"
-KEY_DECISIONS = "_intro_decisions"  # (member_id, buddy_id) -> approve | decline | undecided
 KEY_TEMPLATE = "_intro_template"  # the introduction message as the organiser last wrote it
 KEY_TAKEN_UPLOADS = "_taken_uploads"  # set of upload file ids the Data page put in a box
 KEY_LOST_UPLOADS = "_lost_uploads"  # list of (file name, why it was not used) still to tell the organiser
