@@ -11,7 +11,7 @@ from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST
 from dashboard.ingest.describe import example_value, field_choices, field_label, problem_kinds
 from dashboard.ingest.mapping import DATE_FIELDS, IGNORE
 from dashboard.ingest.read import MAX_UPLOAD_MB
-from dashboard.ui import accounts, loaders, shell, signin, workspace
+from dashboard.ui import accounts, duties, loaders, shell, signin, workspace
 from dashboard.ui.state import KEY_COUNTRY, KEY_UPLOADS
 from dashboard.words import plural
 
@@ -207,4 +207,5 @@ else:
     st.caption("No snapshots kept yet.")
 if not policy.uploads:
     shell.role_note(policy, "Keeping, deleting and erasing snapshots is for organisers")
+duties.section(policy)
 accounts.section(policy)

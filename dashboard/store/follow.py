@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from dashboard.contacts import LOG_COLUMNS, Contact, checked, empty_log, retention_cutoff
 from dashboard.introductions.lifecycle import (
@@ -169,6 +169,12 @@ class FollowThrough:
         rows = int(sum(counts.values()))
         conn.execute(insert(t.erasures).values(at=_now(now), rows=rows, detail=dict(counts)))
         return rows
+
+    def last_erasure(self) -> int:
+        """The newest erasure record's id (0 when there is none): sessions holding a snapshot's
+        files reload them when it changes."""
+        with self._tx() as conn:
+            return int(conn.execute(select(func.max(t.erasures.c.id))).scalar() or 0)
 
     def erasures(self) -> list[tuple[datetime, int, dict]]:
         """Every erasure record, newest first: (when, rows erased, rows per place)."""

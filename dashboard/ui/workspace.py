@@ -18,7 +18,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import snapshots
+from dashboard import erasure, snapshots
 from dashboard.model import Community
 from dashboard.settings import Settings
 from dashboard.store import ENV_VAR, SnapshotInfo, Store, StoreError, default_url
@@ -30,6 +30,7 @@ from dashboard.words import plural
 
 KEY_SNAPSHOT = "_snapshot"  # id of the kept snapshot the session's data came from (None: not kept)
 KEY_FINGERPRINT = "_snapshot_fingerprint"  # content key of that snapshot, to notice edits since
+KEY_ERASED = "_snapshot_erasures"  # the workspace's last erasure when the shown snapshot's files were read
 KEY_FOLLOW = "_snapshot_follow"  # False after going back on purpose: don't jump to the latest
 KEY_BOXES = "_upload_boxes"  # how many times the Data page's upload boxes were emptied (part of their keys)
 
@@ -121,6 +122,7 @@ def _show(snapshot_id: int | None, s: Store, follow: bool) -> None:
     st.session_state[KEY_SNAPSHOT] = snap.id if snap else None
     st.session_state[KEY_FINGERPRINT] = _fingerprint()
     st.session_state[KEY_FOLLOW] = follow
+    st.session_state[KEY_ERASED] = FollowThrough(s).last_erasure()
 
 
 def follow_latest() -> None:
@@ -138,6 +140,9 @@ def follow_latest() -> None:
             return
         if not _same_fixes(s, shown):  # deleted elsewhere: the latest one left (or the demo)
             _show(s.latest_id(), s, follow=True)
+            return
+        if FollowThrough(s).last_erasure() != st.session_state.get(KEY_ERASED, 0):  # someone was erased
+            _show(shown, s, follow=st.session_state.get(KEY_FOLLOW, True))  # its rewritten files
             return
         if not st.session_state.get(KEY_FOLLOW, True):
             return
@@ -274,6 +279,20 @@ def delete(snapshot_id: int) -> None:
         s.delete(snapshot_id)
         if shown_snapshot() == snapshot_id:
             _show(s.latest_id(), s, follow=True)
+
+
+def forget(email: str, member_id: str) -> erasure.Erased | None:
+    """Erase one person from the workspace (``dashboard.erasure.forget``) and from the shared
+    caches; this session reads its snapshot's rewritten files (others do on their next rerun)."""
+    s = store()
+    if s is None:
+        return None
+    erased = erasure.forget(s, email, member_id)
+    loaders.clear_personal_caches()
+    shown = shown_snapshot()
+    if shown is not None:
+        _show(shown if s.snapshot(shown) is not None else s.latest_id(), s, follow=st.session_state.get(KEY_FOLLOW, True))
+    return erased
 
 
 def erase() -> None:
