@@ -162,7 +162,7 @@ STAGE_LABELS = {
     "ties": "ties (community_ties)",
     "tie_stats": "tie stats (member_tie_stats)",
     "risk": "risk (connection_risk)",
-    "buddies": "introductions: buddies (suggest_buddies, inside analyse)",
+    "buddies": "introductions: buddies (analysis.buddy_suggestions, where a page shows them)",
 }
 
 
@@ -202,15 +202,16 @@ def pipeline_rows(paths: dict[str, Path], base: float, base_cpu: float | None = 
     as_of = default_as_of(community)
     t_analyse, result = clock.timed(lambda: analysis.analyse(community, as_of, settings))
     c_analyse = clock.last_cpu
+    t_buddies, buddies = clock.timed(lambda: analysis.buddy_suggestions(result, settings))
+    c_buddies = clock.last_cpu
     t_meet, p_meet, (ranked, _) = meter(lambda: introductions.plan_meetups(result.members, community.events,
                                                                               settings))
-    rows += _stage_rows(clock, _notes(community, result, as_of), base, base_cpu, (t_read_map, c_read_map),
+    rows += _stage_rows(clock, _notes(community, result, buddies, as_of), base, base_cpu, (t_read_map, c_read_map),
                         (t_analyse, c_analyse))
     rows.append(row("introductions: meetup places (plan_meetups)", t_meet, base, p_meet, key="meetups",
                     note=f"{len(ranked):,} candidate places", cpu=meter.cpu, base_cpu=base_cpu))
-    st = clock.stages
-    read_to_risk = (t_load + t_analyse - st["buddies"].seconds, c_load + c_analyse - st["buddies"].cpu_seconds)
-    whole = (t_load + t_analyse + t_meet, c_load + c_analyse + meter.cpu)
+    read_to_risk = (t_load + t_analyse, c_load + c_analyse)
+    whole = (t_load + t_analyse + t_buddies + t_meet, c_load + c_analyse + c_buddies + meter.cpu)
     peak = max(clock.peak_mb, p_meet) if meter.resettable else maxrss_mb()
     rows += _target_rows(base, read_to_risk, whole, peak, base_cpu)
     c = community
@@ -236,7 +237,7 @@ def pipeline_rows(paths: dict[str, Path], base: float, base_cpu: float | None = 
     return {"rows": rows, "summary": summary}
 
 
-def _notes(c: Community, result: Analysis, as_of: pd.Timestamp) -> dict[str, str]:
+def _notes(c: Community, result: Analysis, buddies: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, str]:
     """What each stage worked on or found, for the table's note column."""
     g = c.geocodes
     placed = int((g["status"] != "unresolved").sum()) if "status" in g else 0
@@ -249,7 +250,7 @@ def _notes(c: Community, result: Analysis, as_of: pd.Timestamp) -> dict[str, str
         "engagement": f"as of {as_of:%Y-%m-%d}",
         "ties": f"{len(result.edges):,} ties",
         "risk": f"tiers {tiers}",
-        "buddies": f"{len(result.buddies):,} suggestions for {result.buddies['member_id'].nunique():,} of "
+        "buddies": f"{len(buddies):,} suggestions for {buddies['member_id'].nunique():,} of "
                    f"{at_risk:,} people at medium/high risk",
     }
 
@@ -266,7 +267,7 @@ def _stage_rows(clock: StageClock, notes: dict[str, str], base: float, base_cpu:
         rows.append(row(STAGE_LABELS[key], st[key].seconds, base, st[key].peak_mb, key=key,
                         note=notes.get(key, "") + ("" if st[key].calls == 1 else f" ({st[key].calls} calls)"),
                         cpu=st[key].cpu_seconds, base_cpu=base_cpu))
-    in_analyse = ("engagement", "ties", "tie_stats", "risk", "buddies")
+    in_analyse = ("engagement", "ties", "tie_stats", "risk")
     rows.append(row("analyse: per-member join and the rest (analyse − its stages)",
                     max(analyse[0] - clock.seconds(*in_analyse), 0.0), base, key="join",
                     note="derived: analysis.analyse's own time minus the stages it calls",

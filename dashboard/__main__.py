@@ -129,8 +129,8 @@ def _report_db(args: argparse.Namespace) -> dict:
     finally:
         store.close()
     as_of = as_of if as_of is not None else default_as_of(community)
-    analysis = analyse(community, as_of, settings, state.exclusions)
-    report = build_report(community, as_of, settings, analysis=analysis)
+    analysis = analyse(community, as_of, settings)
+    report = build_report(community, as_of, settings, analysis=analysis, exclusions=state.exclusions)
     helped = did_it_help(log, state.introductions, community, today, settings)
     report = with_follow_through(report, community, state, helped)
     write_report(report, args.out)

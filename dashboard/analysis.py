@@ -1,12 +1,16 @@
-"""One pass over a community: engagement, ties, connection risk, buddies, in that order.
+"""One pass over a community: engagement, ties, connection risk, in that order; buddy
+suggestions on their own, where they are shown.
 
 Indicators are computed on the whole community, then filtered: a person's risk
-doesn't change because the organiser narrowed the view to one city.
+doesn't change because the organiser narrowed the view to one city. The buddy
+matching (seconds for 100k members) is not part of ``analyse``: the Overview, Map,
+Engagement and Connection-risk pages never wait for it; ``buddy_suggestions`` makes
+them for the pages and the report that show them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -25,7 +29,6 @@ class Analysis:
     tie_stats: pd.DataFrame  # indexed by member_id
     risk: pd.DataFrame  # indexed by member_id
     members: pd.DataFrame  # community members + metrics + tie stats + risk, one row each
-    buddies: pd.DataFrame  # buddy suggestions for the whole community (capacities shared across cities)
 
 
 @dataclass(frozen=True)
@@ -41,13 +44,12 @@ class Exclusions:
         return repr((sorted(self.ids), sorted(self.pairs)))
 
 
-def with_exclusions(analysis: Analysis, settings: Settings, exclusions: Exclusions) -> Analysis:
-    """The analysis with its buddy suggestions made again without what ``exclusions`` rules out."""
-    if not exclusions.ids and not exclusions.pairs:
-        return analysis
-    buddies = introductions.suggest_buddies(analysis.members, analysis.edges, settings, settings.buddies_per_member,
-                                            exclude_ids=exclusions.ids, exclude_pairs=exclusions.pairs)
-    return replace(analysis, buddies=buddies)
+def buddy_suggestions(analysis: Analysis, settings: Settings, exclusions: Exclusions | None = None) -> pd.DataFrame:
+    """Buddy suggestions for the whole community (capacities shared across cities), without the
+    people and pairs ``exclusions`` rules out."""
+    ex = exclusions or Exclusions()
+    return introductions.suggest_buddies(analysis.members, analysis.edges, settings, settings.buddies_per_member,
+                                         exclude_ids=ex.ids, exclude_pairs=ex.pairs)
 
 
 def _indicators(community: Community, as_of: pd.Timestamp,
@@ -64,14 +66,10 @@ def risk_at(community: Community, as_of: pd.Timestamp, settings: Settings) -> pd
     return _indicators(community, as_of, settings)[3]
 
 
-def analyse(community: Community, as_of: pd.Timestamp, settings: Settings,
-            exclusions: Exclusions | None = None) -> Analysis:
-    """Run every indicator for every member at ``as_of`` (buddies without ``exclusions``)."""
+def analyse(community: Community, as_of: pd.Timestamp, settings: Settings) -> Analysis:
+    """Run every indicator for every member at ``as_of`` (buddies: ``buddy_suggestions``)."""
     metrics, edges, tie_stats, risk_frame = _indicators(community, as_of, settings)
     base = community.members.set_index("member_id", drop=False)
     # each stage adds its own columns; a name clash is a bug, so let pandas raise on it
     members = base.join([metrics, tie_stats, risk_frame]).reset_index(drop=True)
-    ex = exclusions or Exclusions()
-    buddies = introductions.suggest_buddies(members, edges, settings, settings.buddies_per_member,
-                                            exclude_ids=ex.ids, exclude_pairs=ex.pairs)
-    return Analysis(as_of, metrics, edges, tie_stats, risk_frame, members, buddies)
+    return Analysis(as_of, metrics, edges, tie_stats, risk_frame, members)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import introductions, mapviz
-from dashboard.analysis import Analysis, analyse
+from dashboard.analysis import Analysis, Exclusions, analyse, buddy_suggestions
 from dashboard.contacts import LAST_COLUMNS
 from dashboard.export import neutralise_formulas
 from dashboard.follow_through import Followed, Helped
@@ -61,13 +61,14 @@ def city_report(community: Community) -> pd.DataFrame:
 
 
 def build_report(community: Community, as_of: pd.Timestamp | None = None, settings: Settings | None = None,
-                 analysis: Analysis | None = None) -> Report:
-    """Compute everything the report writes (``analysis``, when given, is ``community``'s at ``as_of``)."""
+                 analysis: Analysis | None = None, exclusions: Exclusions | None = None) -> Report:
+    """Compute everything the report writes (``analysis``, when given, is ``community``'s at ``as_of``;
+    the buddies leave out what ``exclusions`` rules out)."""
     settings = settings or Settings()
     as_of = as_of if as_of is not None else default_as_of(community)
     analysis = analysis if analysis is not None else analyse(community, as_of, settings)
     members = member_report(community, analysis)
-    buddies = analysis.buddies
+    buddies = buddy_suggestions(analysis, settings, exclusions)
     ranked, _chosen = introductions.plan_meetups(analysis.members, community.events, settings)
     tiers = analysis.members["risk_tier"].value_counts().to_dict()
     segments = analysis.members["segment"].value_counts().to_dict()
@@ -96,7 +97,7 @@ def build_report(community: Community, as_of: pd.Timestamp | None = None, settin
 def with_follow_through(report: Report, community: Community, followed: Followed, helped: Helped) -> Report:
     """The report of a workspace snapshot: members.csv gains each member's last contact
     (``LAST_COLUMNS``), introductions.csv lists the decided pairs, the summary says "Did it help?"
-    (the buddies were already suggested without ``followed.exclusions``)."""
+    (the buddies were suggested without ``followed.exclusions``: ``build_report``'s ``exclusions``)."""
     ids = report.members["member_id"].astype(str)
     last = followed.follow_ups.columns(pd.Index(ids))[list(LAST_COLUMNS)].reset_index(drop=True)
     members = pd.concat([report.members.reset_index(drop=True), last], axis=1)

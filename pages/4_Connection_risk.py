@@ -66,34 +66,52 @@ show_contacts = ctx.policy.emails and f2.toggle("Show contact details", key=KEY_
 if not ctx.policy.emails:
     with f2:
         shell.role_note(ctx.policy, "Emails are for organisers")
-checkins = outreach.outreach_list(
-    ctx.members, view_risk, show_contacts, tiers=tuple(tiers), buddies=ctx.analysis.buddies, follow_ups=follow_ups
-)
+
+
+def checkin_list(buddies: pd.DataFrame | None) -> pd.DataFrame:
+    return outreach.outreach_list(ctx.members, view_risk, show_contacts, tiers=tuple(tiers), buddies=buddies,
+                                  follow_ups=follow_ups)
+
+
+def draw(where, checkins: pd.DataFrame) -> None:
+    where.dataframe(
+        checkins,
+        hide_index=True,
+        width="stretch",
+        column_order=[
+            c for c in ("name", "email", "city", "risk_tier", "risk_score", "risk_reasons", "last_contacted_on",
+                        "last_outcome", "follow_up_on", "next_event", "buddy")
+            if c in checkins.columns
+        ],
+        column_config={
+            "name": st.column_config.TextColumn("Name"),
+            "email": st.column_config.TextColumn("Email"),
+            "city": st.column_config.TextColumn("City"),
+            "risk_tier": st.column_config.TextColumn("Risk"),
+            "risk_score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
+            "risk_reasons": st.column_config.TextColumn("Why", width="large"),
+            "last_contacted_on": st.column_config.TextColumn("Last contact"),
+            "last_outcome": st.column_config.TextColumn("Outcome"),
+            "follow_up_on": st.column_config.TextColumn("Follow up on"),
+            "next_event": st.column_config.TextColumn("Next event near them"),
+            "buddy": st.column_config.TextColumn("Buddy to introduce",
+                                                 help="First suggestion from the Introductions page"),
+        },
+    )
+
+
+# the buddy column needs the buddy matching (seconds for a big community, once): the list is shown
+# at once, and the column filled in when the matching is done
+buddies = ctx.buddies.ready()
+checkins = checkin_list(buddies)
 follow.due_list(checkins)
 st.text(follow.list_counts(checkins, ctx.members, follow_ups))
-st.dataframe(
-    checkins,
-    hide_index=True,
-    width="stretch",
-    column_order=[
-        c for c in ("name", "email", "city", "risk_tier", "risk_score", "risk_reasons", "last_contacted_on",
-                    "last_outcome", "follow_up_on", "next_event", "buddy")
-        if c in checkins.columns
-    ],
-    column_config={
-        "name": st.column_config.TextColumn("Name"),
-        "email": st.column_config.TextColumn("Email"),
-        "city": st.column_config.TextColumn("City"),
-        "risk_tier": st.column_config.TextColumn("Risk"),
-        "risk_score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%d"),
-        "risk_reasons": st.column_config.TextColumn("Why", width="large"),
-        "last_contacted_on": st.column_config.TextColumn("Last contact"),
-        "last_outcome": st.column_config.TextColumn("Outcome"),
-        "follow_up_on": st.column_config.TextColumn("Follow up on"),
-        "next_event": st.column_config.TextColumn("Next event near them"),
-        "buddy": st.column_config.TextColumn("Buddy to introduce", help="First suggestion from the Introductions page"),
-    },
-)
+table = st.empty()
+draw(table, checkins)
+if buddies is None:
+    with st.spinner("Finding a buddy to introduce for each person on the list…"):
+        checkins = checkin_list(ctx.buddies())
+    draw(table, checkins)
 d1, d2 = st.columns(2)
 with d1:  # the files are built when asked for, not on every rerun (an Excel list of 20k people takes seconds)
     shell.personal_download(ctx.policy, "Download list (CSV)", lambda: export.to_csv_bytes(checkins),

@@ -28,7 +28,7 @@ st.caption(
 if not ctx.policy.per_person:
     shell.role_note(ctx.policy, "Suggestions name people, so they are for organisers and helpers")
 else:
-    every = ctx.analysis.buddies  # without declined pairs and people who asked not to be contacted
+    every = ctx.buddies()  # without declined pairs and people who asked not to be contacted
     # decisions are kept in the workspace: the editor's own state goes when the organiser opens another page
     table = introductions.review_table(every, ctx.members["member_id"], intros.decisions(ctx.followed, ctx.is_demo))
     c1, c2, c3 = st.columns(3)

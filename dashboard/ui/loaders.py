@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Generic, ParamSpec, TypeVar
@@ -29,8 +28,8 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import changes, follow_through, geo, snapshots
 from dashboard import load as load_path
-from dashboard.analysis import Analysis, Exclusions, analyse, with_exclusions
-from dashboard.auth.roles import redaction
+from dashboard.analysis import Analysis, Exclusions, analyse, buddy_suggestions
+from dashboard.auth.roles import ORGANISER, redaction
 from dashboard.ingest import InputError, ReadResult, Upload
 from dashboard.ingest.describe import UploadPreview, preview_upload
 from dashboard.ingest.pipeline import read_upload
@@ -165,15 +164,11 @@ def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key:
 
 @_personal(False, REDACTED_ENTRIES)
 def redacted(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings,
-             role: str, exclusions_key: str = "", _exclusions: Exclusions | None = None) -> tuple[Community, Analysis]:
+             role: str) -> tuple[Community, Analysis]:
     """The community and every indicator as ``role`` may see them (``dashboard.auth.roles``;
-    cached by data key, date, settings, role and exclusions: a rerun redacts nothing again); the
-    buddy suggestions leave out what ``_exclusions`` rules out before anything is redacted."""
+    cached by data key, date, settings and role: a rerun redacts nothing again)."""
     r = redaction(role, _community)
-    full = analysis(key, _community, as_of, settings_key, _settings)
-    if _exclusions is not None:
-        full = without_excluded(key, full, _settings, _exclusions)
-    return r.community(_community), r.analysis(full)
+    return r.community(_community), r.analysis(analysis(key, _community, as_of, settings_key, _settings))
 
 
 @_personal(False, REVIEW_ENTRIES)
@@ -207,19 +202,31 @@ def followed(key: str, _community: Community, log: pd.DataFrame, intros: pd.Data
 
 
 @_personal("Suggesting buddies…", ANALYSIS_ENTRIES)
-def buddies_without(key: str, as_of: pd.Timestamp, settings_key: str, exclusions_key: str, _analysis: Analysis,
-                    _settings: Settings, _exclusions: Exclusions) -> pd.DataFrame:
-    """The buddy suggestions made again without the people and pairs ``_exclusions`` rules out
-    (cached by data key, date, settings and the exclusions; only the suggestions are kept)."""
-    return with_exclusions(_analysis, _settings, _exclusions).buddies
+def _buddies(key: str, as_of: pd.Timestamp, settings_key: str, exclusions_key: str, _analysis: Analysis,
+             _settings: Settings, _exclusions: Exclusions) -> pd.DataFrame:
+    """The buddy suggestions without the people and pairs ``_exclusions`` rules out (cached by data
+    key, date, settings and the exclusions; made only when a page shows them)."""
+    return buddy_suggestions(_analysis, _settings, _exclusions)
 
 
-def without_excluded(key: str, result: Analysis, settings: Settings, exclusions: Exclusions) -> Analysis:
-    """``result`` whose buddy suggestions leave out what ``exclusions`` rules out."""
-    if not exclusions.ids and not exclusions.pairs:
-        return result
-    buddies = buddies_without(key, result.as_of, repr(settings), exclusions.key(), result, settings, exclusions)
-    return replace(result, buddies=buddies)
+@_personal(False, REDACTED_ENTRIES)
+def _redacted_buddies(key: str, role: str, as_of: pd.Timestamp, settings_key: str, exclusions_key: str,
+                      _community: Community, _analysis: Analysis, _settings: Settings,
+                      _exclusions: Exclusions) -> pd.DataFrame:
+    """``_buddies`` as ``role`` may see them (the pseudonyms of ``redacted``: same community)."""
+    made = _buddies(key, as_of, settings_key, exclusions_key, _analysis, _settings, _exclusions)
+    return redaction(role, _community).frame(made)
+
+
+def buddies(key: str, community: Community, as_of: pd.Timestamp, settings: Settings, exclusions: Exclusions,
+            role: str) -> pd.DataFrame:
+    """The buddy suggestions for the whole ``community`` (unredacted, as loaded) as ``role`` may
+    see them, made from the organiser's analysis (cached: the matching runs once per data, date,
+    settings and exclusions, whichever role asks first)."""
+    full = analysis(key, community, as_of, repr(settings), settings)
+    if role == ORGANISER:
+        return _buddies(key, as_of, repr(settings), exclusions.key(), full, settings, exclusions)
+    return _redacted_buddies(key, role, as_of, repr(settings), exclusions.key(), community, full, settings, exclusions)
 
 
 @_personal("Looking at what followed…", ANALYSIS_ENTRIES)
@@ -231,7 +238,7 @@ def helped(key: str, _community: Community, log: pd.DataFrame, intros: pd.DataFr
 
 #: every cache above that holds data from an upload (the gazetteer and the demo files do not)
 PERSONAL_CACHES = (_read, preview, load, analysis, redacted, places_to_review, changes_since, followed,
-                   buddies_without, helped)
+                   _buddies, _redacted_buddies, helped)
 
 
 def clear_personal_caches() -> None:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -38,6 +39,7 @@ from dashboard.ui.state import (
     KEY_COUNTRY,
     KEY_FROM,
     KEY_LOST_UPLOADS,
+    KEY_MADE,
     KEY_MANUAL_PLACES,
     KEY_NEAR,
     KEY_RADIUS,
@@ -55,6 +57,8 @@ server.track_uploads()
 UNCLAIMED_AFTER = 10.0  # s; the Data page takes a file within a second of its arrival
 #: an upload still on its way this long after it was announced has stopped (the tab moved on)
 STALLED_AFTER = 600.0  # s
+#: results a session remembers having had made (``Later``): its recent data, dates and settings
+MADE_REMEMBERED = 8
 
 FAVICON = "🤝"
 PAGES = (
@@ -90,6 +94,27 @@ class PageContext:
     policy: Policy  # what the signed-in role may see and do
     followed: Followed  # the workspace's contact log and introductions, matched to this community (ids as above)
     helped: Callable[[], Helped | None]  # "Did it help?" (aggregates only), worked out when asked
+    buddies: Later  # the buddy suggestions (ids as above), worked out when a page asks: seconds at 100k
+
+
+@dataclass(frozen=True)
+class Later:
+    """A result worked out only when a page asks for it (cached by ``make``), and whether this
+    session has had it before (then it is at hand: ``ready``), so a page can draw what it has
+    first and fill the rest in when it comes."""
+
+    make: Callable[[], pd.DataFrame]
+    token: str  # what the result depends on (data, date, settings, exclusions, role)
+
+    def __call__(self) -> pd.DataFrame:
+        result = self.make()
+        made = [t for t in st.session_state.get(KEY_MADE, []) if t != self.token]
+        st.session_state[KEY_MADE] = [*made[-(MADE_REMEMBERED - 1):], self.token]
+        return result
+
+    def ready(self) -> pd.DataFrame | None:
+        """The result when this session has had it worked out before (a cache hit), else None."""
+        return self() if self.token in st.session_state.get(KEY_MADE, []) else None
 
 
 def literal(text: object) -> str:
@@ -345,14 +370,15 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
     current, as_of = _settings_form(default_as_of(community), policy)
     found = follow.state(community, key, current, is_demo)  # matched on the whole, unredacted community
     helped = follow.helped(found, community, key, current)
+    # the buddies leave out do-not-contact people and declined pairs; made from the whole community as loaded
+    buddies = Later(partial(loaders.buddies, key, community, as_of, current, found.exclusions, policy.role),
+                    repr((key, as_of, repr(current), found.exclusions.key(), policy.role)))
     if policy.role == ORGANISER:
         result = loaders.analysis(key, community, as_of, repr(current), current)
-        result = loaders.without_excluded(key, result, current, found.exclusions)  # do-not-contact, declined
         followed = found
     else:  # the whole community's, cached per role, so a viewer's rerun redacts nothing again
         followed = follow.for_role(found, community, policy)
-        community, result = loaders.redacted(key, community, as_of, repr(current), current, policy.role,
-                                             found.exclusions.key(), found.exclusions)
+        community, result = loaders.redacted(key, community, as_of, repr(current), current, policy.role)
         key = f"{key}:{policy.role}"
     view = apply_filters(community, filters)
     with st.sidebar:
@@ -363,7 +389,7 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
     return PageContext(
         community=community, view=view, filters=filters, settings=current, as_of=as_of,
         analysis=result, members=rows_for(result.members, view), is_demo=is_demo, data_key=key, policy=policy,
-        followed=followed, helped=helped,
+        followed=followed, helped=helped, buddies=buddies,
     )
 
 

@@ -17,3 +17,4 @@ KEY_SHOW_CONTACTS = "show_contacts"
 KEY_TEMPLATE = "_intro_template"  # the introduction message as the organiser last wrote it
 KEY_TAKEN_UPLOADS = "_taken_uploads"  # set of upload file ids the Data page put in a box
 KEY_LOST_UPLOADS = "_lost_uploads"  # list of (file name, why it was not used) still to tell the organiser
+KEY_MADE = "_made"  # tokens of results this session has had worked out (shell.Later): shown at once next time

@@ -240,9 +240,10 @@ def test_the_map_draws_countries_and_bubbles_offline(page: Page, server, guard):
     guard.assert_offline()
 
 
-def test_the_check_in_list_downloads_and_opens(page: Page, server, guard, tmp_path):
+def test_the_check_in_list_downloads_and_opens(page: Page, server, guard, tmp_path, screenshots):
     page.set_default_timeout(LOAD_TIMEOUT)
     open_page(page, server.url, "/Connection_risk")
+    screenshot(page, screenshots, "connection-risk")
     frames = {}
     for label, suffix in (("Download list (CSV)", "csv"), ("Download list (Excel)", "xlsx")):
         with page.expect_download() as info:
@@ -256,6 +257,8 @@ def test_the_check_in_list_downloads_and_opens(page: Page, server, guard, tmp_pa
     assert "email" not in csv.columns, "emails exported while contacts are hidden"
     assert len(xlsx) == len(csv)
     assert set(csv["risk_tier"]) <= {"high", "medium", "low"}
+    # the list is shown before the buddy matching is done; its buddy column is filled in after
+    assert csv["buddy"].fillna("").ne("").any(), "the list's buddy column was never filled in"
     text_cells = csv.select_dtypes(include=["object", "str"]).stack().astype(str)
     assert not text_cells.str.match(r"^[=+\-@]").any(), "a cell would run as a spreadsheet formula"
     guard.assert_offline()
