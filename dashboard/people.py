@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard.columns import isin
 from dashboard.ingest.pipeline import EMAIL_PATTERN
 from dashboard.ingest.strings import fold, match
 
@@ -49,6 +50,6 @@ def member_ids_for(keys: pd.Series, stored_ids: pd.Series, members: pd.DataFrame
     by_key = pd.Series(members["member_id"].astype(str).to_numpy(), index=person_keys(members).to_numpy())
     by_key = by_key[~by_key.index.duplicated()]
     found = keys.astype(str).map(by_key)
-    ids = set(members["member_id"].astype(str))
-    fallback = stored_ids.astype(str).where(stored_ids.astype(str).isin(ids) & keys.astype(str).str.startswith(ID_PREFIX))
-    return found.fillna(fallback).fillna("").astype(str)
+    stored = stored_ids.astype(str)
+    known = isin(stored, members["member_id"].astype(str)) & keys.astype(str).str.startswith(ID_PREFIX).to_numpy(bool)
+    return found.fillna(stored.where(known)).fillna("").astype(str)

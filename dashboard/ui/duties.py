@@ -43,7 +43,8 @@ def section(policy: Policy) -> None:
         named = bool(email or member_id)
         if st.button("Forget this person", icon=":material/delete_forever:", disabled=not (sure and named)):
             try:
-                erased = workspace.forget(email, member_id)
+                with st.spinner("Erasing: every kept snapshot is rewritten, then the database compacted…"):
+                    erased = workspace.forget(email, member_id)
             except erasure.ErasureError as exc:
                 st.error(str(exc))  # our own words
                 return
