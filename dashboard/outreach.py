@@ -70,14 +70,7 @@ def outreach_list(
         members_table["member_id"].drop_duplicates().astype("str").to_numpy()
     )
     follow = follow_ups or FollowUps()
-    rid = risk.index.astype("str")
-    keep = risk["risk_score"] > 0
-    if tiers is not None:
-        keep &= risk["risk_tier"].astype("str").isin(list(tiers))
-    keep &= ~isin(rid, [*exclude, *follow.resting()])
-    keep |= isin(rid, follow.due())  # a follow-up that came due is listed whatever the score says now
-    keep &= ~isin(rid, follow.do_not_contact())
-    flagged = risk.loc[keep]
+    flagged = risk.loc[_listed(risk, tiers, exclude, follow)]
     ids = flagged.index.astype("str")
     ids = ids[isin(ids, members.index)]
     flagged = flagged.loc[ids]
@@ -109,16 +102,33 @@ def outreach_list(
             "buddy": _first_buddy(buddies, ids),
         }
     )
-    contact = follow.columns(ids)
-    for name in ("last_contacted_on", "last_outcome", "follow_up_on", "follow_up_due"):
-        out[name] = contact[name].to_numpy()
-    due_on = out["follow_up_on"].where(out["follow_up_due"], "9999")
-    out = out.assign(_due=due_on).sort_values(
-        ["_due", "risk_score", "name", "member_id"], ascending=[True, False, True, True], ignore_index=True,
-    ).drop(columns="_due")
+    out = _with_contacts(out, follow)
     if not show_contacts:
         out = out.drop(columns="email")
     return out
+
+
+def _listed(risk: pd.DataFrame, tiers: tuple[str, ...] | None, exclude: Iterable[str], follow: FollowUps) -> np.ndarray:
+    """Who the list holds: a risk signal (in ``tiers``), not excluded, not resting after a recent
+    contact; anyone whose follow-up came due, whatever the score says now; never do-not-contact."""
+    rid = risk.index.astype("str")
+    keep = (risk["risk_score"] > 0).to_numpy(bool)
+    if tiers is not None:
+        keep = keep & risk["risk_tier"].astype("str").isin(list(tiers)).to_numpy(bool)
+    keep = (keep & ~isin(rid, [*exclude, *follow.resting()])) | isin(rid, follow.due())
+    return keep & ~isin(rid, follow.do_not_contact())
+
+
+def _with_contacts(out: pd.DataFrame, follow: FollowUps) -> pd.DataFrame:
+    """The list with each person's last contact and follow-up, due follow-ups first (earliest
+    first), then the highest score."""
+    contact = follow.columns(pd.Index(out["member_id"]))
+    for name in ("last_contacted_on", "last_outcome", "follow_up_on", FOLLOW_UP_DUE):
+        out[name] = contact[name].to_numpy()
+    due_on = out["follow_up_on"].where(out[FOLLOW_UP_DUE], "9999")
+    return out.assign(_due=due_on).sort_values(
+        ["_due", "risk_score", "name", "member_id"], ascending=[True, False, True, True], ignore_index=True,
+    ).drop(columns="_due")
 
 
 #: a check-in list column (bool) marking people whose follow-up is due: they come first

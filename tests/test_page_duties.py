@@ -17,9 +17,8 @@ from dashboard.store import Store
 from dashboard.store.follow import FollowThrough
 from dashboard.store.users import Users
 from dashboard.ui.state import KEY_UPLOADS
+from tests.test_page_follow import open_page
 
-ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = 120
 EMAIL, NAME = "zelda.quarrington@example.org", "Zelda Quarrington"
 FILES = {
     "members": ("members.csv", f"Name,Email,City,Joined\n{NAME},{EMAIL},Leeds,2026-01-05\n"
@@ -39,14 +38,6 @@ def db(tmp_path, monkeypatch) -> str:
     FollowThrough(store).log_contact(Contact(EMAIL, "M00001", date(2026, 5, 1), "reached", note=f"{NAME} is fine"))
     store.close()
     return url
-
-
-def open_page(path: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def holds(at: AppTest, text: str) -> bool:
