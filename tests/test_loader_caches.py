@@ -100,6 +100,9 @@ def _work(key: str) -> int:
 
 
 counted = loaders._personal(False, 4)(_work)
+held = loaders._personal(False, 4, held=True)(_work)  # st.cache_resource: held, handed out
+#: the cache the sessions below call, and how Streamlit ends a session's part of it
+IN_USE = {"cache": counted, "end_session": caching.clear_session_data_cache}
 
 
 def _page() -> None:
@@ -109,7 +112,7 @@ def _page() -> None:
     from tests import test_loader_caches as here
 
     st.text(str(loaders.showing_own_uploads()))
-    here.counted("same content")
+    here.IN_USE["cache"]("same content")
 
 
 def _session(own: bool) -> AppTest:
@@ -122,17 +125,21 @@ def _session(own: bool) -> AppTest:
     return at
 
 
-@pytest.fixture
-def fresh_counts():
+@pytest.fixture(params=["data", "held"])
+def fresh_counts(request):
+    cache, end = ((counted, caching.clear_session_data_cache) if request.param == "data"
+                  else (held, caching.clear_session_resource_cache))
+    IN_USE.update(cache=cache, end_session=end)
     CALLS.clear()
-    counted.shared.clear()
+    cache.shared.clear()
     yield CALLS
-    counted.shared.clear()
+    cache.shared.clear()
+    IN_USE.update(cache=counted, end_session=caching.clear_session_data_cache)
 
 
 def test_the_demo_or_a_kept_snapshot_is_worked_out_once_for_every_session(fresh_counts):
     _session(own=False).run()
-    caching.clear_session_data_cache("test session id")  # that session ended (see below)
+    IN_USE["end_session"]("test session id")  # that session ended (see below)
     _session(own=False)
     assert len(fresh_counts) == 1
 
@@ -145,7 +152,7 @@ def test_a_sessions_own_uploads_are_cached_for_that_session_only_and_go_when_it_
     assert len(fresh_counts) == 2
     # what Streamlit does when a browser disconnects (AppSession.clear_session_caches); every
     # AppTest runs as this one session id, so two sessions can't be told apart here
-    caching.clear_session_data_cache("test session id")
+    IN_USE["end_session"]("test session id")
     mine.run()
     assert len(fresh_counts) == 3
 

@@ -12,6 +12,12 @@ Each is two caches (``_personal``): one shared by every session, for what severa
 show (the demo, the workspace's kept snapshots), and one per session (Streamlit's
 ``scope="session"``) for a session's own uploads that are not kept, which Streamlit drops
 when that session ends, so their memory is returned when the organiser closes the page.
+
+The big results (a read upload, the loaded community, its analysis, the buddy suggestions)
+are held as they are (``st.cache_resource``): every rerun of every session reads the same
+arrays instead of unpickling a copy of them (hundreds of MB for 100k members). They are
+made read-only when cached and handed out as new frame objects over the same data
+(``dashboard.ui.frozen``), so no page can change what another sees.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from dashboard.ingest.pipeline import read_upload
 from dashboard.model import Community
 from dashboard.settings import Settings
 from dashboard.store import Store
+from dashboard.ui.frozen import freeze, handed_out
 from dashboard.ui.state import KEY_UPLOADS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,17 +79,23 @@ def showing_own_uploads() -> bool:
 
 class _Personal(Generic[P, R]):
     """A function cached twice over: shared by every session, and per session for the session's
-    own uploads (dropped when the session ends); each call picks by ``showing_own_uploads``."""
+    own uploads (dropped when the session ends); each call picks by ``showing_own_uploads``.
 
-    def __init__(self, fn: Callable[P, R], spinner: bool | str, entries: int) -> None:
+    ``held``: the result is held as it is (``st.cache_resource``: no pickled copy per rerun) and
+    every caller gets ``frozen.handed_out`` of it; the function returns it ``frozen.freeze``-d."""
+
+    def __init__(self, fn: Callable[P, R], spinner: bool | str, entries: int, held: bool = False) -> None:
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
-        self.shared = st.cache_data(show_spinner=spinner, ttl=PERSONAL_TTL, max_entries=entries)(fn)
-        self.own = st.cache_data(show_spinner=spinner, ttl=PERSONAL_TTL, max_entries=min(entries, OWN_ENTRIES),
-                                 scope="session")(fn)
+        self.held = held
+        cache = st.cache_resource if held else st.cache_data
+        self.shared = cache(show_spinner=spinner, ttl=PERSONAL_TTL, max_entries=entries)(fn)
+        self.own = cache(show_spinner=spinner, ttl=PERSONAL_TTL, max_entries=min(entries, OWN_ENTRIES),
+                         scope="session")(fn)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        return (self.own if showing_own_uploads() else self.shared)(*args, **kwargs)
+        result = (self.own if showing_own_uploads() else self.shared)(*args, **kwargs)
+        return handed_out(result) if self.held else result
 
     def clear(self) -> None:
         """Drop every shared entry and this session's own (other sessions' end with them)."""
@@ -91,10 +104,10 @@ class _Personal(Generic[P, R]):
             self.own.clear()
 
 
-def _personal(spinner: bool | str, entries: int) -> Callable[[Callable[P, R]], _Personal[P, R]]:
-    """``st.cache_data`` for personal data: a lifetime, a bound, and a session's own uploads
-    kept apart (see the module docstring)."""
-    return lambda fn: _Personal(fn, spinner, entries)
+def _personal(spinner: bool | str, entries: int, held: bool = False) -> Callable[[Callable[P, R]], _Personal[P, R]]:
+    """A cache for personal data: a lifetime, a bound, and a session's own uploads kept apart
+    (see the module docstring); ``held``: big results held once, handed out without copying."""
+    return lambda fn: _Personal(fn, spinner, entries, held)
 
 
 @st.cache_resource(show_spinner="Loading the offline gazetteer (once per server)…")
@@ -121,11 +134,11 @@ def content_key(uploads: dict[str, Upload], manual: dict[str, str], country: str
     return h.hexdigest()[:16]
 
 
-@_personal("Reading your spreadsheets…", READ_ENTRIES)
+@_personal("Reading your spreadsheets…", READ_ENTRIES, held=True)
 def _read(key: str, _upload: Upload) -> tuple[ReadResult | None, str]:
     """One upload read, or why it can't be (a refusal is remembered too, so it isn't re-read)."""
     try:
-        return read_upload(_upload), ""
+        return freeze(read_upload(_upload)), ""
     except InputError as exc:
         return None, str(exc)
 
@@ -146,29 +159,29 @@ def preview(key: str, _upload: Upload, kind: str) -> UploadPreview:
     return preview_upload(_upload, kind, reader=read)
 
 
-@_personal("Reading your spreadsheets…", LOAD_ENTRIES)
+@_personal("Reading your spreadsheets…", LOAD_ENTRIES, held=True)
 def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country: str) -> Community:
     """``dashboard.load.load`` with today's date, the shared geocoder and the cached reader
     (cached by ``key``, the uploads' content hash)."""
-    return load_path.load(
+    return freeze(load_path.load(
         _uploads, today=pd.Timestamp.today().normalize(), country=country, manual_places=_manual,
         geocoder=geocoder(), reader=read,
-    )
+    ))
 
 
-@_personal("Scoring engagement and connection risk…", ANALYSIS_ENTRIES)
+@_personal("Scoring engagement and connection risk…", ANALYSIS_ENTRIES, held=True)
 def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings) -> Analysis:
     """Every indicator for the whole community (cached by data key, date and settings)."""
-    return analyse(_community, as_of, _settings)
+    return freeze(analyse(_community, as_of, _settings))
 
 
-@_personal(False, REDACTED_ENTRIES)
+@_personal(False, REDACTED_ENTRIES, held=True)
 def redacted(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings,
              role: str) -> tuple[Community, Analysis]:
     """The community and every indicator as ``role`` may see them (``dashboard.auth.roles``;
     cached by data key, date, settings and role: a rerun redacts nothing again)."""
     r = redaction(role, _community)
-    return r.community(_community), r.analysis(analysis(key, _community, as_of, settings_key, _settings))
+    return freeze((r.community(_community), r.analysis(analysis(key, _community, as_of, settings_key, _settings))))
 
 
 @_personal(False, REVIEW_ENTRIES)
@@ -201,21 +214,21 @@ def followed(key: str, _community: Community, log: pd.DataFrame, intros: pd.Data
     return follow_through.followed(log, intros, _community, today, _settings)
 
 
-@_personal("Suggesting buddies…", ANALYSIS_ENTRIES)
+@_personal("Suggesting buddies…", ANALYSIS_ENTRIES, held=True)
 def _buddies(key: str, as_of: pd.Timestamp, settings_key: str, exclusions_key: str, _analysis: Analysis,
              _settings: Settings, _exclusions: Exclusions) -> pd.DataFrame:
     """The buddy suggestions without the people and pairs ``_exclusions`` rules out (cached by data
     key, date, settings and the exclusions; made only when a page shows them)."""
-    return buddy_suggestions(_analysis, _settings, _exclusions)
+    return freeze(buddy_suggestions(_analysis, _settings, _exclusions))
 
 
-@_personal(False, REDACTED_ENTRIES)
+@_personal(False, REDACTED_ENTRIES, held=True)
 def _redacted_buddies(key: str, role: str, as_of: pd.Timestamp, settings_key: str, exclusions_key: str,
                       _community: Community, _analysis: Analysis, _settings: Settings,
                       _exclusions: Exclusions) -> pd.DataFrame:
     """``_buddies`` as ``role`` may see them (the pseudonyms of ``redacted``: same community)."""
     made = _buddies(key, as_of, settings_key, exclusions_key, _analysis, _settings, _exclusions)
-    return redaction(role, _community).frame(made)
+    return freeze(redaction(role, _community).frame(made))
 
 
 def buddies(key: str, community: Community, as_of: pd.Timestamp, settings: Settings, exclusions: Exclusions,
