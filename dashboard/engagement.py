@@ -67,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.activity import attended_events
-from dashboard.columns import isin, positions
+from dashboard.columns import isin
 from dashboard.days import DAYS_PER_MONTH, NAT_DAY, as_of_day, date_days, day_numbers, days_to_datetime
 from dashboard.filters import city_labels
 from dashboard.model import STATUSES, Community
@@ -465,11 +465,11 @@ def exclude_staff(community: Community, settings: Settings) -> Community:
     staff = is_staff(community.members)
     if not staff.any():
         return community
-    members = community.members.loc[~staff.to_numpy()].reset_index(drop=True)
-    staff_ids = community.members.loc[staff.to_numpy(), "member_id"]
-    att = community.attendance
-    keep = positions(att["member_id"], staff_ids) < 0
-    return community.with_(members=members, attendance=att.loc[keep].reset_index(drop=True))
+    members = community.members
+    staff_ids = members.loc[staff.to_numpy(), "member_id"]
+    # their attendance rows by the community's codes: a row goes when its member's id is a staff id
+    by_id = np.append(isin(members["member_id"], staff_ids), False)[community.codes.member]
+    return community.restrict(~staff.to_numpy(), None, ~by_id)
 
 
 def is_active(metrics: pd.DataFrame, settings: Settings) -> pd.Series:

@@ -32,7 +32,7 @@ import pandas as pd
 from dashboard.columns import isin, positions
 from dashboard.distance import within_radius_mask
 from dashboard.geo import NO_CITY_LABEL, ONLINE_LABEL
-from dashboard.model import Community
+from dashboard.model import STATUSES, Community, rows_with
 
 
 @dataclass(frozen=True)
@@ -156,25 +156,32 @@ def apply_filters(community: Community, f: Filters) -> Community:
         member_keep = _in_area(members, f, center)
     else:
         center, member_keep = None, np.ones(len(members), dtype=bool)
-    members_view = members[member_keep].reset_index(drop=True)
-    ids = members_view["member_id"] if "member_id" in members_view else pd.Series([], dtype=object)
+    ids = members.loc[member_keep, "member_id"] if "member_id" in members else pd.Series([], dtype=object)
+    # attendance rows by their codes (positions in members and events), not a million ids hashed
+    # again: a row's person is kept when their id is one of the kept members' ids
+    codes = community.codes if len(attendance) and "member_id" in members else None
+    person_kept = _at_codes(isin(members["member_id"], ids), codes.member) if codes is not None else None
 
     event_keep = _date_mask(events, f)
     if f.geographic and len(events):
         online = _online(events)
         in_person = _in_area(events, f, center, online) & ~online.to_numpy()
-        came = attendance.loc[
-            isin(attendance["member_id"], ids) & (attendance["status"] != "cancelled").to_numpy(), "event_id"
-        ] if len(attendance) else pd.Series([], dtype=object)
+        if codes is not None and person_kept is not None:
+            came = events["event_id"][rows_with(codes.event[person_kept & (codes.status != STATUSES.index("cancelled"))],
+                                                len(events))]
+        else:
+            came = pd.Series([], dtype=object)
         online_kept = online.to_numpy() & isin(events["event_id"], came)
         event_keep = event_keep & (in_person | online_kept)
-    events_view = events[event_keep].reset_index(drop=True)
-    if len(attendance):
-        keep = isin(attendance["member_id"], ids) & isin(attendance["event_id"], events_view["event_id"])
-        attendance_view = attendance[keep].reset_index(drop=True)
-    else:
-        attendance_view = attendance
-    return community.with_(members=members_view, events=events_view, attendance=attendance_view)
+    if codes is None or person_kept is None:
+        return community.restrict(member_keep, event_keep, np.zeros(len(attendance), dtype=bool))
+    kept_ids = isin(events["event_id"], events.loc[event_keep, "event_id"])
+    return community.restrict(member_keep, event_keep, person_kept & _at_codes(kept_ids, codes.event))
+
+
+def _at_codes(by_row: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``by_row[code]`` for each code, False for code -1 (an id that isn't there)."""
+    return np.append(by_row, False)[codes]
 
 
 def city_options(community: Community) -> list[str]:

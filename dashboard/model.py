@@ -166,6 +166,42 @@ class Community:
         first use and kept (a Community is never changed in place)."""
         return attendance_codes(self.members, self.events, self.attendance)
 
+    @cached_property
+    def ids_unique(self) -> bool:
+        """Whether no member id and no event id is repeated (then a part of the community can
+        take its attendance codes along: ``restrict``)."""
+        return bool(self.members["member_id"].is_unique and self.events["event_id"].is_unique)
+
+    def restrict(self, member_keep: np.ndarray, event_keep: np.ndarray | None, row_keep: np.ndarray) -> Community:
+        """The community with only the members, events (None: all) and attendance rows whose
+        masks are true, its attendance codes renumbered rather than worked out again."""
+        new = self.with_(
+            members=self.members[member_keep].reset_index(drop=True),
+            events=self.events if event_keep is None else self.events[event_keep].reset_index(drop=True),
+            attendance=self.attendance[row_keep].reset_index(drop=True),
+        )
+        known = self.__dict__.get("codes")
+        if known is None or not self.ids_unique:
+            return new
+        return new.knowing(AttendanceCodes(
+            _renumbered(member_keep)[known.member[row_keep]],
+            known.event[row_keep] if event_keep is None else _renumbered(event_keep)[known.event[row_keep]],
+            known.status[row_keep],
+        ))
+
+
+def rows_with(codes: np.ndarray, n: int) -> np.ndarray:
+    """A mask of the ``n`` rows some code points at (codes of -1 point at none)."""
+    hit = np.zeros(n + 1, dtype=bool)
+    hit[codes] = True
+    return hit[:n]
+
+
+def _renumbered(keep: np.ndarray) -> np.ndarray:
+    """Each row's position among the kept rows (-1 when dropped), and -1 once more at the end
+    (for codes of -1)."""
+    return np.append(np.where(keep, np.cumsum(keep) - 1, -1), -1)
+
 
 def default_as_of(community: Community) -> pd.Timestamp:
     """The date indicators are computed at: the latest event that has attendance
@@ -176,7 +212,10 @@ def default_as_of(community: Community) -> pd.Timestamp:
     """
     ev, att = community.events, community.attendance
     if not ev.empty and not att.empty:
-        attended_ids = att.loc[att["status"].isin(["attended", "no_show"]), "event_id"]
+        codes = community.codes
+        recorded = (codes.status == STATUSES.index("attended")) | (codes.status == STATUSES.index("no_show"))
+        # the events of those rows, then every event with one of their ids (repeated ids too)
+        attended_ids = ev["event_id"][rows_with(codes.event[recorded], len(ev))]
         held = ev.loc[isin(ev["event_id"], attended_ids), "starts_at"].dropna()
         if not held.empty:
             return pd.Timestamp(held.max()).normalize()

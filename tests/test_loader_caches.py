@@ -172,3 +172,24 @@ def test_the_load_cache_is_cleared_too(monkeypatch):
     loaders.places_to_review("c1", object())
     assert calls == ["review", "review"]
     loaders.clear_personal_caches()
+
+
+def test_the_content_key_hashes_each_uploads_bytes_once(monkeypatch):
+    import hashlib
+
+    hashed: list[int] = []
+    real = hashlib.sha256
+
+    def counting(data=b"", *args, **kwargs):
+        hashed.append(len(data))
+        return real(data, *args, **kwargs)
+
+    big = Upload("attendance.csv", b"Event ID,Email\n" + b"1,a@example.org\n" * 1000)
+    same_bytes = Upload("attendance.csv", bytes(big.data))
+    key = loaders.content_key({"attendance": big}, {}, "GB")
+    monkeypatch.setattr(loaders.hashlib, "sha256", counting)
+    assert loaders.content_key({"attendance": big}, {}, "GB") == key  # rerun after rerun
+    assert len(big.data) not in hashed, "the upload's bytes were hashed again"
+    assert loaders.content_key({"attendance": same_bytes}, {}, "GB") == key  # another object, same content
+    assert loaders.content_key({"attendance": Upload("attendance.csv", big.data + b"2,b@example.org\n")}, {}, "GB") != key
+    assert loaders.content_key({"attendance": big}, {}, "") != key

@@ -23,6 +23,7 @@ made read-only when cached and handed out as new frame objects over the same dat
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -122,13 +123,32 @@ def demo_uploads() -> dict[str, Upload]:
     return {kind: Upload(path.name, path.read_bytes()) for kind, path in DEMO_FILES.items()}
 
 
+#: upload -> the hash of its bytes, for the uploads a session holds (they are the same objects
+#: rerun after rerun: hashing 130 MB again on every rerun of a 100k community took 0.1 s)
+_DIGESTS: dict[int, tuple[weakref.ref[Upload], bytes]] = {}
+_DIGESTS_KEPT = 64
+
+
+def _digest(upload: Upload) -> bytes:
+    """sha256 of the upload's bytes, worked out once per upload object."""
+    known = _DIGESTS.get(id(upload))
+    if known is not None and known[0]() is upload:
+        return known[1]
+    digest = hashlib.sha256(upload.data).digest()
+    for key in [k for k, (ref, _) in _DIGESTS.items() if ref() is None][:_DIGESTS_KEPT]:
+        _DIGESTS.pop(key, None)  # uploads gone
+    if len(_DIGESTS) < _DIGESTS_KEPT:
+        _DIGESTS[id(upload)] = (weakref.ref(upload), digest)
+    return digest
+
+
 def content_key(uploads: dict[str, Upload], manual: dict[str, str], country: str) -> str:
     """A short hash of everything the loaded community depends on."""
     h = hashlib.sha256()
     for kind in sorted(uploads):
         u = uploads[kind]
         h.update(kind.encode())
-        h.update(u.data)
+        h.update(_digest(u))
         h.update(repr((u.name, u.sheet, sorted(u.overrides.items()), sorted(u.date_orders.items()))).encode())
     h.update(repr((sorted(manual.items()), country)).encode())
     return h.hexdigest()[:16]
@@ -159,14 +179,22 @@ def preview(key: str, _upload: Upload, kind: str) -> UploadPreview:
     return preview_upload(_upload, kind, reader=read)
 
 
+def _worked_out(community: Community) -> Community:
+    """``community`` with what every rerun reads from it worked out once, before it is held
+    (a value worked out on a caller's copy would be worked out again on every rerun)."""
+    community.codes  # noqa: B018 - cached on the object
+    community.ids_unique  # noqa: B018
+    return community
+
+
 @_personal("Reading your spreadsheets…", LOAD_ENTRIES, held=True)
 def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country: str) -> Community:
     """``dashboard.load.load`` with today's date, the shared geocoder and the cached reader
     (cached by ``key``, the uploads' content hash)."""
-    return freeze(load_path.load(
+    return freeze(_worked_out(load_path.load(
         _uploads, today=pd.Timestamp.today().normalize(), country=country, manual_places=_manual,
         geocoder=geocoder(), reader=read,
-    ))
+    )))
 
 
 @_personal("Scoring engagement and connection risk…", ANALYSIS_ENTRIES, held=True)
@@ -181,7 +209,8 @@ def redacted(key: str, _community: Community, as_of: pd.Timestamp, settings_key:
     """The community and every indicator as ``role`` may see them (``dashboard.auth.roles``;
     cached by data key, date, settings and role: a rerun redacts nothing again)."""
     r = redaction(role, _community)
-    return freeze((r.community(_community), r.analysis(analysis(key, _community, as_of, settings_key, _settings))))
+    return freeze((_worked_out(r.community(_community)),
+                   r.analysis(analysis(key, _community, as_of, settings_key, _settings))))
 
 
 @_personal(False, REVIEW_ENTRIES)
