@@ -171,7 +171,7 @@ def test_a_viewers_rerun_redacts_nothing_again(kept_db, monkeypatch):
     calls = []
     real = loaders.redaction
     monkeypatch.setattr(loaders, "redaction", lambda role, community: calls.append(role) or real(role, community))
-    loaders.redacted.clear()
+    loaders.clear_personal_caches()
     at = open_page("pages/3_Engagement.py", kept_db, VIEWER, monkeypatch)
     at.run()
     open_page("pages/2_Map.py", kept_db, VIEWER, monkeypatch)  # another page, another session: the same entry

@@ -82,3 +82,17 @@ def test_only_the_pages_that_show_buddies_make_them_and_only_once(matchings):
     assert (table["buddy"] != "").any(), "the list's buddy column is filled in once the matching is done"
     _run("pages/5_Introductions.py")
     assert len(matchings) == 1, "the Introductions page made the suggestions again"
+
+
+def test_the_data_page_runs_no_analysis(monkeypatch):
+    from dashboard.ui import loaders
+
+    runs: list[str] = []
+    real = loaders.analyse
+    monkeypatch.setattr(loaders, "analyse", lambda *a, **k: runs.append("analyse") or real(*a, **k))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    _run("pages/1_Data.py")
+    assert runs == [], "the Data page waited for the indicators it never shows"
+    _run("app.py")
+    assert runs == ["analyse"]

@@ -67,7 +67,7 @@ def test_no_page_changes_what_the_caches_hold(held, kept, tmp_path, monkeypatch)
             at = open_page(path, db, role, monkeypatch)
             at.run()  # a rerun reads the same cached objects again
     kinds = {type(obj).__name__ for obj, _ in held}
-    assert {"Community", "Analysis", "DataFrame", "tuple"} <= kinds, kinds  # load, analysis, buddies, redacted
+    assert {"ReadResult", "Community", "Analysis", "DataFrame"} <= kinds, kinds  # read, load, analysis, buddies
     changed = [type(obj).__name__ for obj, before in held if fingerprint(obj) != before]
     assert not changed, f"a page changed a shared result: {changed}"
 

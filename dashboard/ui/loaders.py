@@ -36,7 +36,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from dashboard import changes, follow_through, geo, snapshots
 from dashboard import load as load_path
 from dashboard.analysis import Analysis, Exclusions, analyse, buddy_suggestions
-from dashboard.auth.roles import ORGANISER, redaction
+from dashboard.auth.roles import ORGANISER, Redaction, redaction
 from dashboard.ingest import InputError, ReadResult, Upload
 from dashboard.ingest.describe import UploadPreview, preview_upload
 from dashboard.ingest.pipeline import read_upload
@@ -204,13 +204,25 @@ def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key:
 
 
 @_personal(False, REDACTED_ENTRIES, held=True)
+def _redaction(key: str, _community: Community, role: str) -> Redaction:
+    """``role``'s redaction of the community (its pseudonyms: made once per data and role)."""
+    return redaction(role, _community)
+
+
+@_personal(False, REDACTED_ENTRIES, held=True)
+def redacted_community(key: str, _community: Community, role: str) -> Community:
+    """The community as ``role`` may see it (``dashboard.auth.roles``; cached by data key and role:
+    a rerun redacts nothing again)."""
+    return freeze(_worked_out(_redaction(key, _community, role).community(_community)))
+
+
+@_personal(False, REDACTED_ENTRIES, held=True)
 def redacted(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings,
-             role: str) -> tuple[Community, Analysis]:
-    """The community and every indicator as ``role`` may see them (``dashboard.auth.roles``;
-    cached by data key, date, settings and role: a rerun redacts nothing again)."""
-    r = redaction(role, _community)
-    return freeze((_worked_out(r.community(_community)),
-                   r.analysis(analysis(key, _community, as_of, settings_key, _settings))))
+             role: str) -> Analysis:
+    """Every indicator as ``role`` may see them (cached by data key, date, settings and role), with
+    the pseudonyms of ``redacted_community``."""
+    full = analysis(key, _community, as_of, settings_key, _settings)
+    return freeze(_redaction(key, _community, role).analysis(full))
 
 
 @_personal(False, REVIEW_ENTRIES)
@@ -257,7 +269,7 @@ def _redacted_buddies(key: str, role: str, as_of: pd.Timestamp, settings_key: st
                       _exclusions: Exclusions) -> pd.DataFrame:
     """``_buddies`` as ``role`` may see them (the pseudonyms of ``redacted``: same community)."""
     made = _buddies(key, as_of, settings_key, exclusions_key, _analysis, _settings, _exclusions)
-    return freeze(redaction(role, _community).frame(made))
+    return freeze(_redaction(key, _community, role).frame(made))
 
 
 def buddies(key: str, community: Community, as_of: pd.Timestamp, settings: Settings, exclusions: Exclusions,
@@ -279,8 +291,8 @@ def helped(key: str, _community: Community, log: pd.DataFrame, intros: pd.DataFr
 
 
 #: every cache above that holds data from an upload (the gazetteer and the demo files do not)
-PERSONAL_CACHES = (_read, preview, load, analysis, redacted, places_to_review, changes_since, followed,
-                   _buddies, _redacted_buddies, helped)
+PERSONAL_CACHES = (_read, preview, load, analysis, _redaction, redacted_community, redacted, places_to_review,
+                   changes_since, followed, _buddies, _redacted_buddies, helped)
 
 
 def clear_personal_caches() -> None:

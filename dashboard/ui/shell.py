@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import pandas as pd
@@ -87,14 +87,24 @@ class PageContext:
     filters: Filters
     settings: Settings
     as_of: pd.Timestamp
-    analysis: Analysis
-    members: pd.DataFrame  # analysed members in the view
+    analysed: Callable[[], Analysis]  # the indicators, worked out (cached) when a page first asks: ``analysis``
     is_demo: bool
     data_key: str  # the content key; with the role after it when the frames are redacted
     policy: Policy  # what the signed-in role may see and do
     followed: Followed  # the workspace's contact log and introductions, matched to this community (ids as above)
     helped: Callable[[], Helped | None]  # "Did it help?" (aggregates only), worked out when asked
     buddies: Later  # the buddy suggestions (ids as above), worked out when a page asks: seconds at 100k
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        """Every indicator for the whole community (the Data page never needs them, so they
+        aren't worked out before a page asks)."""
+        return self.analysed()
+
+    @cached_property
+    def members(self) -> pd.DataFrame:
+        """The analysed members in the view."""
+        return rows_for(self.analysis.members, self.view)
 
 
 @dataclass(frozen=True)
@@ -373,12 +383,13 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
     # the buddies leave out do-not-contact people and declined pairs; made from the whole community as loaded
     buddies = Later(partial(loaders.buddies, key, community, as_of, current, found.exclusions, policy.role),
                     repr((key, as_of, repr(current), found.exclusions.key(), policy.role)))
+    analysed = partial(loaders.analysis, key, community, as_of, repr(current), current)
     if policy.role == ORGANISER:
-        result = loaders.analysis(key, community, as_of, repr(current), current)
         followed = found
     else:  # the whole community's, cached per role, so a viewer's rerun redacts nothing again
         followed = follow.for_role(found, community, policy)
-        community, result = loaders.redacted(key, community, as_of, repr(current), current, policy.role)
+        analysed = partial(loaders.redacted, key, community, as_of, repr(current), current, policy.role)
+        community = loaders.redacted_community(key, community, policy.role)
         key = f"{key}:{policy.role}"
     view = apply_filters(community, filters)
     with st.sidebar:
@@ -388,7 +399,7 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
         )
     return PageContext(
         community=community, view=view, filters=filters, settings=current, as_of=as_of,
-        analysis=result, members=rows_for(result.members, view), is_demo=is_demo, data_key=key, policy=policy,
+        analysed=analysed, is_demo=is_demo, data_key=key, policy=policy,
         followed=followed, helped=helped, buddies=buddies,
     )
 
