@@ -1,4 +1,5 @@
-"""The core runs pyarrow on the system allocator unless the operator chose another."""
+"""The core runs pyarrow off mimalloc (jemalloc, else the system allocator) unless the operator
+chose a pool."""
 
 import os
 import subprocess
@@ -16,9 +17,16 @@ def _pool_after_import(**env: str) -> str:
     return proc.stdout.strip()
 
 
-def test_importing_the_core_puts_pyarrow_on_the_system_allocator():
-    assert _pool_after_import() == "system"
+def test_importing_the_core_moves_pyarrow_off_mimalloc():
+    import pyarrow
+
+    try:
+        pyarrow.jemalloc_memory_pool()
+        expected = "jemalloc"
+    except NotImplementedError:
+        expected = "system"
+    assert _pool_after_import() == expected
 
 
 def test_an_operators_choice_of_pool_is_kept():
-    assert _pool_after_import(ARROW_DEFAULT_MEMORY_POOL="jemalloc") == "jemalloc"
+    assert _pool_after_import(ARROW_DEFAULT_MEMORY_POOL="mimalloc") == "mimalloc"
