@@ -148,14 +148,18 @@ def _date_mask(events: pd.DataFrame, f: Filters) -> np.ndarray:
     return keep
 
 
+def members_in_area(community: Community, f: Filters) -> tuple[tuple[float, float] | None, np.ndarray]:
+    """The centre of the distance filter (None without one) and which members the filters keep."""
+    if not f.geographic:
+        return None, np.ones(len(community.members), dtype=bool)
+    center = city_center(community, f.near_city) if f.near_city else None
+    return center, _in_area(community.members, f, center)
+
+
 def apply_filters(community: Community, f: Filters) -> Community:
     """The community restricted to the filters (see the module docstring for the rules)."""
     members, events, attendance = community.members, community.events, community.attendance
-    if f.geographic:
-        center = city_center(community, f.near_city) if f.near_city else None
-        member_keep = _in_area(members, f, center)
-    else:
-        center, member_keep = None, np.ones(len(members), dtype=bool)
+    center, member_keep = members_in_area(community, f)
     ids = members.loc[member_keep, "member_id"] if "member_id" in members else pd.Series([], dtype=object)
     # attendance rows by their codes (positions in members and events), not a million ids hashed
     # again: a row's person is kept when their id is one of the kept members' ids

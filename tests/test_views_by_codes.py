@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.columns import isin
 from dashboard.engagement import exclude_staff
-from dashboard.filters import Filters, _date_mask, _in_area, _online, apply_filters, city_center
+from dashboard.filters import Filters, _date_mask, _in_area, _online, apply_filters, members_in_area
 from dashboard.model import Community, attendance_codes
 from dashboard.settings import Settings
 from tests.factories import make_community
@@ -24,11 +24,7 @@ CITIES = ({"city": "Leeds", "lat": 53.8, "lon": -1.55}, {"city": "York", "lat": 
 def _by_strings(community: Community, f: Filters) -> Community:
     """The filter as it was written before codes: every attendance id matched as a string."""
     members, events, attendance = community.members, community.events, community.attendance
-    if f.geographic:
-        center = city_center(community, f.near_city) if f.near_city else None
-        member_keep = _in_area(members, f, center)
-    else:
-        center, member_keep = None, np.ones(len(members), dtype=bool)
+    center, member_keep = members_in_area(community, f)
     members_view = members[member_keep].reset_index(drop=True)
     ids = members_view["member_id"]
     event_keep = _date_mask(events, f)
