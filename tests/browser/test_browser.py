@@ -32,7 +32,7 @@ PAGES = {
     "/Connection_risk": "Connection risk",
     "/Introductions": "Introductions",
 }
-DEMO_MEMBERS = "301"
+DEMO_MEMBERS = "288"
 HOSTILE_NAMES = ("<img src=x onerror=alert(1)>", "**bold**")
 
 
