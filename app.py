@@ -38,8 +38,9 @@ else:
     st.dataframe(week.people, hide_index=True, width="stretch")
 if ctx.policy.per_person:
     with st.expander("Log a contact", icon=":material/call:"):
-        follow.log_form(follow.offered(members, ctx.followed.follow_ups), ctx.followed, "overview_log",
-                        allowed=ctx.policy.log_contacts, is_demo=ctx.is_demo)
+        # the week's check-in list, then anyone with a contact logged
+        follow.log_form(follow.people_choices(week.listed, members, ctx.followed.follow_ups), ctx.followed,
+                        "overview_log", allowed=ctx.policy.log_contacts, is_demo=ctx.is_demo)
 tiers = st.columns(3)
 for col, (label, value, help_text) in zip(tiers, tier_cards(tier_counts(members), ctx.settings), strict=True):
     col.metric(label, value, help=help_text)

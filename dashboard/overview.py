@@ -50,6 +50,7 @@ class ThisWeek:
 
     people: pd.DataFrame  # name, city, risk, why
     waiting: int  # people on the check-in list after them
+    listed: pd.DataFrame  # the whole check-in list they head (``outreach.outreach_list``)
 
     @property
     def caption(self) -> str:
@@ -69,13 +70,15 @@ def this_week(members: pd.DataFrame, settings: Settings, risk: pd.DataFrame | No
               exclude: Iterable[str] = (), follow_ups: FollowUps | None = None) -> ThisWeek:
     """The first ``settings.checkins_per_week`` people of the check-in list (high and "keep an
     eye on" tiers, as ``outreach.outreach_list`` orders them: due follow-ups first; ``exclude``
-    left out) and how many more are waiting. ``risk`` defaults to the risk columns of ``members``."""
+    left out) and how many more are waiting, with the whole list. ``risk`` defaults to the risk
+    columns of ``members``."""
     if "risk_score" not in members or members.empty:
-        return ThisWeek(pd.DataFrame(columns=["name", "city", "risk", "why"]), 0)
+        return ThisWeek(pd.DataFrame(columns=["name", "city", "risk", "why"]), 0,
+                        pd.DataFrame(columns=["member_id", "name"]))
     if risk is None:
         risk = members.set_index(members["member_id"].astype("str").to_numpy())
     checkins = outreach_list(members, risk, show_contacts=False, tiers=AT_RISK_TIERS, exclude=exclude,
                              follow_ups=follow_ups)
     first, waiting = first_checkins(checkins, settings.checkins_per_week)
     people = first[["name", "city", "risk_tier", "risk_reasons"]].set_axis(["name", "city", "risk", "why"], axis=1)
-    return ThisWeek(people.assign(risk=people["risk"].map(TIER_LABELS)), waiting)
+    return ThisWeek(people.assign(risk=people["risk"].map(TIER_LABELS)), waiting, checkins)

@@ -36,8 +36,6 @@ from dashboard.follow_through import Followed, Helped, sentences
 from dashboard.introductions import lifecycle
 from dashboard.introductions.lifecycle import empty_introductions
 from dashboard.model import Community
-from dashboard.outreach import outreach_list
-from dashboard.risk import AT_RISK_TIERS
 from dashboard.settings import Settings
 from dashboard.store.follow import FollowThrough
 from dashboard.ui import loaders, signin, workspace
@@ -102,14 +100,6 @@ def people_choices(checkins: pd.DataFrame, members: pd.DataFrame, follow_ups: Fo
     if not rows:
         return pd.DataFrame({"member_id": pd.Series(dtype=str), "name": pd.Series(dtype=str)})
     return pd.concat(rows, ignore_index=True).astype(str).drop_duplicates("member_id").reset_index(drop=True)
-
-
-def offered(members: pd.DataFrame, follow_ups: FollowUps) -> pd.DataFrame:
-    """Who a "Log a contact" form beside a short list offers: the check-in list (high and "keep an
-    eye on"; due follow-ups first), then anyone with a contact logged."""
-    risk = members.set_index(members["member_id"].astype(str).to_numpy())
-    listed = outreach_list(members, risk, show_contacts=False, tiers=AT_RISK_TIERS, follow_ups=follow_ups)
-    return people_choices(listed, members, follow_ups)
 
 
 def list_counts(checkins: pd.DataFrame, members: pd.DataFrame, follow_ups: FollowUps) -> str:
