@@ -45,7 +45,13 @@ def grouped(community: Community, settings: Settings) -> Community:
     """``community`` (from ``load``) with its places grouped as ``settings`` say: neighbourhoods
     under their city within ``neighbourhood_km``, or each place as typed (``group_by_place``);
     the community itself when it is grouped so already (``load`` groups by the defaults)."""
-    wanted = (float(settings.neighbourhood_km), bool(settings.group_by_place))
+    wanted = grouping(settings)
     if community.grouping == wanted:
         return community
     return geo.group_places(community, *wanted)
+
+
+def grouping(settings: Settings) -> tuple[float, bool]:
+    """How ``settings`` group places (``Community.grouping``): the neighbourhood reach in km, and
+    whether each place stays as typed."""
+    return float(settings.neighbourhood_km), bool(settings.group_by_place)

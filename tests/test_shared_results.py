@@ -102,3 +102,29 @@ def test_results_are_handed_out_over_the_same_data_and_a_write_stays_with_the_ca
     assert not at.exception, [e.value for e in at.exception]
     assert at.text[0].value == repr((True, True, True, False))
     assert int(at.text[1].value) >= 0
+
+
+def test_a_grouping_other_than_the_loads_is_made_once_and_shared(tmp_path, monkeypatch):
+    from dashboard import geo
+    from dashboard.settings import Settings
+    from dashboard.store import Store
+
+    db = _workspace(tmp_path / "w.db", kept=True)
+    store = Store.open(db)
+    store.save_settings(Settings(group_by_place=True))  # not what the load groups by
+    store.close()
+    calls: list[tuple[float, bool]] = []
+    real = geo.group_places
+
+    def counting(community, reach_km, by_place=False):
+        calls.append((reach_km, by_place))
+        return real(community, reach_km, by_place)
+
+    monkeypatch.setattr(geo, "group_places", counting)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_page("app.py", db, ORGANISER, monkeypatch)
+    at.run()  # a rerun groups nothing again
+    open_page("app.py", db, HELPER, monkeypatch)  # nor does another session
+    st.cache_resource.clear()
+    assert len(calls) == 1 and calls[0][1] is True, calls

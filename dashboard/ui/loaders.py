@@ -197,6 +197,14 @@ def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country
     )))
 
 
+@_personal(False, LOAD_ENTRIES, held=True)
+def grouped(key: str, _community: Community, _settings: Settings) -> Community:
+    """``dashboard.load.grouped``: a loaded community with its places grouped as the settings say
+    (cached by ``key``: the community's content key and the grouping), so a rerun groups nothing
+    again."""
+    return freeze(_worked_out(load_path.grouped(_community, _settings)))
+
+
 @_personal("Scoring engagement and connection risk…", ANALYSIS_ENTRIES, held=True)
 def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key: str, _settings: Settings) -> Analysis:
     """Every indicator for the whole community (cached by data key, date and settings)."""
@@ -291,7 +299,7 @@ def helped(key: str, _community: Community, log: pd.DataFrame, intros: pd.DataFr
 
 
 #: every cache above that holds data from an upload (the gazetteer and the demo files do not)
-PERSONAL_CACHES = (_read, preview, load, analysis, _redaction, redacted_community, redacted, places_to_review,
+PERSONAL_CACHES = (_read, preview, load, grouped, analysis, _redaction, redacted_community, redacted, places_to_review,
                    changes_since, followed, _buddies, _redacted_buddies, helped)
 
 

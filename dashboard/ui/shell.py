@@ -164,13 +164,20 @@ def set_manual_place(city_text: str, place_query: str) -> None:
     workspace.fix_place(city_text, place_query)
 
 
-def load_community() -> tuple[Community, bool, str]:
-    """The loaded community (cached by content), whether it is the demo, and its key."""
+def load_community(chosen: Settings) -> tuple[Community, bool, str]:
+    """The loaded community (cached by content) with its places grouped as ``chosen`` says
+    (neighbourhoods under their city, or not), whether it is the demo, and its key (the content
+    key, with the grouping after it when that is not the one the load made)."""
     ups, is_demo = uploads()
     manual = dict(st.session_state.get(KEY_MANUAL_PLACES) or {})
     country = st.session_state.get(KEY_COUNTRY, "")
     key = loaders.content_key(ups, manual, country)
-    return loaders.load(key, ups, manual, country), is_demo, key
+    community = loaders.load(key, ups, manual, country)
+    wanted = load_path.grouping(chosen)
+    if community.grouping == wanted:
+        return community, is_demo, key
+    key = f"{key}:{wanted}"
+    return loaders.grouped(key, community, chosen), is_demo, key
 
 
 def took_upload(file_id: str) -> None:
@@ -356,7 +363,7 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
     _nav()
     _uploads_notice()
     try:
-        community, is_demo, key = load_community()
+        community, is_demo, key = load_community(settings())
     except InputError as exc:
         st.error("Your upload could not be used: " + literal(exc), icon=":material/error:")
         if title != "Data":  # on the Data page the fix is right above
@@ -375,7 +382,6 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
         page_link("Data", "Data page")
         st.stop()
     _data_source(community, is_demo)
-    community = load_path.grouped(community, settings())  # neighbourhoods under their city, or not
     filters = _filters(community)
     current, as_of = _settings_form(default_as_of(community), policy)
     found = follow.state(community, key, current, is_demo)  # matched on the whole, unredacted community
@@ -455,5 +461,5 @@ def full_members(ctx: PageContext) -> tuple[str, pd.DataFrame]:
     Never hand these to a page; for a helper or viewer they come from the caches again."""
     if ctx.policy.role == ORGANISER:
         return ctx.data_key, ctx.analysis.members
-    community, _, key = load_community()
+    community, _, key = load_community(ctx.settings)
     return key, loaders.analysis(key, community, ctx.as_of, repr(ctx.settings), ctx.settings).members
