@@ -166,7 +166,7 @@ def _read(key: str, _upload: Upload) -> tuple[ReadResult | None, str]:
 def read(upload: Upload) -> ReadResult:
     """Read an upload once for the Data page's preview and the load alike (cached by its bytes,
     name and sheet: a mapping or date-order change reads nothing again)."""
-    key = hashlib.sha256(upload.data).hexdigest()[:16] + repr((upload.name, upload.sheet))
+    key = _digest(upload).hex()[:16] + repr((upload.name, upload.sheet))
     result, error = _read(key, upload)
     if result is None:
         raise InputError(error, file=upload.name)
