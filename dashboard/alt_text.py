@@ -47,7 +47,7 @@ def _bars(traces: list) -> str:
     top = sorted(totals.items(), key=lambda kv: -kv[1])[:3]
     words = "most in " + ", ".join(f"{cat} ({_number(n)})" for cat, n in top) if top else "no bars"
     if len(series) > 1:
-        words += "; in all: " + ", ".join(f"{name} {_number(n)}" for name, n in series.items())
+        words += f"; across the {plural(len(totals), 'bar')} shown: " + ", ".join(f"{name} {_number(n)}" for name, n in series.items())
     return words
 
 

@@ -24,10 +24,10 @@ def test_every_chart_says_its_title_and_what_it_shows(name: str) -> None:
     assert "nan" not in words and "1970" not in words
 
 
-def test_bars_name_the_biggest_categories_and_each_series_total() -> None:
+def test_bars_name_the_biggest_categories_and_each_series_total_over_the_bars_shown() -> None:
     mix = pd.DataFrame({"city": ["Leeds", "Leeds", "York"], "risk_tier": ["high", "low", "high"], "members": [3, 5, 1]})
     words = alt_text.describe(charts.tiers_by_city(mix))
-    assert words == "Connection risk per city: most in Leeds (8), York (1); in all: High 4, Low 5."
+    assert words == "Connection risk per city: most in Leeds (8), York (1); across the 2 bars shown: High 4, Low 5."
 
 
 def test_a_line_over_time_gives_its_span_and_its_peak() -> None:
