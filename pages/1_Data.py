@@ -8,8 +8,8 @@ import streamlit as st
 from dashboard.export import to_csv_bytes
 from dashboard.ingest import Upload
 from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST
-from dashboard.ingest.describe import example_value, field_choices, field_label, problem_kinds
-from dashboard.ingest.mapping import DATE_FIELDS, IGNORE
+from dashboard.ingest.describe import edited_overrides, field_choices, field_label, mapping_table
+from dashboard.ingest.mapping import DATE_FIELDS
 from dashboard.ingest.read import MAX_UPLOAD_MB
 from dashboard.ui import accounts, duties, loaders, shell, signin, workspace
 from dashboard.ui.state import KEY_COUNTRY, KEY_UPLOADS
@@ -85,15 +85,7 @@ def _mapping_editor(kind: str, upload: Upload, uploads: dict[str, Upload]) -> No
     for note in read.notes:  # notes quote headers and sheet names from the file
         st.caption(shell.literal(note))
     st.text(f"{plural(len(read.frame), 'row')}, header on row {read.header_row}.")
-    mapped = {m.column: m for m in preview.matches}
-    table = pd.DataFrame(
-        {
-            "column": list(preview.columns),
-            "field": [mapped[c].field if c in mapped else IGNORE for c in preview.columns],
-            "how": [mapped[c].how if c in mapped else "" for c in preview.columns],
-            "example": [example_value(read.frame[c]) for c in preview.columns],
-        }
-    )
+    table = mapping_table(preview)
     edited = st.data_editor(
         table, key=f"mapping_{kind}", hide_index=True, width="stretch",
         disabled=["column", "how", "example"],
@@ -104,10 +96,7 @@ def _mapping_editor(kind: str, upload: Upload, uploads: dict[str, Upload]) -> No
             )
         },
     )
-    overrides = dict(upload.overrides)
-    for row in edited.itertuples():
-        if row.field != (mapped[row.column].field if row.column in mapped else IGNORE):
-            overrides[row.column] = row.field
+    overrides = edited_overrides(edited, preview, upload.overrides)
     orders = dict(upload.date_orders)
     for m in preview.matches:
         if m.field in DATE_FIELDS:
@@ -161,7 +150,7 @@ st.subheader("Rows that could not be used, or were changed")
 if community.problems.empty:
     st.success("Every row was used as it was.")
 else:
-    kinds = problem_kinds(community.problems)
+    kinds = loaders.problem_kinds(ctx.data_key, community)
     if len(community.problems) > 10 and len(kinds) > 1:  # a long list: say what it holds first
         st.caption("In short, by kind (most first); every row is listed below and in the download.")
         st.dataframe(

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from dashboard.ingest import Upload
-from dashboard.ingest.describe import edited_overrides, mapping_table, preview_upload, problem_kinds
+from dashboard.ingest.describe import edited_overrides, example_value, mapping_table, preview_upload, problem_kinds
 
 
 def problems(*rows: tuple[str, int, str]) -> pd.DataFrame:
@@ -54,3 +54,10 @@ def test_mapping_table_and_the_overrides_an_edit_makes():
     assert edited_overrides(table, preview, {}) == {}  # nothing changed, nothing overridden
     edited = table.assign(field=table["field"].where(table["column"] != "Name", "(ignore)"))
     assert edited_overrides(edited, preview, {"Other": "city"}) == {"Other": "city", "Name": "(ignore)"}
+
+
+def test_an_example_is_the_first_filled_cell_also_far_down_the_column():
+    late = pd.Series([""] * 250 + ["  ", "Leeds", "York"])
+    assert example_value(late) == "Leeds"
+    assert example_value(pd.Series(["", "Hull", *["York"] * 300])) == "Hull"
+    assert example_value(pd.Series([""] * 300)) == ""

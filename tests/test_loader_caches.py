@@ -31,9 +31,11 @@ def clock(monkeypatch):
     c = Clock()
     monkeypatch.setattr(cache_utils, "TTLCACHE_TIMER", c)
     st.cache_data.clear()  # caches made earlier in this process hold the real clock
+    st.cache_resource.clear()
     yield c
     monkeypatch.undo()
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture

@@ -45,10 +45,18 @@ def field_choices(kind: str) -> list[str]:
     return [IGNORE, *fields_for(kind)]
 
 
+#: rows looked at first for an example (a column's first filled cell is nearly always among them)
+_EXAMPLE_HEAD = 200
+
+
 def example_value(column: pd.Series) -> str:
-    """The first non-empty cell, shortened, to show what a column holds."""
-    filled = column[column.astype(str).str.strip() != ""]
-    return str(filled.iloc[0])[:60] if not filled.empty else ""
+    """The first non-empty cell, shortened, to show what a column holds (the first rows are
+    looked at before the whole column: a million-row export's mapping shows at once)."""
+    for part in (column.iloc[:_EXAMPLE_HEAD], column.iloc[_EXAMPLE_HEAD:]):
+        filled = part[part.astype(str).str.strip() != ""]
+        if not filled.empty:
+            return str(filled.iloc[0])[:60]
+    return ""
 
 
 def mapping_table(preview: UploadPreview) -> pd.DataFrame:
