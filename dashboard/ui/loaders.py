@@ -37,8 +37,7 @@ from dashboard import changes, follow_through, geo, snapshots
 from dashboard import load as load_path
 from dashboard.analysis import Analysis, Exclusions, analyse, buddy_suggestions
 from dashboard.auth.roles import ORGANISER, Redaction, redaction
-from dashboard.ingest import InputError, ReadResult, Upload
-from dashboard.ingest import describe
+from dashboard.ingest import InputError, ReadResult, Upload, describe
 from dashboard.ingest.describe import UploadPreview, preview_upload
 from dashboard.ingest.pipeline import read_upload
 from dashboard.model import Community
