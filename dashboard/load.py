@@ -16,6 +16,7 @@ from dashboard import geo
 from dashboard.ingest import Upload, load_community
 from dashboard.ingest.pipeline import Reader
 from dashboard.model import Community
+from dashboard.reuse import Reuse
 from dashboard.settings import Settings
 
 
@@ -26,19 +27,22 @@ def load(
     manual_places: Mapping[str, str] | None = None,
     geocoder: Geocoder | None = None,
     reader: Reader | None = None,
+    reuse: Reuse | None = None,
 ) -> Community:
     """Parse, merge and geocode the uploads (by kind) with the organiser's place fixes.
 
     ``today`` is the caller's clock (the core never reads it): join dates after it are
     listed as problems. ``geocoder`` defaults to a fresh offline one; ``reader`` (the app's
-    cached one) to ``ingest``'s own.
+    cached one) to ``ingest``'s own. ``reuse`` (``dashboard.reuse``): what an earlier load
+    of the same members file worked out is taken as it is (the same community either way).
     """
     community = load_community(
         uploads.get("members"), uploads.get("events"), uploads.get("attendance"),
-        country=country, reference_date=today, reader=reader,
+        country=country, reference_date=today, reader=reader, reuse=reuse,
     )
-    # the organiser's place fixes are applied in the same geocoding pass
-    return geo.geocode_community(community, geocoder=geocoder, country=country, fixes=dict(manual_places or {}))
+    # the organiser's place fixes are applied in the same geocoding pass (after the reused places)
+    return geo.geocode_community(community, geocoder=geocoder, country=country, fixes=dict(manual_places or {}),
+                                 reuse=reuse)
 
 
 def grouped(community: Community, settings: Settings) -> Community:

@@ -31,6 +31,7 @@ from dashboard.geo.keys import name_key
 from dashboard.geo.resolution import PlaceLookup
 from dashboard.geo.resolver import Resolver
 from dashboard.model import Community
+from dashboard.reuse import Reuse
 
 
 def _country_hint(members: pd.DataFrame) -> str:
@@ -68,7 +69,8 @@ def _community_texts(community: Community) -> tuple[np.ndarray, np.ndarray, list
 
 def geocode_community(community: Community, geocoder: AnyGeocoder | None = None, country: str = "",
                       geocodes: pd.DataFrame | None = None, *, fixes: Mapping[str, str] | None = None,
-                      reach_km: float = DEFAULT_REACH_KM, by_place: bool = False) -> Community:
+                      reach_km: float = DEFAULT_REACH_KM, by_place: bool = False,
+                      reuse: Reuse | None = None) -> Community:
     """Geocode members' and in-person events' cities; fill geocodes, geo columns and country.
 
     Neighbourhoods count under their city (``cities.roll_up`` within ``reach_km``) unless
@@ -77,7 +79,9 @@ def geocode_community(community: Community, geocoder: AnyGeocoder | None = None,
     ``fixes`` (city text as typed -> the place the organiser chose, as ``resolve_manual``
     reads it) are applied in the same pass, to every case/space variant of the text.
     ``geocodes`` (e.g. from an earlier pass) are kept as they are; only strings they
-    don't cover are geocoded.
+    don't cover are geocoded. ``reuse`` (``dashboard.reuse``) hands back the members' places
+    of an earlier pass over the same members' texts in the same country: only the rest (the
+    events' places, say) is geocoded.
     """
     members = community.members
     member_codes, member_texts, event_texts = _community_texts(community)
@@ -87,7 +91,10 @@ def geocode_community(community: Community, geocoder: AnyGeocoder | None = None,
     if not country:  # ``main_country`` of the members' and events' texts, counted from their codes
         country = _country_hint(members) or main_country_of_counts(key_counts(
             [*member_texts, *event_texts], [*typed, *repeat(1, len(event_texts))]), geocoder)
-    known = geocodes if geocodes is not None else None
+    # what the members' places depend on: the country and how many members typed each text
+    # (a member with no place, e.g. one found only in attendance, changes nothing)
+    basis = (country, tuple((t, n) for t, n in zip(member_texts, typed, strict=True) if n and t))
+    known = geocodes if geocodes is not None else (reuse.get("member places", basis) if reuse is not None else None)
     if known is not None and "address" not in known:
         known = known.assign(address="")
     covered = set(known["city_text"]) if known is not None else set()
@@ -95,6 +102,8 @@ def geocode_community(community: Community, geocoder: AnyGeocoder | None = None,
                            members=key_counts(member_texts, typed))
     frames = [f for f in (known, fresh) if f is not None and len(f)]
     all_geo = pd.concat(frames, ignore_index=True) if frames else geocode_frame([])
+    if reuse is not None and geocodes is None:  # the members' rows come first (theirs are the first texts)
+        reuse.put("member places", basis, all_geo[all_geo["city_text"].isin(set(member_texts))])
     for city_text, query in (fixes or {}).items():
         all_geo = apply_manual_fix(all_geo, city_text, query, geocoder)
     index = geocoder.index if isinstance(geocoder, PlaceLookup) else None

@@ -57,6 +57,7 @@ from dashboard.model import (
     AttendanceCodes,
     Community,
 )
+from dashboard.reuse import Reuse
 
 KINDS = ("members", "events", "attendance")
 _STATUS_RANK = {"attended": 3, "no_show": 2, "registered": 1, "cancelled": 0}
@@ -257,6 +258,25 @@ def _canonical_members(
         notes=result.notes,
     )
     return out, report
+
+
+def _members_once(
+    upload: Upload, country: str, problems: Problems, reference_date: pd.Timestamp | None, reader: Reader,
+    reuse: Reuse | None,
+) -> tuple[pd.DataFrame, SourceReport]:
+    """``_canonical_members``, or what ``reuse`` kept of it for the same file, mapping, date
+    orders, country and day (its problems added again in their place)."""
+    basis = (upload, country, reference_date)
+    known = reuse.get("members", basis) if reuse is not None else None
+    if known is not None:
+        frame, report, parts = known
+        problems.parts.extend(parts)
+        return frame, report
+    before = len(problems.parts)
+    frame, report = _canonical_members(upload, country, problems, reference_date, reader)
+    if reuse is not None:
+        reuse.put("members", basis, (frame, report, problems.parts[before:]))
+    return frame, report
 
 
 def _number_field(mapped: pd.DataFrame, fieldname: str, filename: str, column: str, problems: Problems) -> pd.Series:
@@ -463,13 +483,15 @@ def load_community(
     country: str = "",
     reference_date: pd.Timestamp | None = None,
     reader: Reader | None = None,
+    reuse: Reuse | None = None,
 ) -> Community:
     """Build a Community from up to three uploads; raise InputError when nothing is usable.
 
     ``reference_date`` (today, passed in by the front end) only flags join dates
     in the future; the core never reads the clock. ``reader`` reads an upload
     (``read_upload`` by default); the app passes one that remembers what its
-    Data page already read, so each file is read once.
+    Data page already read, so each file is read once. ``reuse`` (``dashboard.reuse``) hands
+    an earlier load's members back when the members file and its settings are the same.
     """
     if members is None and attendance is None:
         raise InputError("Upload a members file or an attendance export: one of them says who your members are.")
@@ -477,7 +499,7 @@ def load_community(
     problems = Problems()
     sources: list[SourceReport] = []
     if members is not None:
-        member_frame, rep = _canonical_members(members, country, problems, reference_date, reader)
+        member_frame, rep = _members_once(members, country, problems, reference_date, reader, reuse)
         sources.append(rep)
         member_frame = _assign_member_ids(member_frame, "M")
     else:

@@ -41,6 +41,7 @@ from dashboard.ingest import InputError, ReadResult, Upload, describe
 from dashboard.ingest.describe import UploadPreview, preview_upload
 from dashboard.ingest.pipeline import read_upload
 from dashboard.model import Community
+from dashboard.reuse import Reuse
 from dashboard.settings import Settings
 from dashboard.store import Store
 from dashboard.ui.frozen import freeze, handed_out
@@ -189,12 +190,14 @@ def _worked_out(community: Community) -> Community:
 
 
 @_personal("Reading your spreadsheets…", LOAD_ENTRIES, held=True)
-def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country: str) -> Community:
+def load(key: str, _uploads: dict[str, Upload], _manual: dict[str, str], country: str,
+         _reuse: Reuse | None = None) -> Community:
     """``dashboard.load.load`` with today's date, the shared geocoder and the cached reader
-    (cached by ``key``, the uploads' content hash)."""
+    (cached by ``key``, the uploads' content hash); ``_reuse``: the session's last load, whose
+    members and places a load of the same members file takes as they are."""
     return freeze(_worked_out(load_path.load(
         _uploads, today=pd.Timestamp.today().normalize(), country=country, manual_places=_manual,
-        geocoder=geocoder(), reader=read,
+        geocoder=geocoder(), reader=read, reuse=_reuse,
     )))
 
 

@@ -30,6 +30,7 @@ from dashboard.filters import Filters, apply_filters, city_options, rows_for
 from dashboard.follow_through import Followed, Helped
 from dashboard.ingest import InputError, Upload
 from dashboard.model import Community, default_as_of
+from dashboard.reuse import Reuse
 from dashboard.risk import RISK_SIGNALS
 from dashboard.settings import LIMITS, RiskWeights, Settings, setting_help, setting_label
 from dashboard.ui import follow, loaders, server, signin, workspace
@@ -43,6 +44,7 @@ from dashboard.ui.state import (
     KEY_MANUAL_PLACES,
     KEY_NEAR,
     KEY_RADIUS,
+    KEY_REUSE,
     KEY_SETTINGS,
     KEY_TAKEN_UPLOADS,
     KEY_TO,
@@ -172,12 +174,21 @@ def load_community(chosen: Settings) -> tuple[Community, bool, str]:
     manual = dict(st.session_state.get(KEY_MANUAL_PLACES) or {})
     country = st.session_state.get(KEY_COUNTRY, "")
     key = loaders.content_key(ups, manual, country)
-    community = loaders.load(key, ups, manual, country)
+    community = loaders.load(key, ups, manual, country, _reuse())
     wanted = load_path.grouping(chosen)
     if community.grouping == wanted:
         return community, is_demo, key
     key = f"{key}:{wanted}"
     return loaders.grouped(key, community, chosen), is_demo, key
+
+
+def _reuse() -> Reuse | None:
+    """What the last load of this session's own uploads worked out, for the next load (the Data
+    page loads again as each file lands); None for the demo and kept snapshots, loaded once."""
+    if not loaders.showing_own_uploads():
+        st.session_state.pop(KEY_REUSE, None)
+        return None
+    return st.session_state.setdefault(KEY_REUSE, Reuse())
 
 
 def took_upload(file_id: str) -> None:

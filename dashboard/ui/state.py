@@ -18,3 +18,4 @@ KEY_TEMPLATE = "_intro_template"  # the introduction message as the organiser la
 KEY_TAKEN_UPLOADS = "_taken_uploads"  # set of upload file ids the Data page put in a box
 KEY_LOST_UPLOADS = "_lost_uploads"  # list of (file name, why it was not used) still to tell the organiser
 KEY_MADE = "_made"  # tokens of results this session has had worked out (shell.Later): shown at once next time
+KEY_REUSE = "_reuse"  # dashboard.reuse.Reuse: the last load of this session's own uploads, for the next one
