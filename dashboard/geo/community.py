@@ -28,6 +28,7 @@ from dashboard.geo.columns import (
 from dashboard.geo.fixes import apply_manual_fix
 from dashboard.geo.index import get_place_index
 from dashboard.geo.keys import name_key
+from dashboard.geo.outliers import flag_far_places
 from dashboard.geo.resolution import PlaceLookup
 from dashboard.geo.resolver import Resolver
 from dashboard.model import Community
@@ -81,7 +82,8 @@ def geocode_community(community: Community, geocoder: AnyGeocoder | None = None,
     ``geocodes`` (e.g. from an earlier pass) are kept as they are; only strings they
     don't cover are geocoded. ``reuse`` (``dashboard.reuse``) hands back the members' places
     of an earlier pass over the same members' texts in the same country: only the rest (the
-    events' places, say) is geocoded.
+    events' places, say) is geocoded. A place far from the rest of the members is then
+    flagged for review (``outliers.flag_far_places``).
     """
     members = community.members
     member_codes, member_texts, event_texts = _community_texts(community)
@@ -108,6 +110,8 @@ def geocode_community(community: Community, geocoder: AnyGeocoder | None = None,
     for city_text, query in (fixes or {}).items():
         all_geo = apply_manual_fix(all_geo, city_text, query, geocoder)
     index = geocoder.index if isinstance(geocoder, PlaceLookup) else None
+    # after the fixes: a place the organiser fixed is never flagged
+    all_geo = flag_far_places(all_geo, dict(zip(member_texts, typed)), country, geocoder, index)
     placed = community.with_(geocodes=all_geo, country=country, grouping=(float(reach_km), bool(by_place)))
     return _with_places(placed, geo_lookup(all_geo, reach_km, by_place, index), (member_codes, member_texts))
 
