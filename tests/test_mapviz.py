@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import geo, mapviz
 from dashboard.geo import online
 from dashboard.ingest import Upload, load_community
-from dashboard.ui.state import KEY_MANUAL_PLACES
+from dashboard.ui.state import KEY_MANUAL_PLACES, KEY_UPLOADS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -285,3 +285,29 @@ def test_the_colour_bar_sits_beside_the_map() -> None:
     assert bar.xanchor == "left" and mapviz.MAP_DOMAIN_X[1] <= bar.x <= mapviz.MAP_DOMAIN_X[1] + 0.02
     lat, lon = fig.layout.geo.lataxis.range, fig.layout.geo.lonaxis.range
     assert _mercator_aspect(lat[0], lat[1], lon[0], lon[1]) == pytest.approx(mapviz.MAP_ASPECT)
+
+
+# --- a place far from the rest of the members is listed to check (geo.outliers) -------------
+
+def _atlantis_uploads() -> dict[str, Upload]:
+    cities = ["London"] * 5 + ["Leeds"] * 3 + ["Manchester"] * 2 + ["Bristol", "Atlantis"]
+    rows = [f"Member {i},m{i}@example.org,{c},2026-01-{i + 1:02d}" for i, c in enumerate(cities)]
+    return {"members": Upload("members.csv", "\n".join(["Name,Email,City,Joined", *rows]).encode())}
+
+
+def test_map_page_lists_a_far_place_to_check_and_the_guess_fixes_it() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.session_state[KEY_UPLOADS] = _atlantis_uploads()
+    at.switch_page("pages/2_Map.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("Every place name" in s.value for s in at.success)
+    review = next(d.value for d in at.dataframe if "city_text" in d.value.columns)
+    assert review[["city_text", "status", "members"]].values.tolist() == [["Atlantis", "low_confidence", 1]]
+    assert review["reason"].iat[0].startswith("About 9,700 km from the rest of your members")
+    spec, _ = drawn(at)
+    assert "Atlantis" in spec["data"][0]["customdata"]  # still on the map, at the best guess
+    assert at.selectbox(key="fix_guess").value == "Atlantis, ZA"
+    next(b for b in at.button if b.label == "Use this place").click().run()
+    assert at.session_state[KEY_MANUAL_PLACES] == {"Atlantis": "Atlantis, ZA"}
+    assert any("Every place name" in s.value for s in at.success)

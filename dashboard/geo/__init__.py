@@ -14,6 +14,7 @@ The package, along its seams (see each module's docstring):
 - ``columns``: geocoding a column of city texts and the place columns it gives;
 - ``fixes``: manual fixes and places to review;
 - ``cities``: neighbourhoods that roll up into their city (the rule and why);
+- ``outliers``: places resolved far from the rest of the community, flagged for review;
 - ``community``: geocoding a whole community, hand fixes included, and grouping its places;
 - ``online``: opt-in Nominatim lookups for what stayed unresolved.
 
