@@ -250,3 +250,9 @@ def test_a_kept_snapshot_rebuilds_the_same_numbers(db_url):
     pd.testing.assert_frame_equal(a.members, b.members)
     pd.testing.assert_frame_equal(kept.geocodes, rebuilt.geocodes)
     assert (rebuilt.geocodes.set_index("city_text").loc["Leeds", "status"]) == "manual"
+
+
+def test_the_head_a_workspace_opens_at_without_alembic_is_alembics_head():
+    from dashboard.store.engine import HEAD_REVISION
+
+    assert HEAD_REVISION == head_revision()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
 
 #: rows x columns handed to one matching call when packing small groups together
 MATCHING_BATCH_WORK: int = 1_000_000
@@ -70,6 +68,9 @@ def min_cost_matching(
     data[stay_at] = np.asarray(stay, np.float64)
     indices[stay_at] = slots_per_batch[row_batch] + row_local
 
+    from scipy.sparse import csr_matrix  # here, not at import: 0.2 s of a fresh server's first page
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     got_r, got_s = [], []
     for b in range(n_batches):
         lo, hi = int(row_first[b]), int(row_first[b + 1])
@@ -93,6 +94,9 @@ def _batches(n_rows: int, n_slots: int, slot: np.ndarray, row_ptr: np.ndarray) -
     """The batch of each row and of each slot, and how many batches: connected groups of
     rows and slots (edges ``slot`` in CSR order by ``row_ptr``), packed biggest first into
     batches of at most ``MATCHING_BATCH_WORK`` rows x columns (a bigger group alone)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
     # connected groups over rows and slots (a row's private column never links two groups)
     links = csr_matrix(
         (np.ones(len(slot), np.int8), n_rows + slot, np.r_[row_ptr, np.full(n_slots, len(slot))]),
