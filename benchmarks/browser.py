@@ -13,7 +13,10 @@ through the real file inputs and sidebar, on the synthetic exports of
   one after another, then Overview clicked -> the Overview shown with the
   uploaded community's member count (checked against the core's own load);
 * ``page_rerun_s``: per page, one more city picked in the sidebar -> the page
-  rerun and settled;
+  rerun and settled; the same on the demo community (300 members) in the same run
+  is ``browser_detail.page_rerun_demo_s``: what a rerun costs whatever the size (Streamlit,
+  the websocket, Chromium drawing the charts, on the same 2 cores), with each page's
+  ratio to it;
 * ``server_rss_mb_3_sessions``: the server's resident memory once three
   sessions have each uploaded their own community (different seeds) and seen
   their Overview; the server's high-water mark is reported beside it.
@@ -38,13 +41,16 @@ TARGETS = {"upload_to_overview_s": 4.0, "page_rerun_s": 1.0, "cold_start_s": 5.0
 DEFAULT_PORT = 8617
 
 
-async def _cold_start(b, guard: drive.Guard, port: int, logs: Path) -> float:
-    """A fresh server -> the Overview shown in a new session, seconds."""
+async def _cold_start(b, guard: drive.Guard, port: int, logs: Path, reruns: bool = False) -> tuple[float, dict]:
+    """A fresh server -> the Overview shown in a new session, seconds; with ``reruns``, then each
+    page's rerun after a city filter change on the demo community (300 members: the browser's and
+    Streamlit's own share of a rerun, the baseline the 100k reruns are set against)."""
     async with drive.server(port, logs) as s:
         context, page = await drive.new_page(b, guard)
         try:
             await drive.open_path(page, s.url, "/")
-            return time.perf_counter() - s.started
+            seconds = time.perf_counter() - s.started
+            return seconds, (await _reruns(page) if reruns else {})
         finally:
             await context.close()
 
@@ -86,8 +92,8 @@ async def measure(size: str, port: int, logs: Path) -> dict:
     expected = [drive.expected_members(f) for f in trios]
     guard = drive.Guard()
     async with drive.browser() as b:
-        warm = await _cold_start(b, guard, port, logs)  # writes the place index's disk cache if it isn't there
-        cold = await _cold_start(b, guard, port + 1, logs)
+        warm, _ = await _cold_start(b, guard, port, logs)  # writes the place index's disk cache if it isn't there
+        cold, demo_reruns = await _cold_start(b, guard, port + 1, logs, reruns=True)
         async with drive.server(port + 2, logs) as s:
             first, page, upload, t_data = await _upload_session(b, guard, s.url, trios[0], expected[0])
             reruns = await _reruns(page)
@@ -103,6 +109,8 @@ async def measure(size: str, port: int, logs: Path) -> dict:
         "server_rss_mb_3_sessions": round(rss),
         "browser_detail": {
             "size": size, "members": expected[0], "upload_data_page_s": round(t_data, 3),
+            "page_rerun_demo_s": demo_reruns,
+            "page_rerun_ratio_to_demo": {p: round(reruns[p] / demo_reruns[p], 2) for p in reruns if demo_reruns.get(p)},
             "cold_start_first_server_s": round(warm, 3), "server_hwm_mb_3_sessions": round(hwm),
             "concurrent_uploads_s": [round(o[2], 3) for o in others], "blocked_requests": len(guard.blocked),
         },
@@ -132,7 +140,9 @@ def print_table(figures: dict) -> None:
         print(f"| {key} | {figures[key]:,} {u} | ≤ {t[key]['limit']:,} {u} | {'yes' if t[key]['ok'] else '**NO**'} |")
     for path, seconds in figures["page_rerun_s"].items():
         ok = seconds <= TARGETS["page_rerun_s"]
-        print(f"| page_rerun_s {path} | {seconds} s | ≤ {TARGETS['page_rerun_s']} s | {'yes' if ok else '**NO**'} |")
+        demo = d.get("page_rerun_demo_s", {}).get(path)
+        on_demo = f" (demo: {demo} s)" if demo is not None else ""
+        print(f"| page_rerun_s {path} | {seconds} s{on_demo} | ≤ {TARGETS['page_rerun_s']} s | {'yes' if ok else '**NO**'} |")
     print(f"\n{d['members']:,} members; Data page settled {d['upload_data_page_s']} s after the first file; "
           f"first server ever {d['cold_start_first_server_s']} s; server high-water mark "
           f"{d['server_hwm_mb_3_sessions']:,} MB; the other two sessions' uploads {d['concurrent_uploads_s']} s "
