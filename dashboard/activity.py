@@ -159,6 +159,11 @@ def _month_number(periods: pd.Series) -> pd.Series:
     return periods.dt.year * 12 + periods.dt.month
 
 
+#: events the Engagement page's table shows (the latest; every event is in its download): 85k
+#: rows were sent to the browser on every rerun of a big community
+EVENTS_SHOWN = 1_000
+
+
 def events_table(community: Community, rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per event: event, date, city, registered, attended, first-timers, no-shows, turnout.
 

@@ -37,6 +37,10 @@ OUTREACH_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: people the Connection-risk page's full list shows (most in need first; its downloads hold
+#: everyone): a 100k community's list sent tens of thousands of rows to the browser per rerun
+LIST_SHOWN = 1_000
+
 def _first_buddy(buddies: pd.DataFrame | None, ids: pd.Index) -> np.ndarray:
     """'Name (City)' of each member's rank-1 buddy suggestion, "" when none."""
     if buddies is None or buddies.empty:

@@ -53,3 +53,25 @@ def member_ids_for(keys: pd.Series, stored_ids: pd.Series, members: pd.DataFrame
     stored = stored_ids.astype(str)
     known = isin(stored, members["member_id"].astype(str)) & keys.astype(str).str.startswith(ID_PREFIX).to_numpy(bool)
     return found.fillna(stored.where(known)).fillna("").astype(str)
+
+
+#: a list of people longer than this is searched before it is offered: a select box holding a
+#: whole 100k community sent megabytes to the browser on every rerun
+OFFER_ALL_UP_TO = 1_000
+#: how many people a search offers at most
+OFFERED_MATCHES = 50
+
+
+def offered(people: pd.DataFrame, text: str = "", limit: int = OFFERED_MATCHES) -> pd.DataFrame:
+    """The people (``member_id``, ``name``) a picker offers: all of them when there are at most
+    ``OFFER_ALL_UP_TO``; else, in their order, the first ``limit`` whose name or id holds
+    ``text`` (any case; the first ``limit`` of all when ``text`` is empty)."""
+    if len(people) <= OFFER_ALL_UP_TO:
+        return people
+    wanted = text.strip().casefold()
+    if wanted:
+        names = people["name"].astype("str").str.casefold()
+        ids = people["member_id"].astype("str").str.casefold()
+        hit = names.str.contains(wanted, regex=False) | ids.str.contains(wanted, regex=False)
+        people = people[hit.to_numpy(dtype=bool)]
+    return people.head(limit)

@@ -4,9 +4,11 @@ import streamlit as st
 
 from dashboard import activity, charts
 from dashboard import engagement as eng
+from dashboard.export import to_csv_bytes
 from dashboard.filters import rows_for
 from dashboard.risk import SIGNAL_LABELS, SIGNALS
 from dashboard.ui import shell
+from dashboard.ui.pick import pick_person
 from dashboard.words import plural
 
 ctx = shell.page("Engagement")
@@ -55,8 +57,14 @@ with st.expander("How the engagement score and segments work", icon=":material/h
     )
 
 st.subheader("Events")
+events = activity.events_table(view, attended)
+shown = events.head(activity.EVENTS_SHOWN)
+if len(shown) < len(events):
+    st.caption(f"The latest {len(shown):,} of {plural(len(events), 'event')}; the download holds them all.")
+    st.download_button("Download every event (CSV)", lambda: to_csv_bytes(events), "events.csv", "text/csv",
+                       on_click="ignore", icon=":material/download:")
 st.dataframe(
-    activity.events_table(view, attended),
+    shown,
     hide_index=True,
     width="stretch",
     column_order=["event", "date", "city", "registered", "attended", "first_timers", "no_shows", "turnout"],
@@ -80,12 +88,7 @@ picked = None
 if not ctx.policy.per_person:
     shell.role_note(ctx.policy, "Profiles of single members are for organisers and helpers")
 else:
-    people = ctx.members[["member_id", "name"]]
-    names = dict(zip(people["member_id"], people["name"], strict=True))
-    picked = st.selectbox(
-        "Member", list(names), index=None, key="eng_member", placeholder="Pick a member",
-        format_func=lambda mid: f"{names[mid]} ({mid})",
-    )
+    picked = pick_person(ctx.members[["member_id", "name"]], "Member", "eng_member", "Pick a member")
 if picked is not None:
     for col, (label, value) in zip(st.columns(5), eng.profile_cards(ctx.analysis.metrics, picked), strict=True):
         col.metric(label, value)

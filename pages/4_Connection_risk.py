@@ -75,7 +75,7 @@ def checkin_list(buddies: pd.DataFrame | None) -> pd.DataFrame:
 
 def draw(where, checkins: pd.DataFrame) -> None:
     where.dataframe(
-        checkins,
+        checkins.head(outreach.LIST_SHOWN),
         hide_index=True,
         width="stretch",
         column_order=[
@@ -106,6 +106,9 @@ buddies = ctx.buddies.ready()
 checkins = checkin_list(buddies)
 follow.due_list(checkins)
 st.text(follow.list_counts(checkins, ctx.members, follow_ups))
+if len(checkins) > outreach.LIST_SHOWN:
+    st.caption(f"The first {outreach.LIST_SHOWN:,} are shown, in the list's order"
+               + (f"; the downloads below hold all {len(checkins):,}." if ctx.policy.personal_downloads else "."))
 table = st.empty()
 draw(table, checkins)
 if buddies is None:

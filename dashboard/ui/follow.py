@@ -39,6 +39,7 @@ from dashboard.model import Community
 from dashboard.settings import Settings
 from dashboard.store.follow import FollowThrough
 from dashboard.ui import loaders, signin, workspace
+from dashboard.ui.pick import pick_person
 from dashboard.words import plural
 
 NO_FOLLOW_THROUGH = Followed(FollowUps(), Exclusions(), lifecycle.resolved(empty_introductions(), pd.DataFrame()), {},
@@ -111,9 +112,7 @@ def list_counts(checkins: pd.DataFrame, members: pd.DataFrame, follow_ups: Follo
 
 
 def _who(people: pd.DataFrame, key: str) -> str | None:
-    names = dict(zip(people["member_id"], people["name"], strict=True))
-    return st.selectbox("Person", list(names), key=key, index=None, placeholder="Choose someone",
-                        format_func=lambda mid: f"{names.get(mid, mid)} ({mid})")
+    return pick_person(people, "Person", key, "Choose someone")
 
 
 def log_form(people: pd.DataFrame, found: Followed, key: str, allowed: bool = True, is_demo: bool = False) -> None:

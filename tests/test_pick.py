@@ -1,0 +1,91 @@
+"""A long list of people is searched before it is offered (dashboard.people.offered)."""
+
+import pandas as pd
+
+from dashboard.people import OFFER_ALL_UP_TO, OFFERED_MATCHES, offered
+
+
+def _people(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"member_id": [f"M{i:05d}" for i in range(n)], "name": [f"Person {i}" for i in range(n)]})
+
+
+def test_a_short_list_is_offered_whole_whatever_is_typed():
+    few = _people(OFFER_ALL_UP_TO)
+    assert offered(few).equals(few) and offered(few, "zzz").equals(few)
+
+
+def test_a_long_list_offers_the_first_matches_of_a_name_or_id_in_any_case():
+    many = _people(OFFER_ALL_UP_TO + 500)
+    assert offered(many)["member_id"].tolist() == [f"M{i:05d}" for i in range(OFFERED_MATCHES)]
+    assert offered(many, "  person 1234 ")["name"].tolist() == ["Person 1234"]
+    assert offered(many, "m0099")["member_id"].tolist() == [f"M0099{i}" for i in range(10)]
+    assert offered(many, "nobody").empty
+    assert offered(many, "person 1", limit=3)["name"].tolist() == ["Person 1", "Person 10", "Person 11"]
+
+
+def test_the_engagement_page_searches_a_long_member_list_and_shows_the_one_picked():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.ingest import Upload
+    from dashboard.ui.state import KEY_UPLOADS
+
+    n = OFFER_ALL_UP_TO + 200
+    members = "Name,Email,City\n" + "".join(f"Person {i},p{i}@example.org,Leeds\n" for i in range(n))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.session_state[KEY_UPLOADS] = {"members": Upload("members.csv", members.encode())}
+    at.switch_page("pages/3_Engagement.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.selectbox(key="eng_member")
+    assert len(box.options) == OFFERED_MATCHES  # not the whole community
+    at.text_input(key="eng_member_find").input("person 1187").run()
+    box = at.selectbox(key="eng_member")
+    assert [o.split(" (")[0] for o in box.options] == ["Person 1187"]
+    member_id = box.options[0].split(" (")[1].rstrip(")")
+    box.set_value(member_id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(t.value.startswith("Why:") for t in at.text)  # the picked member's profile is drawn
+
+
+def test_the_engagement_page_shows_the_latest_events_and_offers_them_all():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.activity import EVENTS_SHOWN
+    from dashboard.ingest import Upload
+    from dashboard.ui.state import KEY_UPLOADS
+
+    n = EVENTS_SHOWN + 30
+    events = "Event ID,Event name,Date,City\n" + "".join(
+        f"e{i},Walk {i},{(pd.Timestamp('2020-01-01') + pd.Timedelta(days=i)):%Y-%m-%d},Leeds\n" for i in range(n))
+    attendance = "Event ID,Email\n" + "".join(f"e{i},p{i % 7}@example.org\n" for i in range(n))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.session_state[KEY_UPLOADS] = {"events": Upload("events.csv", events.encode()),
+                                     "attendance": Upload("attendance.csv", attendance.encode())}
+    at.switch_page("pages/3_Engagement.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "turnout" in d.value)
+    assert len(table) == EVENTS_SHOWN and table["event"].iloc[0] == f"Walk {n - 1}"  # the latest first
+    assert any(f"The latest {EVENTS_SHOWN:,} of {n:,} events" in c.value for c in at.caption)
+
+
+def test_the_full_check_in_list_shows_its_first_rows_and_says_the_downloads_hold_all(monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import outreach
+
+    monkeypatch.setattr(outreach, "LIST_SHOWN", 5)  # the demo's list is longer than five
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.switch_page("pages/4_Connection_risk.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    full = [d.value for d in at.dataframe if "risk_reasons" in d.value and len(d.value) == 5]
+    assert full, [len(d.value) for d in at.dataframe]
+    assert any(c.value.startswith("The first 5 are shown, in the list's order; the downloads below hold all")
+               for c in at.caption)
