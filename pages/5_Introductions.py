@@ -1,5 +1,6 @@
 """Introductions: buddy suggestions to approve, where to meet next, quiet cities, who knows whom."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, introductions
@@ -40,9 +41,14 @@ else:
         st.info("No suggestions here: nobody at risk has an active regular nearby with room left.")
         reviewed = table
     else:
+        shown = table.head(introductions.REVIEW_SHOWN)
+        if len(shown) < len(table):
+            st.caption(f"The first {len(shown):,} of {plural(len(table), 'suggestion')} are shown: pick fewer cities in "
+                       "the sidebar to review others. The others keep their decisions, and the export holds every "
+                       "approved one.")
         reviewed = st.data_editor(
-            table,
-            key=f"intro_review_{introductions.review_key(table)}",
+            shown,
+            key=f"intro_review_{introductions.review_key(shown)}",
             hide_index=True,
             width="stretch",
             disabled=[c for c in table.columns if c != "decision"],
@@ -64,6 +70,7 @@ else:
             },
         )
 
+        reviewed = pd.concat([reviewed, table.iloc[len(shown):]])  # the rest as decided before
     if intros.keep_changes(table, reviewed, ctx.followed, ctx.policy.log_contacts, ctx.is_demo):
         st.rerun()  # a declined pair makes way for another suggestion
     approved = introductions.approved_introductions(reviewed)

@@ -89,3 +89,30 @@ def test_the_full_check_in_list_shows_its_first_rows_and_says_the_downloads_hold
     assert full, [len(d.value) for d in at.dataframe]
     assert any(c.value.startswith("The first 5 are shown, in the list's order; the downloads below hold all")
                for c in at.caption)
+
+
+def test_the_review_table_shows_its_first_suggestions_and_approvals_beyond_them_still_export(monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import introductions
+    from dashboard.ui.intros import KEY_DEMO_DECISIONS
+
+    def review(at: AppTest) -> pd.DataFrame:
+        assert not at.exception, [e.value for e in at.exception]
+        return next(d.value for d in at.dataframe if "decision" in d.value)
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.switch_page("pages/5_Introductions.py")
+    at.run()
+    every = review(at)
+    assert len(every) > 3
+    last = (str(every["member_id"].iloc[-1]), str(every["buddy_id"].iloc[-1]))
+    at.session_state[KEY_DEMO_DECISIONS] = {last: "approve"}  # a pair far down the list, approved earlier
+    monkeypatch.setattr(introductions, "REVIEW_SHOWN", 2)
+    at.run()
+    assert len(review(at)) == 2
+    assert any(c.value.startswith(f"The first 2 of {len(every)} suggestions are shown") for c in at.caption)
+    exported = next(d.value for d in at.dataframe if "message" in d.value)
+    assert exported["name"].tolist() == [every["name"].iloc[-1]]  # still approved, still exported

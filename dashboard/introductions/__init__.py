@@ -84,6 +84,7 @@ from dashboard.introductions.review import (
     message_template,
     render_message,
     render_messages,
+    REVIEW_SHOWN,
     review_key,
     review_table,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "plan_meetups",
     "render_message",
     "render_messages",
+    "REVIEW_SHOWN",
     "review_key",
     "review_table",
     "suggest_buddies",

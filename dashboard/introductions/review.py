@@ -18,6 +18,11 @@ REVIEW_COLUMNS: tuple[str, ...] = ("decision",) + BUDDY_COLUMNS
 
 Decisions = Mapping[tuple[str, str], str]  # (member_id, buddy_id) -> a DECISIONS entry
 
+#: suggestions the Introductions page's review table shows at once, in the table's order (the
+#: rest keep their decisions; fewer cities in the filter show others): a 100k community's
+#: suggestions were megabytes of each rerun's websocket frames
+REVIEW_SHOWN = 1_000
+
 
 def review_table(buddies: pd.DataFrame, member_ids: Iterable[str], decisions: Decisions | None = None) -> pd.DataFrame:
     """Suggestions for the given people at risk, each with the organiser's earlier decision
