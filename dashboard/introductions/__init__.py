@@ -77,6 +77,7 @@ from dashboard.introductions.review import (
     DECISIONS,
     MESSAGE_FIELDS,
     REVIEW_COLUMNS,
+    REVIEW_SHOWN,
     Decisions,
     approved_introductions,
     decision_counts,
@@ -84,7 +85,6 @@ from dashboard.introductions.review import (
     message_template,
     render_message,
     render_messages,
-    REVIEW_SHOWN,
     review_key,
     review_table,
 )
