@@ -877,3 +877,54 @@ def test_shared_interests_and_reasons_match_a_row_by_row_reference(seed):
         )
         # the output's distance is rounded to 0.1 km, the reason's to 1 km: compare all but that number
         assert re.sub(r"are \d+ km", "are N km", row.reason) == re.sub(r"are \d+ km", "are N km", expected)
+
+
+def _valid(got_r, got_s, row, slot) -> None:
+    edges = set(zip(row.tolist(), slot.tolist()))
+    pairs = list(zip(got_r.tolist(), got_s.tolist()))
+    assert set(pairs) <= edges  # only pairs that were offered
+    assert len(set(got_r.tolist())) == len(pairs) and len(set(got_s.tolist())) == len(pairs)  # one each
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_an_area_over_area_rows_is_matched_in_blocks_small_areas_still_exactly(seed, monkeypatch):
+    """A big area in blocks: every pair offered, every row and slot used once; the small areas
+    beside it get exactly the pairs one whole solve of them alone gives."""
+    monkeypatch.setattr(matching, "AREA_ROWS", 4)
+    rng = np.random.default_rng(500 + seed)
+    # area A: 12 rows all reaching slots 0-5; area B: rows 12-14 with slots 6-8, solved whole
+    big = [(r, s) for r in range(12) for s in range(6) if rng.random() < 0.7]
+    small = [(r, s) for r in range(12, 15) for s in range(6, 9) if rng.random() < 0.8]
+    row = np.array([r for r, _ in big + small], np.int64)
+    slot = np.array([s for _, s in big + small], np.int64)
+    weight = rng.integers(1, 4, len(row)).astype(float)
+    stay = 100.0 * np.where(rng.random(15) < 0.5, 1.5, 1.0)
+    got_r, got_s = matching.min_cost_matching(15, 9, row, slot, weight, stay)
+    _valid(got_r, got_s, row, slot)
+    in_small = row >= 12
+    alone = _one_solve(3, 3, row[in_small] - 12, slot[in_small] - 6, weight[in_small], stay[12:])
+    assert {(r - 12, s - 6) for r, s in zip(got_r.tolist(), got_s.tolist()) if r >= 12} == alone
+
+
+def test_in_a_big_area_the_priority_rows_are_matched_first_when_slots_are_few(monkeypatch):
+    monkeypatch.setattr(matching, "AREA_ROWS", 3)
+    n_rows, n_slots = 9, 3
+    row = np.repeat(np.arange(n_rows), n_slots)
+    slot = np.tile(np.arange(n_slots), n_rows)
+    weight = np.ones(len(row))
+    priority = np.isin(np.arange(n_rows), [4, 7, 8])  # the last rows: not first by position
+    stay = 100.0 * np.where(priority, 1.5, 1.0)
+    got_r, got_s = matching.min_cost_matching(n_rows, n_slots, row, slot, weight, stay)
+    _valid(got_r, got_s, row, slot)
+    assert sorted(got_r.tolist()) == [4, 7, 8]
+
+
+def test_with_no_area_over_area_rows_the_pairs_are_those_of_one_whole_solve():
+    rng = np.random.default_rng(7)
+    n_rows, n_slots = 40, 30
+    row, slot = np.nonzero(rng.random((n_rows, n_slots)) < 0.2)
+    weight = rng.integers(1, 4, len(row)).astype(float)
+    stay = 100.0 * np.where(rng.random(n_rows) < 0.5, 1.5, 1.0)
+    assert n_rows <= matching.AREA_ROWS
+    got_r, got_s = matching.min_cost_matching(n_rows, n_slots, row, slot, weight, stay)
+    assert set(zip(got_r.tolist(), got_s.tolist())) == _one_solve(n_rows, n_slots, row, slot, weight, stay)
