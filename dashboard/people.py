@@ -62,16 +62,16 @@ OFFER_ALL_UP_TO = 1_000
 OFFERED_MATCHES = 50
 
 
-def offered(people: pd.DataFrame, text: str = "", limit: int = OFFERED_MATCHES) -> pd.DataFrame:
-    """The people (``member_id``, ``name``) a picker offers: all of them when there are at most
-    ``OFFER_ALL_UP_TO``; else, in their order, the first ``limit`` whose name or id holds
-    ``text`` (any case; the first ``limit`` of all when ``text`` is empty)."""
+def offered(people: pd.DataFrame, text: str = "", limit: int = OFFERED_MATCHES) -> tuple[pd.DataFrame, int]:
+    """The people (``member_id``, ``name``) a picker offers, and how many matched: all of them
+    when there are at most ``OFFER_ALL_UP_TO``; else, in their order, the first ``limit`` whose
+    name or id holds ``text`` (any case; the first ``limit`` of all when ``text`` is empty)."""
     if len(people) <= OFFER_ALL_UP_TO:
-        return people
+        return people, len(people)
     wanted = text.strip().casefold()
     if wanted:
         names = people["name"].astype("str").str.casefold()
         ids = people["member_id"].astype("str").str.casefold()
         hit = names.str.contains(wanted, regex=False) | ids.str.contains(wanted, regex=False)
         people = people[hit.to_numpy(dtype=bool)]
-    return people.head(limit)
+    return people.head(limit), len(people)

@@ -11,16 +11,19 @@ def _people(n: int) -> pd.DataFrame:
 
 def test_a_short_list_is_offered_whole_whatever_is_typed():
     few = _people(OFFER_ALL_UP_TO)
-    assert offered(few).equals(few) and offered(few, "zzz").equals(few)
+    assert offered(few)[0].equals(few) and offered(few, "zzz")[0].equals(few) and offered(few, "zzz")[1] == len(few)
 
 
 def test_a_long_list_offers_the_first_matches_of_a_name_or_id_in_any_case():
     many = _people(OFFER_ALL_UP_TO + 500)
-    assert offered(many)["member_id"].tolist() == [f"M{i:05d}" for i in range(OFFERED_MATCHES)]
-    assert offered(many, "  person 1234 ")["name"].tolist() == ["Person 1234"]
-    assert offered(many, "m0099")["member_id"].tolist() == [f"M0099{i}" for i in range(10)]
-    assert offered(many, "nobody").empty
-    assert offered(many, "person 1", limit=3)["name"].tolist() == ["Person 1", "Person 10", "Person 11"]
+    first, matched = offered(many)
+    assert first["member_id"].tolist() == [f"M{i:05d}" for i in range(OFFERED_MATCHES)] and matched == len(many)
+    assert offered(many, "  person 1234 ")[0]["name"].tolist() == ["Person 1234"]
+    assert offered(many, "m0099")[0]["member_id"].tolist() == [f"M0099{i}" for i in range(10)]
+    assert offered(many, "nobody")[0].empty and offered(many, "nobody")[1] == 0
+    three, matched = offered(many, "person 1", limit=3)
+    assert three["name"].tolist() == ["Person 1", "Person 10", "Person 11"]
+    assert matched == 1 + 10 + 100 + 500  # Person 1, 10-19, 100-199, 1000-1499 (of 1,500)
 
 
 def test_the_engagement_page_searches_a_long_member_list_and_shows_the_one_picked():

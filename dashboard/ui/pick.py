@@ -16,9 +16,13 @@ def pick_person(people: pd.DataFrame, label: str, key: str, placeholder: str) ->
     if len(people) > OFFER_ALL_UP_TO:
         text = st.text_input(f"Find a person to pick (of {len(people):,})", key=f"{key}_find",
                              placeholder="Type part of a name or member id")
-    shown = offered(people, text)
+    shown, matched = offered(people, text)
     names = dict(zip(shown["member_id"], shown["name"], strict=True))
-    if len(shown) < len(people):
-        st.caption(f"{plural(len(shown), 'match', 'matches')} shown" + ("" if text else ": type to find someone else"))
+    if not text and len(shown) < len(people):
+        st.caption(f"The first {len(shown):,} are listed: type a name to find anyone else.")
+    elif len(shown) < matched:
+        st.caption(f"The first {len(shown):,} of {plural(matched, 'match', 'matches')} are listed: type more to narrow.")
+    elif text:
+        st.caption(plural(matched, "match", "matches") + ".")
     return st.selectbox(label, list(names), key=key, index=None, placeholder=placeholder,
                         format_func=lambda mid: f"{names.get(mid, mid)} ({mid})")
