@@ -12,6 +12,7 @@ from dashboard.ingest.errors import InputError
 from dashboard.ingest.mapping import FIELD_LABELS, IGNORE, ColumnMatch, fields_for, suggest_mapping
 from dashboard.ingest.pipeline import Reader, Upload, read_upload
 from dashboard.ingest.read import ROW_COLUMN, ReadResult
+from dashboard.ingest.strings import on_distinct
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ def problem_kinds(problems: pd.DataFrame) -> pd.DataFrame:
     columns = ["file", "problem", "rows", "first_row"]
     if problems.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("rows", "first_row") else "str") for c in columns})
-    kind = problems["problem"].astype(str).str.replace(_ROW_DETAILS, "…", regex=True)
+    # each distinct text once (a third of a big upload's problem texts are repeats)
+    kind = pd.Series(on_distinct(problems["problem"].astype(str), lambda t: t.str.replace(_ROW_DETAILS, "…", regex=True)),
+                     index=problems.index)
     kinds = (
         problems.assign(problem=kind)
         .groupby(["file", "problem"], sort=False)
