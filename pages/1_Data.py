@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.export import to_csv_bytes
 from dashboard.ingest import Upload
 from dashboard.ingest.dates import AUTO, DAY_FIRST, MONTH_FIRST
-from dashboard.ingest.describe import edited_overrides, field_choices, field_label, mapping_table
+from dashboard.ingest.describe import PROBLEMS_SHOWN, edited_overrides, field_choices, field_label, mapping_table
 from dashboard.ingest.mapping import DATE_FIELDS
 from dashboard.ingest.read import MAX_UPLOAD_MB
 from dashboard.ui import accounts, duties, loaders, shell, signin, workspace
@@ -158,7 +158,10 @@ else:
             column_config={"rows": st.column_config.NumberColumn("rows", format="%d"),
                            "first_row": st.column_config.NumberColumn("first row", format="%d")},
         )
-    st.dataframe(community.problems, hide_index=True, width="stretch")
+    if len(community.problems) > PROBLEMS_SHOWN:
+        st.caption(f"The first {PROBLEMS_SHOWN:,} of {plural(len(community.problems), 'row')} are listed"
+                   + ("; the download holds them all." if policy.personal_downloads else "."))
+    st.dataframe(community.problems.head(PROBLEMS_SHOWN), hide_index=True, width="stretch")
     shell.personal_download(policy, "Download problems (CSV)", lambda: to_csv_bytes(community.problems),
                             "problems.csv", "text/csv", "rows that could not be used")
 

@@ -119,3 +119,23 @@ def test_the_review_table_shows_its_first_suggestions_and_approvals_beyond_them_
     assert any(c.value.startswith(f"The first 2 of {len(every)} suggestions are shown") for c in at.caption)
     exported = next(d.value for d in at.dataframe if "message" in d.value)
     assert exported["name"].tolist() == [every["name"].iloc[-1]]  # still approved, still exported
+
+
+def test_the_data_page_lists_the_first_problem_rows_and_says_the_download_holds_all(monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.ingest import describe
+
+    monkeypatch.setattr(describe, "PROBLEMS_SHOWN", 3)  # the page imports it afresh on each run
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.switch_page("pages/1_Data.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = int(next(m.value for m in at.main.metric if m.label == "Rows with a problem").replace(",", ""))
+    assert shown > 3
+    listed = next(d.value for d in at.dataframe if "problem" in d.value and "value" in d.value)
+    assert len(listed) == 3
+    assert any(c.value.startswith(f"The first 3 of {shown} rows are listed; the download holds them all")
+               for c in at.caption)
