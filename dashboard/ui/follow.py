@@ -21,7 +21,7 @@ import streamlit as st
 
 from dashboard import contacts
 from dashboard.analysis import Exclusions
-from dashboard.auth.roles import Policy, redaction
+from dashboard.auth.roles import Policy
 from dashboard.contacts import (
     CHANNEL_LABELS,
     NOTE_MAX_CHARS,
@@ -70,12 +70,12 @@ def state(community: Community, data_key: str, settings: Settings, is_demo: bool
     return found
 
 
-def for_role(found: Followed, community: Community, policy: Policy) -> Followed:
-    """``found`` with the member ids the role sees (a viewer's are pseudonyms), so its follow-ups
-    still apply to the page's frames."""
+def for_role(found: Followed, community: Community, data_key: str, policy: Policy) -> Followed:
+    """``found`` with the member ids the role sees (a viewer's are pseudonyms: the cached redaction
+    of the community under ``data_key``), so its follow-ups still apply to the page's frames."""
     if policy.names or found is NO_FOLLOW_THROUGH:
         return found
-    r = redaction(policy.role, community)
+    r = loaders.role_redaction(data_key, community, policy.role)
     last = found.follow_ups.last.set_axis(pd.Index(r.ids(found.follow_ups.last.index), name="member_id"))
     entries = found.entries.assign(member_id=pd.Series(r.ids(found.entries["member_id"]), index=found.entries.index))
     pairs = found.introductions.assign(

@@ -216,7 +216,7 @@ def analysis(key: str, _community: Community, as_of: pd.Timestamp, settings_key:
 
 
 @_personal(False, REDACTED_ENTRIES, held=True)
-def _redaction(key: str, _community: Community, role: str) -> Redaction:
+def role_redaction(key: str, _community: Community, role: str) -> Redaction:
     """``role``'s redaction of the community (its pseudonyms: made once per data and role)."""
     return redaction(role, _community)
 
@@ -225,7 +225,7 @@ def _redaction(key: str, _community: Community, role: str) -> Redaction:
 def redacted_community(key: str, _community: Community, role: str) -> Community:
     """The community as ``role`` may see it (``dashboard.auth.roles``; cached by data key and role:
     a rerun redacts nothing again)."""
-    return freeze(_worked_out(_redaction(key, _community, role).community(_community)))
+    return freeze(_worked_out(role_redaction(key, _community, role).community(_community)))
 
 
 @_personal(False, REDACTED_ENTRIES, held=True)
@@ -234,7 +234,7 @@ def redacted(key: str, _community: Community, as_of: pd.Timestamp, settings_key:
     """Every indicator as ``role`` may see them (cached by data key, date, settings and role), with
     the pseudonyms of ``redacted_community``."""
     full = analysis(key, _community, as_of, settings_key, _settings)
-    return freeze(_redaction(key, _community, role).analysis(full))
+    return freeze(role_redaction(key, _community, role).analysis(full))
 
 
 @_personal(False, LOAD_ENTRIES, held=True)
@@ -288,7 +288,7 @@ def _redacted_buddies(key: str, role: str, as_of: pd.Timestamp, settings_key: st
                       _exclusions: Exclusions) -> pd.DataFrame:
     """``_buddies`` as ``role`` may see them (the pseudonyms of ``redacted``: same community)."""
     made = _buddies(key, as_of, settings_key, exclusions_key, _analysis, _settings, _exclusions)
-    return freeze(_redaction(key, _community, role).frame(made))
+    return freeze(role_redaction(key, _community, role).frame(made))
 
 
 def buddies(key: str, community: Community, as_of: pd.Timestamp, settings: Settings, exclusions: Exclusions,
@@ -310,7 +310,7 @@ def helped(key: str, _community: Community, log: pd.DataFrame, intros: pd.DataFr
 
 
 #: every cache above that holds data from an upload (the gazetteer and the demo files do not)
-PERSONAL_CACHES = (_read, preview, load, grouped, analysis, _redaction, redacted_community, redacted, places_to_review,
+PERSONAL_CACHES = (_read, preview, load, grouped, analysis, role_redaction, redacted_community, redacted, places_to_review,
                    problem_kinds, changes_since, followed, _buddies, _redacted_buddies, helped)
 
 

@@ -404,7 +404,7 @@ def page(title: str, policy: Policy | None = None) -> PageContext:
     if policy.role == ORGANISER:
         followed = found
     else:  # the whole community's, cached per role, so a viewer's rerun redacts nothing again
-        followed = follow.for_role(found, community, policy)
+        followed = follow.for_role(found, community, key, policy)
         analysed = partial(loaders.redacted, key, community, as_of, repr(current), current, policy.role)
         community = loaders.redacted_community(key, community, policy.role)
         key = f"{key}:{policy.role}"
