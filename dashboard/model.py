@@ -6,8 +6,11 @@ the pages and the headless report) reads these columns and nothing else.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -226,3 +229,26 @@ def default_as_of(community: Community) -> pd.Timestamp:
         if col in members and members[col].notna().any():
             return pd.Timestamp(members[col].max()).normalize()
     return pd.Timestamp("2000-01-01")
+
+
+T = TypeVar("T")
+
+
+def handed_out(obj: T) -> T:
+    """``obj`` for one caller who may change what they get: frames (also inside dataclasses,
+    tuples and lists) as new frame objects over the same data (pandas' copy-on-write: a change
+    copies only what it changes); anything else as it is. Used for what is kept and handed out
+    again: the app's held caches (``dashboard.ui.frozen``) and ``dashboard.reuse``."""
+    if isinstance(obj, (pd.DataFrame, pd.Series)):
+        return obj.copy(deep=False)
+    if isinstance(obj, tuple):
+        return tuple(handed_out(v) for v in obj)  # type: ignore[return-value]
+    if isinstance(obj, list):
+        return [handed_out(v) for v in obj]  # type: ignore[return-value]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out = copy.copy(obj)  # a frozen dataclass's own fields and cached values, by reference
+        for name, value in vars(obj).items():
+            if isinstance(value, (pd.DataFrame, pd.Series)):
+                object.__setattr__(out, name, value.copy(deep=False))
+        return out
+    return obj

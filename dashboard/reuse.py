@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
+from dashboard.model import handed_out
 
 
 @dataclass
@@ -33,11 +33,11 @@ class Reuse:
         known = self.entries.get(stage)
         if known is None or not _same(known[0], basis):
             return None
-        return _shallow(known[1])
+        return handed_out(known[1])
 
     def put(self, stage: str, basis: Any, result: Any) -> None:
         """Remember ``result`` (as handed back by ``get``) for ``basis``, in place of the last."""
-        self.entries[stage] = (basis, _shallow(result))
+        self.entries[stage] = (basis, handed_out(result))
 
     def clear(self) -> None:
         self.entries.clear()
@@ -48,13 +48,3 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b)
     except (TypeError, ValueError):  # a basis that can't be compared is never the same
         return False
-
-
-def _shallow(value: Any) -> Any:
-    if isinstance(value, (pd.DataFrame, pd.Series)):
-        return value.copy(deep=False)  # copy-on-write: a change to either copies what it changes
-    if isinstance(value, tuple):
-        return tuple(_shallow(v) for v in value)
-    if isinstance(value, list):
-        return [_shallow(v) for v in value]
-    return value

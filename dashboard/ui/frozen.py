@@ -18,14 +18,17 @@ cache holds changed.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from dashboard.model import handed_out
+
 T = TypeVar("T")
+
+__all__ = ["freeze", "handed_out"]
 
 #: where pandas' numpy-backed extension arrays keep their numbers
 _ARRAY_PARTS = ("_ndarray", "_data", "_mask", "_codes")
@@ -86,19 +89,3 @@ def _walk(obj: Any, seen: set[int]) -> None:
     elif isinstance(obj, dict):
         for value in obj.values():
             _walk(value, seen)
-
-
-def handed_out(obj: T) -> T:
-    """``obj`` for one caller: frames (also inside dataclasses and tuples) as new frame objects
-    over the same data; anything else as it is."""
-    if isinstance(obj, (pd.DataFrame, pd.Series)):
-        return obj.copy(deep=False)
-    if isinstance(obj, tuple):
-        return tuple(handed_out(v) for v in obj)  # type: ignore[return-value]
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out = copy.copy(obj)  # a frozen dataclass's own fields and cached values, by reference
-        for name, value in vars(obj).items():
-            if isinstance(value, (pd.DataFrame, pd.Series)):
-                object.__setattr__(out, name, value.copy(deep=False))
-        return out
-    return obj
