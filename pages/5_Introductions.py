@@ -37,16 +37,16 @@ else:
     c2.metric("With a suggestion", int(table["member_id"].nunique()))
     c3.metric("Suggestions", len(table))
 
+    shown = table.head(introductions.REVIEW_SHOWN)
     if table.empty:
         st.info("No suggestions here: nobody at risk has an active regular nearby with room left.")
-        reviewed = table
+        edited = shown
     else:
-        shown = table.head(introductions.REVIEW_SHOWN)
         if len(shown) < len(table):
             st.caption(f"The first {len(shown):,} of {plural(len(table), 'suggestion')} are shown: pick fewer cities in "
                        "the sidebar to review others. The others keep their decisions, and the export holds every "
                        "approved one.")
-        reviewed = st.data_editor(
+        edited = st.data_editor(
             shown,
             key=f"intro_review_{introductions.review_key(shown)}",
             hide_index=True,
@@ -69,9 +69,9 @@ else:
                 "reason": st.column_config.TextColumn("Why", width="large"),
             },
         )
-
-        reviewed = pd.concat([reviewed, table.iloc[len(shown):]])  # the rest as decided before
-    if intros.keep_changes(table, reviewed, ctx.followed, ctx.policy.log_contacts, ctx.is_demo):
+    reviewed = pd.concat([edited, table.iloc[len(shown):]])  # the rest as decided before
+    # only the rows shown can have changed: compared there, not over every suggestion
+    if intros.keep_changes(shown, edited, ctx.followed, ctx.policy.log_contacts, ctx.is_demo):
         st.rerun()  # a declined pair makes way for another suggestion
     approved = introductions.approved_introductions(reviewed)
     st.text(intros.decided_line(reviewed, ctx.followed, ctx.is_demo))
