@@ -109,7 +109,7 @@ def forget(store: Store, email: str = "", member_id: str = "", now: datetime | N
     wanted = find(store, email, member_id)
     keys = wanted.keys()
     file_rows, emptied = 0, 0
-    for snap, com in list(_snapshots(store)):
+    for snap, com in _snapshots(store):  # one snapshot in memory at a time, as in subject_access
         person, theirs = _person_in(com, wanted)
         keys |= theirs
         changed: dict[str, Upload] = {}
