@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
+from dashboard.days import day_text
 from dashboard.people import member_ids_for
 
 #: what came of a contact; "declined" is an outcome in its own right (social prescribing keeps it)
@@ -148,17 +148,12 @@ class FollowUps:
         last = self.last.reindex(ids)
         due = ids.isin(list(self.due()))
         return pd.DataFrame({
-            "last_contacted_on": _day_text(last["last_contacted_on"]),
+            "last_contacted_on": day_text(last["last_contacted_on"]),
             "last_outcome": last["last_outcome"].fillna("").astype(str).to_numpy(),
-            "follow_up_on": _day_text(last["follow_up_on"]),
+            "follow_up_on": day_text(last["follow_up_on"]),
             "follow_up_due": due,
             "do_not_contact": last["do_not_contact"].fillna(False).astype(bool).to_numpy(),
         }, index=ids)
-
-
-def _day_text(values: pd.Series) -> np.ndarray:
-    """Dates as YYYY-MM-DD, "" for none."""
-    return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
 
 
 def history(entries: pd.DataFrame, member_id: str) -> pd.DataFrame:
@@ -166,11 +161,11 @@ def history(entries: pd.DataFrame, member_id: str) -> pd.DataFrame:
     mine = entries[entries["member_id"].astype(str) == str(member_id)].iloc[::-1]
     return pd.DataFrame({
         "id": mine["id"].astype("int64").to_numpy(),
-        "on": _day_text(mine["contacted_on"]),
+        "on": day_text(mine["contacted_on"]),
         "channel": mine["channel"].map(CHANNEL_LABELS).fillna(mine["channel"]).astype(str).to_numpy(),
         "outcome": mine["outcome"].map(OUTCOME_LABELS).fillna(mine["outcome"]).astype(str).to_numpy(),
         "note": mine["note"].fillna("").astype(str).to_numpy(),
-        "follow_up_on": _day_text(mine["follow_up_on"]),
+        "follow_up_on": day_text(mine["follow_up_on"]),
         "logged_by": mine["logged_by"].fillna("").astype(str).to_numpy(),
     })
 

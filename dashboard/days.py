@@ -41,3 +41,8 @@ def date_days(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame.columns:
         return np.full(len(frame), NAT_DAY, dtype=np.int64)
     return day_numbers(frame[name])
+
+
+def day_text(values: pd.Series) -> np.ndarray:
+    """Dates as YYYY-MM-DD text, "" for none (what the contact log and introductions show)."""
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
+from dashboard.days import day_text
 from dashboard.model import Community
 from dashboard.people import member_ids_for
 
@@ -131,10 +131,6 @@ def counts(intros: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def _day_text(values: pd.Series) -> np.ndarray:
-    return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
-
-
 def table(r: pd.DataFrame, members: pd.DataFrame, statuses: tuple[str, ...] = STATUSES) -> pd.DataFrame:
     """The ``resolved`` pairs with the given statuses as the page and the report list them: both ids
     (as in ``members``, else as kept), both names ("" for someone no longer there), the days."""
@@ -147,7 +143,7 @@ def table(r: pd.DataFrame, members: pd.DataFrame, statuses: tuple[str, ...] = ST
         "name": r["now_member"].map(names).fillna("").to_numpy(dtype=object),
         "buddy_id": buddy.to_numpy(),
         "buddy_name": r["now_buddy"].map(names).fillna("").to_numpy(dtype=object),
-        "introduced_on": _day_text(r["introduced_on"]),
-        "met_on": _day_text(r["met_on"]),
+        "introduced_on": day_text(r["introduced_on"]),
+        "met_on": day_text(r["met_on"]),
         "status": r["status"].astype(str).to_numpy(),
     })
