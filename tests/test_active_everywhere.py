@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ingest import Upload
-from dashboard.ui.state import KEY_UPLOADS
+from tests.apptest import run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
@@ -41,14 +41,7 @@ def active_shown(at: AppTest) -> str:
 
 
 def run(page: str, uploads: dict[str, Upload] | None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    if uploads:
-        at.session_state[KEY_UPLOADS] = uploads
-    if page != "app.py":
-        at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(page, uploads, timeout=TIMEOUT)
 
 
 UPLOADED = {

@@ -16,6 +16,7 @@ from dashboard.analysis import Exclusions, analyse, buddy_suggestions
 from dashboard.ingest import Upload, load_community
 from dashboard.model import default_as_of
 from dashboard.settings import Settings
+from tests.apptest import run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = {kind: ROOT / "data" / f"demo_{kind}.csv" for kind in ("members", "events", "attendance")}
@@ -63,16 +64,12 @@ def test_suggestions_leave_out_what_the_exclusions_rule_out(demo):
 
 
 def _run(path: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    if path != "app.py":
-        at.switch_page(path)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(path, timeout=90)
 
 
 def test_only_the_pages_that_show_buddies_make_them_and_only_once(matchings):
-    st.cache_data.clear()  # nothing made by an earlier test
+    st.cache_data.clear()  # nothing made by an earlier test (the buddies are held: cache_resource)
+    st.cache_resource.clear()
     for path in ("app.py", "pages/2_Map.py", "pages/3_Engagement.py"):
         _run(path)
     assert matchings == [], "a page that shows no buddy ran the matching"

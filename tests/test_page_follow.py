@@ -16,6 +16,7 @@ from dashboard.contacts import Contact
 from dashboard.ingest import Upload
 from dashboard.store import Store
 from dashboard.store.follow import FollowThrough
+from tests.apptest import run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
@@ -35,11 +36,7 @@ def db(tmp_path, monkeypatch) -> str:
 
 
 def open_page(path: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(path, timeout=TIMEOUT)
 
 
 def checkins(at: AppTest) -> pd.DataFrame:

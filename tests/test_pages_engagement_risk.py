@@ -16,6 +16,7 @@ from dashboard.ingest import Upload, load_community
 from dashboard.model import default_as_of
 from dashboard.settings import Settings
 from dashboard.store import Store
+from tests.apptest import run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
@@ -33,11 +34,7 @@ def demo():
 
 
 def page(path: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(path, timeout=TIMEOUT)
 
 
 def metrics_shown(at: AppTest) -> dict[str, str]:

@@ -1,8 +1,11 @@
 """A long list of people is searched before it is offered (dashboard.people.offered)."""
 
 import pandas as pd
+from streamlit.testing.v1 import AppTest
 
+from dashboard.ingest import Upload
 from dashboard.people import OFFER_ALL_UP_TO, OFFERED_MATCHES, offered
+from tests.apptest import run_page
 
 
 def _people(n: int) -> pd.DataFrame:
@@ -27,20 +30,12 @@ def test_a_long_list_offers_the_first_matches_of_a_name_or_id_in_any_case():
 
 
 def test_the_engagement_page_searches_a_long_member_list_and_shows_the_one_picked():
-    from pathlib import Path
 
-    from streamlit.testing.v1 import AppTest
 
-    from dashboard.ingest import Upload
-    from dashboard.ui.state import KEY_UPLOADS
 
     n = OFFER_ALL_UP_TO + 200
     members = "Name,Email,City\n" + "".join(f"Person {i},p{i}@example.org,Leeds\n" for i in range(n))
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
-    at.session_state[KEY_UPLOADS] = {"members": Upload("members.csv", members.encode())}
-    at.switch_page("pages/3_Engagement.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = run_page("pages/3_Engagement.py", {"members": Upload("members.csv", members.encode())}, timeout=60)
     box = at.selectbox(key="eng_member")
     assert len(box.options) == OFFERED_MATCHES  # not the whole community
     at.text_input(key="eng_member_find").input("person 1187").run()
@@ -53,41 +48,28 @@ def test_the_engagement_page_searches_a_long_member_list_and_shows_the_one_picke
 
 
 def test_the_engagement_page_shows_the_latest_events_and_offers_them_all():
-    from pathlib import Path
 
-    from streamlit.testing.v1 import AppTest
 
     from dashboard.activity import EVENTS_SHOWN
-    from dashboard.ingest import Upload
-    from dashboard.ui.state import KEY_UPLOADS
 
     n = EVENTS_SHOWN + 30
     events = "Event ID,Event name,Date,City\n" + "".join(
         f"e{i},Walk {i},{(pd.Timestamp('2020-01-01') + pd.Timedelta(days=i)):%Y-%m-%d},Leeds\n" for i in range(n))
     attendance = "Event ID,Email\n" + "".join(f"e{i},p{i % 7}@example.org\n" for i in range(n))
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
-    at.session_state[KEY_UPLOADS] = {"events": Upload("events.csv", events.encode()),
-                                     "attendance": Upload("attendance.csv", attendance.encode())}
-    at.switch_page("pages/3_Engagement.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = run_page("pages/3_Engagement.py", {"events": Upload("events.csv", events.encode()),
+                                            "attendance": Upload("attendance.csv", attendance.encode())}, timeout=60)
     table = next(d.value for d in at.dataframe if "turnout" in d.value)
     assert len(table) == EVENTS_SHOWN and table["event"].iloc[0] == f"Walk {n - 1}"  # the latest first
     assert any(f"The latest {EVENTS_SHOWN:,} of {n:,} events" in c.value for c in at.caption)
 
 
 def test_the_full_check_in_list_shows_its_first_rows_and_says_the_downloads_hold_all(monkeypatch):
-    from pathlib import Path
 
-    from streamlit.testing.v1 import AppTest
 
     from dashboard import outreach
 
     monkeypatch.setattr(outreach, "LIST_SHOWN", 5)  # the demo's list is longer than five
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
-    at.switch_page("pages/4_Connection_risk.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = run_page("pages/4_Connection_risk.py", timeout=60)
     full = [d.value for d in at.dataframe if "risk_reasons" in d.value and len(d.value) == 5]
     assert full, [len(d.value) for d in at.dataframe]
     assert any(c.value.startswith("The first 5 are shown, in the list's order; the downloads below hold all")
@@ -95,9 +77,7 @@ def test_the_full_check_in_list_shows_its_first_rows_and_says_the_downloads_hold
 
 
 def test_the_review_table_shows_its_first_suggestions_and_approvals_beyond_them_still_export(monkeypatch):
-    from pathlib import Path
 
-    from streamlit.testing.v1 import AppTest
 
     from dashboard import introductions
     from dashboard.ui.intros import KEY_DEMO_DECISIONS
@@ -106,9 +86,7 @@ def test_the_review_table_shows_its_first_suggestions_and_approvals_beyond_them_
         assert not at.exception, [e.value for e in at.exception]
         return next(d.value for d in at.dataframe if "decision" in d.value)
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
-    at.switch_page("pages/5_Introductions.py")
-    at.run()
+    at = run_page("pages/5_Introductions.py", timeout=60)
     every = review(at)
     assert len(every) > 3
     last = (str(every["member_id"].iloc[-1]), str(every["buddy_id"].iloc[-1]))
@@ -122,17 +100,12 @@ def test_the_review_table_shows_its_first_suggestions_and_approvals_beyond_them_
 
 
 def test_the_data_page_lists_the_first_problem_rows_and_says_the_download_holds_all(monkeypatch):
-    from pathlib import Path
 
-    from streamlit.testing.v1 import AppTest
 
     from dashboard.ingest import describe
 
     monkeypatch.setattr(describe, "PROBLEMS_SHOWN", 3)  # the page imports it afresh on each run
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
-    at.switch_page("pages/1_Data.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = run_page("pages/1_Data.py", timeout=60)
     shown = int(next(m.value for m in at.main.metric if m.label == "Rows with a problem").replace(",", ""))
     assert shown > 3
     listed = next(d.value for d in at.dataframe if "problem" in d.value and "value" in d.value)
